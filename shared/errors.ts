@@ -1,0 +1,116 @@
+/**
+ * The typed error hierarchy of hr-sag-sync. Every error the product raises on purpose is one of these, so that
+ * the edges (webhook answer, worker outcome) map them in one place:
+ *
+ * - {@link InputError} and subclasses: a caller sent something we refuse. The webhook answers `status`, enqueues
+ *   nothing, and never answers 5xx for these.
+ * - {@link ConfigError}: the deployment's configuration is invalid (raised once, at cold start).
+ * - {@link TransientError}: worth retrying (throttling, 5xx, timeouts, connection errors).
+ * - {@link PermanentError}: retrying cannot help; the message goes to the dead-letter queue with `reason`.
+ */
+export abstract class HrSagSyncError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A request we refuse; `status` is the HTTP status the webhook answers. */
+export class InputError extends HrSagSyncError {
+  readonly code: string = 'input.invalid';
+  readonly status: number = 400;
+}
+
+/** Signature missing, wrong, or outside its replay window (401). `detail` is logged, never returned. */
+export class SignatureError extends InputError {
+  override readonly code = 'signature.invalid';
+  override readonly status = 401;
+}
+
+/** Ciphertext that cannot be decrypted or does not belong to us (bad padding, truncated, wrong receive id). */
+export class DecryptError extends InputError {
+  override readonly code = 'payload.undecryptable';
+  override readonly status = 400;
+}
+
+/** Body over the accepted size (413). */
+export class PayloadTooLargeError extends InputError {
+  override readonly code = 'payload.too-large';
+  override readonly status = 413;
+}
+
+/** Body that is not the media type the source speaks, e.g. not JSON (415). */
+export class UnsupportedMediaTypeError extends InputError {
+  override readonly code = 'payload.unsupported-media-type';
+  override readonly status = 415;
+}
+
+/** HTTP method not accepted on this path (405). */
+export class MethodNotAllowedError extends InputError {
+  override readonly code = 'method.not-allowed';
+  override readonly status = 405;
+  constructor(
+    message: string,
+    readonly allow: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Unknown or disabled webhook source (404). */
+export class NotFoundError extends InputError {
+  override readonly code = 'route.not-found';
+  override readonly status = 404;
+}
+
+/** One field-level problem, as listed in a 400 problem document. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Payload that parsed but failed schema validation (400, with every field issue). */
+export class ValidationError extends InputError {
+  override readonly code = 'payload.invalid';
+  override readonly status = 400;
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[],
+  ) {
+    super(message);
+  }
+}
+
+/** Invalid deployment configuration; the message names the bad field. */
+export class ConfigError extends HrSagSyncError {
+  readonly code = 'config.invalid';
+}
+
+/** A failure worth retrying. `reason` is a stable dotted code, e.g. `sag.throttled`. */
+export class TransientError extends HrSagSyncError {
+  readonly code: string;
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly details: { requestId?: string; upstreamCode?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = reason;
+  }
+}
+
+/** A failure retrying cannot fix; the message is dead-lettered with `reason`. */
+export class PermanentError extends HrSagSyncError {
+  readonly code: string;
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly details: { requestId?: string; upstreamCode?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = reason;
+  }
+}
