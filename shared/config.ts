@@ -1,0 +1,136 @@
+/**
+ * Configuration: one typed object read from the environment and validated once per cold start.
+ * Every knob, its variable and its default is listed here; README "Configuration" mirrors this table.
+ *
+ * | variable | default | meaning |
+ * | --- | --- | --- |
+ * | `REGION` (or FC's `FC_REGION`) | `cn-shanghai` | region of the queues |
+ * | `MNS_ENDPOINT` | `http://{accountId}.mns.{region}-internal.aliyuncs.com` | queue endpoint |
+ * | `MNS_ACCOUNT_ID` (or `FC_ACCOUNT_ID`, or the FC context) | — | account owning the queues |
+ * | `SAG_ENDPOINT` | `https://smartag.cn-shanghai.aliyuncs.com` | SAG API endpoint |
+ * | `SAG_TIMEOUT_MS` | `10000` | per SAG call |
+ * | `SAG_MAX_CALLS_PER_SECOND` | `0` (no client-side limit) | per-instance SAG call rate; see s.yaml for the arithmetic |
+ * | `JOIN_QUEUE`, `TRANSFER_QUEUE`, `ENRICH_QUEUE`, `DEAD_LETTER_QUEUE` | `hr-join`, `hr-transfer`, `hr-enrich`, `hr-dead-letter` | queue names |
+ * | `RETRY_INLINE_ATTEMPTS` | `3` | tries within one invocation before re-enqueueing |
+ * | `RETRY_INLINE_BASE_DELAY_MS` | `200` | first in-invocation backoff (doubles, full jitter) |
+ * | `RETRY_MAX_ATTEMPTS` | `8` | re-enqueued attempts before dead-lettering (~2 h with the defaults below) |
+ * | `RETRY_BASE_DELAY_SECONDS` | `30` | first re-enqueue delay (doubles per attempt, ±20% jitter) |
+ * | `RETRY_MAX_DELAY_SECONDS` | `3600` | cap on one re-enqueue delay |
+ * | `RETRY_MAX_DEFERRALS` | `10` | times a message may wait for a dependency (transfer before its join) |
+ * | `RETRY_DEFER_DELAY_SECONDS` | `30` | delay of one deferral |
+ * | `RETRY_DELAY_SCALE` | `1` | multiplies every delay (tests and the local stack use e.g. 0.01) |
+ * | `WORKER_CONCURRENCY` | `4` | messages of one batch processed at once |
+ * | `WEBHOOK_MAX_BODY_BYTES` | `262144` | larger bodies get 413 |
+ * | `WEBHOOK_TOLERANCE_SECONDS` | `300` | replay window for signed timestamps |
+ * | `HR_WEBHOOK_SECRET` | — | Standard Webhooks secret(s) `whsec_…`, space-separated for rotation; unset = generic source off |
+ * | `LOG_LEVEL` | `info` | debug, info, warn, error |
+ */
+import { ConfigError } from './errors.js';
+
+export const DEFAULT_QUEUE_NAMES = { join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', deadLetter: 'hr-dead-letter' } as const;
+
+export interface QueueNames {
+  join: string;
+  transfer: string;
+  enrich: string;
+  deadLetter: string;
+}
+
+export interface RetryPolicy {
+  inlineAttempts: number;
+  inlineBaseDelayMs: number;
+  maxAttempts: number;
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+  maxDeferrals: number;
+  deferDelaySeconds: number;
+  delayScale: number;
+}
+
+export interface Config {
+  region: string;
+  accountId?: string;
+  mnsEndpoint?: string;
+  sagEndpoint: string;
+  sagTimeoutMs: number;
+  sagMaxCallsPerSecond: number;
+  queues: QueueNames;
+  retry: RetryPolicy;
+  workerConcurrency: number;
+  webhook: { maxBodyBytes: number; toleranceSeconds: number; genericSecrets: string[] };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function queueName(env: NodeJS.ProcessEnv, name: string, def: string): string {
+  const v = env[name]?.trim() || def;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,119}$/.test(v)) throw new ConfigError(`${name} is not a valid queue name: "${v}"`);
+  return v;
+}
+
+/**
+ * Reads and validates the configuration. Throws ConfigError naming the variable at fault.
+ * @example
+ * ```ts
+ * const config = loadConfig({ REGION: 'cn-hangzhou', RETRY_MAX_ATTEMPTS: '5' });
+ * config.queues.join; // 'hr-join'
+ * ```
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const region = env.REGION?.trim() || env.FC_REGION?.trim() || 'cn-shanghai';
+  const queues: QueueNames = {
+    join: queueName(env, 'JOIN_QUEUE', DEFAULT_QUEUE_NAMES.join),
+    transfer: queueName(env, 'TRANSFER_QUEUE', DEFAULT_QUEUE_NAMES.transfer),
+    enrich: queueName(env, 'ENRICH_QUEUE', DEFAULT_QUEUE_NAMES.enrich),
+    deadLetter: queueName(env, 'DEAD_LETTER_QUEUE', DEFAULT_QUEUE_NAMES.deadLetter),
+  };
+  const names = Object.values(queues);
+  if (new Set(names).size !== names.length) throw new ConfigError('JOIN_QUEUE, TRANSFER_QUEUE, ENRICH_QUEUE and DEAD_LETTER_QUEUE must all differ');
+  const mnsEndpoint = env.MNS_ENDPOINT?.trim() || undefined;
+  if (mnsEndpoint && !/^https?:\/\/[^/]+$/.test(mnsEndpoint)) {
+    throw new ConfigError(`MNS_ENDPOINT must be http(s)://host[:port] with no path or trailing slash (got "${mnsEndpoint}")`);
+  }
+  const sagEndpoint = env.SAG_ENDPOINT?.trim() || 'https://smartag.cn-shanghai.aliyuncs.com';
+  if (!/^https?:\/\//.test(sagEndpoint)) throw new ConfigError(`SAG_ENDPOINT must start with http:// or https:// (got "${sagEndpoint}")`);
+  const genericSecrets = (env.HR_WEBHOOK_SECRET ?? '').split(/\s+/).filter(Boolean);
+  for (const s of genericSecrets) if (!s.startsWith('whsec_')) throw new ConfigError('HR_WEBHOOK_SECRET entries must start with "whsec_"');
+  return {
+    region,
+    accountId: env.MNS_ACCOUNT_ID?.trim() || env.FC_ACCOUNT_ID?.trim() || undefined,
+    mnsEndpoint,
+    sagEndpoint,
+    sagTimeoutMs: int(env, 'SAG_TIMEOUT_MS', 10_000, 100, 120_000),
+    sagMaxCallsPerSecond: num(env, 'SAG_MAX_CALLS_PER_SECOND', 0, 0, 100_000),
+    queues,
+    retry: {
+      inlineAttempts: int(env, 'RETRY_INLINE_ATTEMPTS', 3, 1, 10),
+      inlineBaseDelayMs: int(env, 'RETRY_INLINE_BASE_DELAY_MS', 200, 0, 60_000),
+      maxAttempts: int(env, 'RETRY_MAX_ATTEMPTS', 8, 0, 100),
+      baseDelaySeconds: int(env, 'RETRY_BASE_DELAY_SECONDS', 30, 1, 43_200),
+      maxDelaySeconds: int(env, 'RETRY_MAX_DELAY_SECONDS', 3_600, 1, 604_800),
+      maxDeferrals: int(env, 'RETRY_MAX_DEFERRALS', 10, 0, 1_000),
+      deferDelaySeconds: int(env, 'RETRY_DEFER_DELAY_SECONDS', 30, 1, 43_200),
+      delayScale: num(env, 'RETRY_DELAY_SCALE', 1, 0, 10),
+    },
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 4, 1, 64),
+    webhook: {
+      maxBodyBytes: int(env, 'WEBHOOK_MAX_BODY_BYTES', 256 * 1024, 1024, 32 * 1024 * 1024),
+      toleranceSeconds: int(env, 'WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
+      genericSecrets,
+    },
+  };
+}

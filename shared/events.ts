@@ -1,0 +1,83 @@
+/**
+ * Canonical events: what the webhook puts on the queues and the workers consume, whatever HR system sent them.
+ * They form one versioned schema family (`schemaVersion: 1`); a breaking change adds version 2 beside it.
+ *
+ * A queue message is a {@link QueueMessage}: the event plus the delivery bookkeeping the worker runtime keeps
+ * (attempts, deferrals, first/last failure) when it re-enqueues a message for a later retry. JSON Schemas generated
+ * from these zod schemas are published under `docs/schemas/` (`npm run schemas`).
+ */
+import { createHash } from 'node:crypto';
+import * as z from 'zod/mini';
+import { USER_NAME_POLICIES } from './sites.js';
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+export const SOURCES = ['generic', 'feishu', 'dingtalk', 'wecom'] as const;
+export type Source = (typeof SOURCES)[number];
+
+const NonEmpty = z.string().check(z.minLength(1), z.maxLength(256));
+
+export const EmployeeSchema = z.object({
+  id: NonEmpty,
+  email: z.email().check(z.maxLength(64)),
+  name: z.string().check(z.maxLength(256)),
+});
+export type Employee = z.infer<typeof EmployeeSchema>;
+
+export const SiteRefSchema = z.object({
+  id: NonEmpty,
+  regionId: NonEmpty,
+  smartAGId: NonEmpty,
+  bandwidthKbps: z.int().check(z.minimum(1), z.maximum(20_000)),
+  userNamePolicy: z.enum(USER_NAME_POLICIES),
+});
+
+const base = {
+  schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+  /** Stable across HR retries: derived from the source and the source's own event id. */
+  id: z.string().check(z.regex(/^evt_[a-f0-9]{32}$/)),
+  source: z.enum(SOURCES),
+  occurredAt: z.iso.datetime({ offset: true }),
+  employee: EmployeeSchema,
+};
+
+export const EmployeeJoinedSchema = z.object({ ...base, type: z.literal('employee.joined'), site: SiteRefSchema });
+export type EmployeeJoined = z.infer<typeof EmployeeJoinedSchema>;
+
+export const EmployeeTransferredSchema = z.object({
+  ...base,
+  type: z.literal('employee.transferred'),
+  from: SiteRefSchema,
+  to: SiteRefSchema,
+});
+export type EmployeeTransferred = z.infer<typeof EmployeeTransferredSchema>;
+
+export const CanonicalEventSchema = z.discriminatedUnion('type', [EmployeeJoinedSchema, EmployeeTransferredSchema]);
+export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
+
+/** Bookkeeping the worker runtime adds when it re-enqueues a message. Absent on a first delivery. */
+export const DeliverySchema = z.object({
+  /** Failed attempts so far (each attempt may include a few in-invocation tries). */
+  attempts: z.int().check(z.minimum(0)),
+  /** Times the message was deferred because it arrived before something it depends on (e.g. transfer before join). */
+  deferrals: z.int().check(z.minimum(0)),
+  firstFailureAt: z.optional(z.iso.datetime({ offset: true })),
+  lastFailureAt: z.optional(z.iso.datetime({ offset: true })),
+  lastReason: z.optional(z.string()),
+});
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+/** A queue message carrying event `E`. */
+export function queueMessageSchema<E extends z.core.$ZodType>(event: E) {
+  return z.object({ event, delivery: z.optional(DeliverySchema) });
+}
+export const QueueMessageSchema = queueMessageSchema(CanonicalEventSchema);
+export type QueueMessage<E = CanonicalEvent> = { event: E; delivery?: Delivery };
+
+/**
+ * The stable event id: the same HR event (however often the HR system retries it) gets the same id.
+ * @example eventId('generic', 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W') // 'evt_…' (32 hex chars)
+ */
+export function eventId(source: Source, sourceEventId: string): string {
+  return `evt_${createHash('sha256').update(`${source}\n${sourceEventId}`).digest('hex').slice(0, 32)}`;
+}

@@ -1,0 +1,31 @@
+/**
+ * The public surface of hr-sag-sync's shared code: what functions, the local stack and tools import.
+ * Internal modules (adapters' helpers, parsing details) stay unexported.
+ */
+export { loadConfig, DEFAULT_QUEUE_NAMES, type Config, type QueueNames, type RetryPolicy } from './config.js';
+export { resolveCredentials, type Credentials, type FcContext } from './credentials.js';
+export * from './errors.js';
+export { DEAD_LETTER_SCHEMA, DeadLetterSchema, type DeadLetter } from './dead-letter.js';
+export {
+  CanonicalEventSchema,
+  EmployeeJoinedSchema,
+  EmployeeTransferredSchema,
+  QueueMessageSchema,
+  DeliverySchema,
+  EVENT_SCHEMA_VERSION,
+  eventId,
+  type CanonicalEvent,
+  type EmployeeJoined,
+  type EmployeeTransferred,
+  type QueueMessage,
+} from './events.js';
+export { createLogger, maskEmails, redact, setLogSink, type Logger } from './logger.js';
+export { MnsQueue, encodeMessage, type QueueSender } from './queue.js';
+export { routeEvent, type InboundEvent, type RoutedAction } from './routing.js';
+export { SiteDirectory, type Site, type SiteEntry, type Location } from './sites.js';
+export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSummary, type WorkerRuntimeOptions } from './worker-runtime.js';
+export { joinWorker } from './provision/join.js';
+export { transferWorker } from './provision/transfer.js';
+export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
+export type { HttpResponse } from './webhook/http-event.js';
+export type { SourceAdapter } from './webhook/source.js';

@@ -1,0 +1,56 @@
+/**
+ * The join worker: an `employee.joined` event becomes a SAG client account on the site's instance, exactly once,
+ * by reconciliation (CreateSmartAccessGatewayClientUser takes no idempotency token):
+ *
+ * | Create answers | then |
+ * | --- | --- |
+ * | success | done |
+ * | `ClientUser.UserExist` | Describe the user: same email → already done; other email → dead letter `join.user-conflict`; not listed → retry |
+ * | unknown outcome (timeout, reset, 5xx, non-JSON) | Describe: listed with the same email → done; otherwise retry |
+ * | throttling, ServiceUnavailable, connection refused | retry |
+ * | any other documented 4xx code | dead letter `sag.<Code>` |
+ */
+import { PermanentError, TransientError } from '../errors.js';
+import { EmployeeJoinedSchema, type EmployeeJoined } from '../events.js';
+import { maskEmails } from '../logger.js';
+import { createCredentialsFor, userNameFor } from '../user-name.js';
+import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
+import { asWorkerError, attempt } from './sag-outcome.js';
+import { sagFor } from './sag-for.js';
+
+const sameMail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext): Promise<Outcome> {
+  const sag = sagFor(ctx);
+  const { site, employee } = event;
+  const userName = userNameFor(site.userNamePolicy, employee);
+  const created = await attempt(() =>
+    sag.createClientUser({ regionId: site.regionId, smartAGId: site.smartAGId, userMail: employee.email, bandwidth: site.bandwidthKbps, ...createCredentialsFor(site.userNamePolicy, employee) }),
+  );
+  if (created.ok) return { status: 'done', detail: `created on ${site.smartAGId}`, sagRequestId: created.value.requestId };
+
+  const err = created.error;
+  const exists = err.sagCode === 'ClientUser.UserExist';
+  if (!exists && err.kind !== 'unknown') throw asWorkerError(err);
+
+  // Reconcile: the account may exist (a duplicate delivery, or our own earlier call whose answer we lost).
+  const found = await attempt(() => sag.findUser(site.regionId, site.smartAGId, userName));
+  if (!found.ok) throw asWorkerError(found.error);
+  const user = found.value.user;
+  if (user && sameMail(user.userMail || userName, employee.email)) {
+    return { status: exists ? 'already-done' : 'done', detail: exists ? 'user already exists with this email' : `reconciled after ${err.sagCode}`, sagRequestId: found.value.requestId ?? err.requestId };
+  }
+  if (user) {
+    throw new PermanentError('join.user-conflict', `user name ${maskEmails(userName)} on ${site.smartAGId} belongs to ${maskEmails(user.userMail)}`, { requestId: found.value.requestId });
+  }
+  if (exists) throw new TransientError('sag.inconsistent', `Create said UserExist but Describe does not list ${maskEmails(userName)}`, { requestId: err.requestId });
+  throw asWorkerError(err);
+}
+
+export const joinWorker: WorkerDefinition<EmployeeJoined> = {
+  name: 'join-worker',
+  action: 'create-user',
+  queue: (c) => c.queues.join,
+  schema: EmployeeJoinedSchema,
+  handle: provisionJoin,
+};

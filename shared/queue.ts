@@ -1,0 +1,94 @@
+/**
+ * Sending to Simple Message Queue (MNS) through the official `@alicloud/mns` client.
+ *
+ * Bodies are base64 of UTF-8 JSON: the SDK interpolates bodies into XML unescaped, so raw JSON would break on
+ * `<` or `&` (alicloud-apis.md §1.5). The worker runtime accepts both encodings, so the trigger's IsBase64Decode
+ * may be on or off. Every failure (thrown SDK error, or a non-2xx answer the SDK resolves without throwing) becomes
+ * a TransientError `queue.send-failed`: the caller decides (webhook: 503; worker: dead-letter or throw).
+ */
+import MNSClient from '@alicloud/mns/lib/client.js';
+import { credentialsKey, type Credentials } from './credentials.js';
+import { ConfigError, PermanentError, TransientError } from './errors.js';
+
+/** The largest message MNS accepts (the queue's MaximumMessageSize upper bound). */
+export const MAX_MESSAGE_BYTES = 65_536;
+
+export interface SendOptions {
+  /** 0..604800; whole seconds (MNS has no finer delay). */
+  delaySeconds?: number;
+}
+
+export interface QueueSender {
+  send(queue: string, message: unknown, options?: SendOptions): Promise<{ messageId: string }>;
+}
+
+/** base64(UTF-8 JSON), the wire form of every message. */
+export function encodeMessage(message: unknown): string {
+  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+export interface MnsQueueOptions {
+  accountId: string;
+  region: string;
+  /** http(s)://host[:port]; default: the region's internal endpoint. */
+  endpoint?: string;
+  credentials: Credentials;
+  timeoutMs?: number;
+}
+
+/** The MNS endpoint for an account and region (FC reaches the internal one). */
+export function defaultMnsEndpoint(accountId: string, region: string): string {
+  return `http://${accountId}.mns.${region}-internal.aliyuncs.com`;
+}
+
+const CODE = /^MNS(.+)Error$/;
+
+export class MnsQueue implements QueueSender {
+  private readonly client: MNSClient;
+
+  constructor(opts: MnsQueueOptions) {
+    if (!opts.accountId) throw new ConfigError('MNS account id is unknown: set MNS_ACCOUNT_ID (FC provides it in the context)');
+    this.client = new MNSClient(opts.accountId, {
+      accessKeyId: opts.credentials.accessKeyId,
+      accessKeySecret: opts.credentials.accessKeySecret,
+      securityToken: opts.credentials.securityToken,
+      endpoint: opts.endpoint ?? defaultMnsEndpoint(opts.accountId, opts.region),
+      readTimeout: opts.timeoutMs ?? 5_000,
+      connectTimeout: opts.timeoutMs ?? 5_000,
+    });
+  }
+
+  async send(queue: string, message: unknown, options: SendOptions = {}): Promise<{ messageId: string }> {
+    const body = encodeMessage(message);
+    if (body.length > MAX_MESSAGE_BYTES) {
+      throw new PermanentError('message.too-large', `message is ${body.length} bytes encoded, over ${MAX_MESSAGE_BYTES}`);
+    }
+    const delaySeconds = Math.max(0, Math.min(604_800, Math.round(options.delaySeconds ?? 0)));
+    let res;
+    try {
+      res = await this.client.sendMessage(queue, { MessageBody: body, DelaySeconds: delaySeconds, Priority: 8 });
+    } catch (err) {
+      const e = err as Error;
+      const code = CODE.exec(e.name ?? '')?.[1] ?? (e as { code?: string }).code ?? e.name ?? 'Error';
+      throw new TransientError('queue.send-failed', `send to ${queue} failed: ${code}`, { upstreamCode: code }, { cause: err });
+    }
+    const messageId = (res.body as { MessageId?: string } | undefined)?.MessageId;
+    if (res.code < 200 || res.code > 299 || !messageId) {
+      throw new TransientError('queue.send-failed', `send to ${queue} failed with HTTP ${res.code}`, { upstreamCode: `HTTP${res.code}` });
+    }
+    return { messageId };
+  }
+}
+
+/** One MnsQueue per credential set (FC rotates the STS credentials it hands to each invocation). */
+export function cachedMnsQueue(opts: MnsQueueOptions): MnsQueue {
+  const key = `${opts.endpoint ?? ''}\n${opts.accountId}\n${credentialsKey(opts.credentials)}`;
+  let q = cache.get(key);
+  if (!q) {
+    if (cache.size > 8) cache.clear();
+    q = new MnsQueue(opts);
+    cache.set(key, q);
+  }
+  return q;
+}
+const cache = new Map<string, MnsQueue>();

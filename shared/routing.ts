@@ -1,0 +1,74 @@
+/**
+ * Routing normalised HR events to queue actions, in one place for every source (the webhook, and the enrich
+ * worker for thin sources). Decision table for transfers (docs/routing.md mirrors it):
+ *
+ * | `from` resolves | `to` resolves | action |
+ * | --- | --- | --- |
+ * | yes | yes, same site | nothing (logged) |
+ * | yes | yes, other site | enqueue `employee.transferred` on the transfer queue |
+ * | no | yes | the employee had no account: enqueue `employee.joined` for `to` |
+ * | yes | no | nothing (logged): the account stays where it is |
+ * | no | no | dead letter `site.unmapped` |
+ *
+ * Joins: the site resolves → enqueue `employee.joined`; otherwise dead letter `site.unmapped` (redrive once the
+ * directory is fixed).
+ */
+import { deadLetter, type DeadLetter } from './dead-letter.js';
+import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type Source } from './events.js';
+import type { QueueNames } from './config.js';
+import { siteRef, type Location, type SiteDirectory } from './sites.js';
+
+/** An HR event after a source adapter has verified and normalised it, before sites are resolved. */
+export type InboundEvent =
+  | { kind: 'joined'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; location: Location }
+  | { kind: 'transferred'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; from: Location; to: Location };
+
+export type RoutedAction =
+  | { kind: 'enqueue'; queue: string; eventId: string; type: CanonicalEvent['type']; message: { event: CanonicalEvent } }
+  | { kind: 'dead-letter'; queue: string; eventId: string; record: DeadLetter }
+  | { kind: 'noop'; eventId: string; reason: string };
+
+export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queues: QueueNames, fn: string): RoutedAction {
+  const id = eventId(inbound.source, inbound.sourceEventId);
+  const common = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, employee: inbound.employee } as const;
+  const unmapped = (detail: string): RoutedAction => ({
+    kind: 'dead-letter',
+    queue: queues.deadLetter,
+    eventId: id,
+    record: deadLetter({ reason: 'site.unmapped', message: detail, retryable: false, attempts: 0, function: fn, event: { ...inbound, eventId: id } }),
+  });
+  const join = (site: NonNullable<ReturnType<SiteDirectory['resolve']>>): RoutedAction => ({
+    kind: 'enqueue',
+    queue: queues.join,
+    eventId: id,
+    type: 'employee.joined',
+    message: { event: { ...common, type: 'employee.joined', site: siteRef(site) } },
+  });
+
+  if (inbound.kind === 'joined') {
+    const site = directory.resolve(inbound.location);
+    return site ? join(site) : unmapped(`no site for ${describe(inbound.location)}`);
+  }
+  const from = directory.resolve(inbound.from);
+  const to = directory.resolve(inbound.to);
+  if (from && to && from.id === to.id) return { kind: 'noop', eventId: id, reason: `transfer within site ${to.id}` };
+  if (from && to) {
+    return {
+      kind: 'enqueue',
+      queue: queues.transfer,
+      eventId: id,
+      type: 'employee.transferred',
+      message: { event: { ...common, type: 'employee.transferred', from: siteRef(from), to: siteRef(to) } },
+    };
+  }
+  if (to) return join(to);
+  if (from) return { kind: 'noop', eventId: id, reason: `target ${describe(inbound.to)} maps to no site; the account stays on ${from.id}` };
+  return unmapped(`neither ${describe(inbound.from)} nor ${describe(inbound.to)} maps to a site`);
+}
+
+function describe(l: Location): string {
+  if (l.site !== undefined) return `site "${l.site}"`;
+  if (l.office !== undefined) return `office "${l.office}"`;
+  if (l.departmentIds?.length) return `departments [${l.departmentIds.join(', ')}]`;
+  return 'an empty location';
+}

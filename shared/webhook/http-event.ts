@@ -1,0 +1,85 @@
+/**
+ * The FC 3.0 HTTP trigger contract (fc-platform.md §2): the handler gets a Buffer holding
+ * `{version, rawPath, body, isBase64Encoded, headers, queryParameters, requestContext}` (header names keep their
+ * original casing) and returns `{statusCode, headers, body}`.
+ */
+import { InputError } from '../errors.js';
+
+export interface WebhookRequest {
+  method: string;
+  /** Decoded path, e.g. `/webhooks/generic`. */
+  path: string;
+  /** Header lookup, case-insensitive. */
+  header(name: string): string | undefined;
+  query: Record<string, string>;
+  /** The body exactly as sent (base64-decoded when the platform encoded it). */
+  rawBody: Buffer;
+  requestId?: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded?: boolean;
+}
+
+interface FcHttpEvent {
+  rawPath?: unknown;
+  body?: unknown;
+  isBase64Encoded?: unknown;
+  headers?: unknown;
+  queryParameters?: unknown;
+  requestContext?: { http?: { method?: unknown; path?: unknown }; requestId?: unknown };
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object') for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+/** Parses the platform event. A malformed platform event is answered 400 (InputError). */
+export function parseHttpEvent(event: unknown): WebhookRequest {
+  let e: FcHttpEvent;
+  try {
+    e = (Buffer.isBuffer(event) ? JSON.parse(event.toString('utf8')) : typeof event === 'string' ? JSON.parse(event) : event) as FcHttpEvent;
+  } catch {
+    throw new InputError('the HTTP trigger event is not JSON');
+  }
+  if (!e || typeof e !== 'object') throw new InputError('the HTTP trigger event is not an object');
+  const method = typeof e.requestContext?.http?.method === 'string' ? e.requestContext.http.method.toUpperCase() : 'POST';
+  let path = typeof e.requestContext?.http?.path === 'string' ? e.requestContext.http.path : typeof e.rawPath === 'string' ? e.rawPath : '/';
+  if (path !== e.requestContext?.http?.path) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      /* keep the raw path */
+    }
+  }
+  const body = typeof e.body === 'string' ? e.body : '';
+  const rawBody = e.isBase64Encoded === true ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  const headers = new Map<string, string>();
+  for (const [k, v] of Object.entries(stringMap(e.headers))) headers.set(k.toLowerCase(), v);
+  return {
+    method,
+    path: path.replace(/\/+$/, '') || '/',
+    header: (name) => headers.get(name.toLowerCase()),
+    query: stringMap(e.queryParameters),
+    rawBody,
+    requestId: typeof e.requestContext?.requestId === 'string' ? e.requestContext.requestId : undefined,
+  };
+}
+
+export function json(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
+}
+
+/** An RFC 9457 problem document. */
+export function problem(statusCode: number, title: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8', ...headers },
+    body: JSON.stringify({ type: 'about:blank', title, status: statusCode, ...extra }),
+  };
+}
