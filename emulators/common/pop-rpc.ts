@@ -1,0 +1,491 @@
+/**
+ * The Alibaba Cloud POP RPC protocol (what `@alicloud/pop-core`'s RPCClient speaks), server side, for loopback
+ * emulators of RPC-style products (smartag 2018-03-13, mns-open 2022-01-19, …). See alicloud-apis.md §3 and §4.2.
+ *
+ * - Requests: GET with the parameters in the query string, or POST with an `application/x-www-form-urlencoded`
+ *   body (query parameters are merged in); any path (the RPC signature always signs `/`).
+ * - Authentication: signature v1.0 (HMAC-SHA1, key = secret + "&", string-to-sign `METHOD&%2F&encode(canonical)`),
+ *   `Timestamp` within ±15 minutes, `SignatureNonce` never reused within that window, STS `SecurityToken` accepted.
+ * - Envelopes: `application/json;charset=utf-8`; a success is `{RequestId, ...fields}` (never a `Code`), an error is
+ *   `{RequestId, HostId, Code, Message, Recommend}` with a 4xx/5xx status.
+ *
+ * {@link PopRpcProtocol} does the parsing, checking and answering; {@link createPopRpcHandler} turns it into a
+ * complete `http` request listener with the `/__admin` API and fault injection (faults.ts) wired in, so an emulator
+ * only supplies a dispatch function from action to response fields.
+ */
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import { handleAdmin, isAdminPath, type AdminOptions } from './admin.js';
+import type { FaultDecision, FaultErrorSpec, FaultInjector } from './faults.js';
+import { BodyTooLargeError, readBody, sendHtml502, sleep } from './http.js';
+
+/** An AccessKey pair the emulator accepts. With `securityToken` set, requests with this key must carry that token. */
+export interface PopCredential {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** What an emulator tells {@link PopRpcProtocol} about its product. */
+export interface PopRpcConfig {
+  /** The only accepted `Version`, e.g. `2018-03-13`. */
+  apiVersion: string;
+  /** `HostId` of error bodies, e.g. `smartag.cn-shanghai.aliyuncs.com`. */
+  hostId: string;
+  /** The known `Action` names; any other answers `InvalidAction.NotFound` (404). */
+  actions: Iterable<string>;
+  /** Accepted AccessKeys (at least one). */
+  credentials: readonly PopCredential[];
+  /** Product name used in the `Recommend` troubleshooting link, e.g. `Smartag`. */
+  product?: string;
+  /** Product-specific messages by code, used for injected faults that name a code but no message. */
+  messages?: Readonly<Record<string, string>>;
+  /** Largest accepted request body (default 64 KiB); bigger bodies are drained unbuffered and refused with 413. */
+  maxBodyBytes?: number;
+  /** Allowed clock skew of `Timestamp` (default 15 minutes). */
+  timestampWindowMs?: number;
+  /** Most nonces remembered at once (default 200,000); past it the oldest are forgotten early. */
+  nonceCapacity?: number;
+  /** Clock (default Date.now), injectable for tests. */
+  now?: () => number;
+}
+
+/** An authenticated, parsed RPC request. */
+export interface PopRpcRequest {
+  method: 'GET' | 'POST';
+  action: string;
+  /** Every parameter, decoded (common ones included); a null-prototype object. */
+  params: Readonly<Record<string, string>>;
+  accessKeyId: string;
+  securityToken?: string;
+  requestId: string;
+}
+
+/** The shape every API error takes on the wire (a {@link PopRpcError} or a product's own error class). */
+export interface ApiErrorLike {
+  code: string;
+  httpStatus: number;
+  message: string;
+}
+
+/** An error answered as the POP JSON error envelope. */
+export class PopRpcError extends Error implements ApiErrorLike {
+  constructor(
+    readonly code: string,
+    readonly httpStatus: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PopRpcError';
+  }
+}
+
+/** True for anything carrying a string `code`, a numeric 4xx/5xx `httpStatus` and a string `message`. */
+export function isApiErrorLike(value: unknown): value is ApiErrorLike {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === 'string' && typeof v.message === 'string' && typeof v.httpStatus === 'number' && v.httpStatus >= 400 && v.httpStatus <= 599;
+}
+
+/** Messages and statuses of the POP gateway's common errors (alicloud-apis.md §4.4). */
+export const COMMON_ERRORS: Readonly<Record<string, { httpStatus: number; message: string }>> = Object.freeze({
+  Throttling: { httpStatus: 400, message: 'Request was denied due to request throttling.' },
+  'Throttling.User': { httpStatus: 429, message: 'Request was denied due to user flow control.' },
+  'Throttling.Api': { httpStatus: 429, message: 'Request was denied due to api flow control.' },
+  ServiceUnavailable: { httpStatus: 503, message: 'The request has failed due to a temporary failure of the server.' },
+  InternalError: { httpStatus: 500, message: 'The request processing has failed due to some unknown error, exception or failure.' },
+  SignatureDoesNotMatch: { httpStatus: 400, message: 'Specified signature is not matched with our calculation.' },
+  'InvalidAccessKeyId.NotFound': { httpStatus: 404, message: 'Specified access key is not found.' },
+  'InvalidAccessKeyId.Inactive': { httpStatus: 400, message: 'Specified access key is disabled.' },
+  SignatureNonceUsed: { httpStatus: 400, message: 'Specified signature nonce was used already.' },
+  'InvalidTimeStamp.Expired': { httpStatus: 400, message: 'Specified time stamp or date value is expired.' },
+  'InvalidTimeStamp.Format': { httpStatus: 400, message: 'Specified time stamp or date value is not well formatted.' },
+  IncompleteSignature: { httpStatus: 400, message: 'The request signature does not conform to Aliyun standards.' },
+  MissingParameter: { httpStatus: 400, message: 'A mandatory input parameter is not supplied.' },
+  InvalidParameter: { httpStatus: 400, message: 'The specified parameter is not valid.' },
+  InvalidVersion: { httpStatus: 400, message: 'Specified parameter Version is not valid.' },
+  'InvalidAction.NotFound': { httpStatus: 404, message: 'Specified api is not found, please check your url and method.' },
+  Forbidden: { httpStatus: 403, message: 'User not authorized to operate on the specified resource.' },
+  'Forbidden.RAM': { httpStatus: 403, message: 'User not authorized to operate on the specified resource, or this API does not support RAM.' },
+  'InvalidSecurityToken.Expired': { httpStatus: 400, message: 'Specified SecurityToken is expired.' },
+  'InvalidSecurityToken.Malformed': { httpStatus: 400, message: 'Specified SecurityToken is malformed.' },
+  UnsupportedHTTPMethod: { httpStatus: 400, message: 'This http method is not supported.' },
+  RequestEntityTooLarge: { httpStatus: 413, message: 'The request body is too large.' },
+});
+
+/** A common error by code, with its usual status and message (the message can be overridden). */
+export function commonError(code: keyof typeof COMMON_ERRORS & string, message?: string): PopRpcError {
+  const known = COMMON_ERRORS[code];
+  return new PopRpcError(code, known?.httpStatus ?? 400, message ?? known?.message ?? code);
+}
+
+/** `MissingParameter` for one parameter, worded as the gateway words it. */
+export function missingParameter(name: string): PopRpcError {
+  return new PopRpcError('MissingParameter', 400, `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+}
+
+/** `InvalidParameter` for one parameter. */
+export function invalidParameter(name: string, detail?: string): PopRpcError {
+  return new PopRpcError('InvalidParameter', 400, `The specified parameter "${name}" is not valid.${detail ? ` ${detail}` : ''}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Encoding and signing (alicloud-apis.md §3.3), exported for clients that sign by hand (bench, scripts).
+
+const NEEDS_EXTRA_ESCAPE = /[!'()*]/;
+
+/** RFC 3986 percent-encoding as pop-core does it: encodeURIComponent plus `! ' ( ) *`. */
+export function percentEncode(value: string): string {
+  const encoded = encodeURIComponent(value);
+  if (!NEEDS_EXTRA_ESCAPE.test(encoded)) return encoded;
+  return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The canonical query string: parameters sorted by (raw) key, each `encode(k)=encode(v)`, `Signature` left out. */
+export function canonicalQuery(params: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(params).filter((k) => k !== 'Signature').sort();
+  let out = '';
+  for (const key of keys) {
+    if (out) out += '&';
+    out += `${percentEncode(key)}=${percentEncode(params[key] as string)}`;
+  }
+  return out;
+}
+
+/** `METHOD&%2F&encode(canonical)`. */
+export function stringToSign(method: string, params: Readonly<Record<string, string>>): string {
+  return `${method}&%2F&${percentEncode(canonicalQuery(params))}`;
+}
+
+/** base64(HMAC-SHA1(secret + "&", stringToSign)). Pass a KeyObject to avoid re-deriving the key per call. */
+export function signRpc(method: string, params: Readonly<Record<string, string>>, secret: string | crypto.KeyObject): string {
+  const key = typeof secret === 'string' ? `${secret}&` : secret;
+  return crypto.createHmac('sha1', key).update(stringToSign(method, params)).digest('base64');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing
+
+function decodeComponent(raw: string, what: string): string {
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw new PopRpcError('InvalidParameter', 400, `The specified ${what} is not valid: malformed percent-encoding.`);
+  }
+}
+
+/**
+ * Parses `a=1&b=2` (query string or form body) into `into`. Throws `InvalidParameter` on malformed percent-encoding,
+ * an empty name, or a parameter given twice (also across query and body).
+ */
+export function parseRpcParams(raw: string, into: Record<string, string>, source: 'query string' | 'request body'): void {
+  if (!raw) return;
+  let start = 0;
+  while (start <= raw.length) {
+    let end = raw.indexOf('&', start);
+    if (end === -1) end = raw.length;
+    if (end > start) {
+      const pair = raw.slice(start, end);
+      const eq = pair.indexOf('=');
+      const rawKey = eq === -1 ? pair : pair.slice(0, eq);
+      const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
+      const key = decodeComponent(rawKey, source);
+      if (!key) throw new PopRpcError('InvalidParameter', 400, `The specified ${source} is not valid: a parameter has an empty name.`);
+      if (Object.prototype.hasOwnProperty.call(into, key)) throw invalidParameter(key, 'The parameter is given more than once.');
+      into[key] = decodeComponent(rawValue, source);
+    }
+    start = end + 1;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Nonces
+
+/**
+ * Remembers SignatureNonces for `ttlMs` after they were first seen, in insertion order, so that expiring is O(1)
+ * amortised. A request's Timestamp may lie up to one window in the future and is accepted until one window past it,
+ * so the protocol keeps nonces for two windows. Bounded by `capacity` (oldest forgotten first).
+ */
+export class NonceCache {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly capacity: number,
+  ) {}
+
+  /** Records the nonce; false if it was already recorded and has not expired. */
+  use(nonce: string, now: number): boolean {
+    this.expire(now);
+    const until = this.seen.get(nonce);
+    if (until !== undefined && until > now) return false;
+    if (until !== undefined) this.seen.delete(nonce);
+    if (this.seen.size >= this.capacity) {
+      const oldest = this.seen.keys().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
+    this.seen.set(nonce, now + this.ttlMs);
+    return true;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  clear(): void {
+    this.seen.clear();
+  }
+
+  private expire(now: number): void {
+    for (const [nonce, until] of this.seen) {
+      if (until > now) break;
+      this.seen.delete(nonce);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The protocol
+
+const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;
+
+function parseTimestamp(value: string): number | undefined {
+  const m = TIMESTAMP_RE.exec(value);
+  if (!m) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+interface KnownKey {
+  credential: PopCredential;
+  key: crypto.KeyObject;
+}
+
+/** Parses, authenticates and answers POP RPC requests for one product/version. */
+export class PopRpcProtocol {
+  readonly apiVersion: string;
+  readonly hostId: string;
+  readonly maxBodyBytes: number;
+  private readonly actions: ReadonlySet<string>;
+  private readonly keys = new Map<string, KnownKey>();
+  private readonly nonces: NonceCache;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  private readonly product: string | undefined;
+  private readonly messages: Readonly<Record<string, string>>;
+
+  constructor(config: PopRpcConfig) {
+    if (!config.credentials.length) throw new Error('PopRpcProtocol: at least one credential is required');
+    this.apiVersion = config.apiVersion;
+    this.hostId = config.hostId;
+    this.actions = new Set(config.actions);
+    for (const c of config.credentials) {
+      if (!c.accessKeyId || !c.accessKeySecret) throw new Error('PopRpcProtocol: a credential needs accessKeyId and accessKeySecret');
+      this.keys.set(c.accessKeyId, { credential: { ...c }, key: crypto.createSecretKey(Buffer.from(`${c.accessKeySecret}&`, 'utf8')) });
+    }
+    this.maxBodyBytes = config.maxBodyBytes ?? 64 * 1024;
+    this.windowMs = config.timestampWindowMs ?? 15 * 60_000;
+    this.nonces = new NonceCache(2 * this.windowMs, config.nonceCapacity ?? 200_000);
+    this.now = config.now ?? Date.now;
+    this.product = config.product;
+    this.messages = config.messages ?? {};
+  }
+
+  /** A fresh request id in the gateway's upper-case UUID form. */
+  newRequestId(): string {
+    return crypto.randomUUID().toUpperCase();
+  }
+
+  /** Forgets every remembered nonce (emulator reset). */
+  resetNonces(): void {
+    this.nonces.clear();
+  }
+
+  /** The message for a code: the product's, then the gateway's common one, then a generic text. */
+  messageFor(code: string): string {
+    return this.messages[code] ?? COMMON_ERRORS[code]?.message ?? `The request failed with ${code}.`;
+  }
+
+  /** Turns an injected fault's error spec into an API error (filling in the message by code). */
+  faultError(spec: FaultErrorSpec): PopRpcError {
+    return new PopRpcError(spec.code, spec.httpStatus, spec.message ?? this.messageFor(spec.code));
+  }
+
+  /**
+   * Reads the body (bounded), parses the parameters and checks version, action and authentication.
+   * Rejects with a {@link PopRpcError} describing the first problem found.
+   */
+  async receive(req: http.IncomingMessage, requestId: string): Promise<PopRpcRequest> {
+    const method = req.method;
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        throw new PopRpcError('RequestEntityTooLarge', 413, `The request body exceeds the limit of ${this.maxBodyBytes} bytes.`);
+      }
+      throw err;
+    }
+    if (method !== 'GET' && method !== 'POST') throw commonError('UnsupportedHTTPMethod', `The HTTP method ${method ?? ''} is not supported; use GET or POST.`);
+    const params: Record<string, string> = Object.create(null) as Record<string, string>;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if (q !== -1) parseRpcParams(url.slice(q + 1), params, 'query string');
+    if (method === 'POST' && body.length > 0) {
+      const type = (req.headers['content-type'] ?? '').toLowerCase();
+      if (type && !type.startsWith('application/x-www-form-urlencoded')) {
+        throw new PopRpcError('InvalidParameter', 400, `The specified Content-Type "${type}" is not supported; send application/x-www-form-urlencoded.`);
+      }
+      parseRpcParams(body.toString('utf8'), params, 'request body');
+    }
+    return this.authenticate(method, params, requestId);
+  }
+
+  /** The checks of {@link receive} on already-parsed parameters. */
+  authenticate(method: 'GET' | 'POST', params: Record<string, string>, requestId: string): PopRpcRequest {
+    const action = params.Action;
+    if (!action) throw missingParameter('Action');
+    const version = params.Version;
+    if (!version) throw missingParameter('Version');
+    if (version !== this.apiVersion) throw commonError('InvalidVersion', `Specified parameter Version is not valid. The supported version is ${this.apiVersion}.`);
+    if (!this.actions.has(action)) throw commonError('InvalidAction.NotFound');
+    const format = params.Format;
+    if (format !== undefined && format.toUpperCase() !== 'JSON') throw invalidParameter('Format', 'This emulator answers JSON only.');
+    for (const name of ['Signature', 'SignatureMethod', 'SignatureVersion'] as const) {
+      if (!params[name]) throw commonError('IncompleteSignature', `The request signature does not conform to Aliyun standards: "${name}" is missing.`);
+    }
+    for (const name of ['AccessKeyId', 'SignatureNonce', 'Timestamp'] as const) {
+      if (!params[name]) throw missingParameter(name);
+    }
+    if (params.SignatureMethod !== 'HMAC-SHA1') throw invalidParameter('SignatureMethod', 'Only HMAC-SHA1 is supported.');
+    if (params.SignatureVersion !== '1.0') throw invalidParameter('SignatureVersion', 'Only 1.0 is supported.');
+    const accessKeyId = params.AccessKeyId as string;
+    const known = this.keys.get(accessKeyId);
+    if (!known) throw commonError('InvalidAccessKeyId.NotFound');
+    const timestamp = parseTimestamp(params.Timestamp as string);
+    if (timestamp === undefined) throw commonError('InvalidTimeStamp.Format');
+    const toSign = stringToSign(method, params);
+    const expected = crypto.createHmac('sha1', known.key).update(toSign).digest('base64');
+    if (expected !== params.Signature) {
+      throw new PopRpcError('SignatureDoesNotMatch', 400, `Specified signature is not matched with our calculation. server string to sign is:${toSign}`);
+    }
+    const now = this.now();
+    if (Math.abs(now - timestamp) > this.windowMs) throw commonError('InvalidTimeStamp.Expired');
+    const token = params.SecurityToken;
+    if (known.credential.securityToken !== undefined && token !== known.credential.securityToken) {
+      throw commonError(token ? 'InvalidSecurityToken.Malformed' : 'IncompleteSignature', token ? undefined : 'The request signature does not conform to Aliyun standards: "SecurityToken" is missing.');
+    }
+    if (!this.nonces.use(`${accessKeyId}\n${params.SignatureNonce as string}`, now)) throw commonError('SignatureNonceUsed');
+    const request: PopRpcRequest = { method, action, params, accessKeyId, requestId };
+    if (token) request.securityToken = token;
+    return request;
+  }
+
+  /** Answers `{RequestId, ...fields}` with 200. A `Code` field in `fields` is dropped (successes carry none). */
+  sendSuccess(res: http.ServerResponse, requestId: string, fields: object): void {
+    const payload: Record<string, unknown> = { RequestId: requestId, ...fields };
+    if ('Code' in payload) delete payload.Code;
+    payload.RequestId = requestId;
+    writeJson(res, 200, requestId, JSON.stringify(payload));
+  }
+
+  /** Answers the error envelope `{RequestId, HostId, Code, Message, Recommend}` with the error's status. */
+  sendError(res: http.ServerResponse, requestId: string, error: ApiErrorLike): void {
+    const recommend = `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}${this.product ? `&product=${encodeURIComponent(this.product)}` : ''}`;
+    const payload = { RequestId: requestId, HostId: this.hostId, Code: error.code, Message: error.message, Recommend: recommend };
+    writeJson(res, error.httpStatus, requestId, JSON.stringify(payload));
+  }
+}
+
+function writeJson(res: http.ServerResponse, status: number, requestId: string, body: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-acs-request-id': requestId,
+    'access-control-allow-origin': '*',
+  });
+  res.end(body);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A complete request listener
+
+/** Applies one action; returns the success fields (without RequestId) or throws an {@link ApiErrorLike}. */
+export type PopRpcDispatch = (request: PopRpcRequest) => object | Promise<object>;
+
+export interface PopRpcHandlerOptions {
+  protocol: PopRpcProtocol;
+  faults: FaultInjector;
+  dispatch: PopRpcDispatch;
+  /** The `/__admin` API (faults are taken from `faults` above). */
+  admin?: Omit<AdminOptions, 'faults'>;
+  /** Called with errors that were not API errors (answered as InternalError 500). Default: ignored. */
+  onInternalError?: (err: unknown, request?: PopRpcRequest) => void;
+}
+
+/** Destroys the connection with a TCP RST where Node supports it (the client sees ECONNRESET). */
+function resetSocket(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const socket = req.socket as typeof req.socket & { resetAndDestroy?: () => void };
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else socket.destroy();
+  if (!res.destroyed) res.destroy();
+}
+
+/**
+ * A `http` request listener serving a POP RPC product: `/__admin/*` goes to the admin API; anything else is parsed
+ * and authenticated by `protocol`, then `faults.decide(action)` is called exactly once and its decision honoured
+ * (delay before; error envelope; connection reset before or after applying; HTML 502; apply then hold the answer
+ * for `delayAfterMs`), and otherwise `dispatch` applies the action. Never throws; every failure gets an answer.
+ */
+export function createPopRpcHandler(options: PopRpcHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const { protocol, faults, dispatch } = options;
+  const admin: AdminOptions | undefined = options.admin ? { ...options.admin, faults } : undefined;
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (admin && isAdminPath(req.url)) return handleAdmin(req, res, admin);
+    const requestId = protocol.newRequestId();
+    let request: PopRpcRequest | undefined;
+    try {
+      request = await protocol.receive(req, requestId);
+    } catch (err) {
+      return answerError(res, requestId, err);
+    }
+    const decision: FaultDecision = faults.decide(request.action);
+    if (decision.delayMs > 0) await sleep(decision.delayMs);
+    if (res.destroyed) return;
+    if (decision.reset === 'before') return resetSocket(req, res);
+    if (decision.html502) return sendHtml502(res);
+    if (decision.error) return protocol.sendError(res, requestId, protocol.faultError(decision.error));
+    let fields: object | undefined;
+    let failure: unknown;
+    try {
+      fields = await dispatch(request);
+    } catch (err) {
+      failure = err;
+    }
+    if (decision.reset === 'after') return resetSocket(req, res);
+    if (decision.delayAfterMs > 0) await sleep(decision.delayAfterMs);
+    if (failure !== undefined || fields === undefined) return answerError(res, requestId, failure, request);
+    protocol.sendSuccess(res, requestId, fields);
+  }
+
+  function answerError(res: http.ServerResponse, requestId: string, err: unknown, request?: PopRpcRequest): void {
+    if (isApiErrorLike(err)) return protocol.sendError(res, requestId, err);
+    options.onInternalError?.(err, request);
+    protocol.sendError(res, requestId, commonError('InternalError'));
+  }
+
+  return (req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      try {
+        options.onInternalError?.(err);
+        if (!res.headersSent && !res.destroyed) protocol.sendError(res, protocol.newRequestId(), commonError('InternalError'));
+        else if (!res.writableEnded) res.destroy();
+      } catch {
+        // the connection is gone; nothing left to answer
+      }
+    });
+  };
+}
