@@ -235,7 +235,8 @@ export function createWorkerHandler<E extends { id: string; employee: { id: stri
             const now = new Date().toISOString();
             if (delivery.deferrals >= r.maxDeferrals) return toDeadLetter(f, delivery.attempts);
             const next: Delivery = { ...delivery, deferrals: delivery.deferrals + 1, firstFailureAt: delivery.firstFailureAt ?? now, lastFailureAt: now, lastReason: f.reason };
-            return requeue(next, Math.round(r.deferDelaySeconds * r.delayScale), f, 'deferred');
+            // At least 1 s: MNS delays are whole seconds, and a dependency never arrives in 0 s.
+            return requeue(next, Math.max(1, Math.round(r.deferDelaySeconds * r.delayScale)), f, 'deferred');
           }
           line('info', outcome.status, { detail: outcome.detail, sagRequestId: 'sagRequestId' in outcome ? outcome.sagRequestId : undefined });
           return outcome.status;

@@ -1,0 +1,31 @@
+/**
+ * Publishes the JSON Schemas of the canonical events, the queue message and the dead-letter record under
+ * docs/schemas/, generated from the zod schemas (the single source of truth). `npm run schemas` rewrites them;
+ * test/unit/schemas.test.ts fails when they are stale.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { DeadLetterSchema } from '../shared/dead-letter.js';
+import { EmployeeJoinedSchema, EmployeeTransferredSchema, QueueMessageSchema } from '../shared/events.js';
+
+export const SCHEMA_DIR = join('docs', 'schemas');
+
+export function renderSchemas(): Record<string, string> {
+  const doc = (id: string, title: string, schema: z.core.$ZodType) =>
+    `${JSON.stringify({ $id: `https://hr-sag-sync.local/schemas/${id}`, title, ...z.toJSONSchema(schema, { io: 'input' }) }, null, 2)}\n`;
+  return {
+    'employee.joined.v1.json': doc('employee.joined.v1.json', 'employee.joined (schemaVersion 1)', EmployeeJoinedSchema),
+    'employee.transferred.v1.json': doc('employee.transferred.v1.json', 'employee.transferred (schemaVersion 1)', EmployeeTransferredSchema),
+    'queue-message.v1.json': doc('queue-message.v1.json', 'Queue message: a canonical event with delivery bookkeeping', QueueMessageSchema),
+    'dead-letter.v1.json': doc('dead-letter.v1.json', 'Dead-letter record hr-sag-sync.dead-letter/1', DeadLetterSchema),
+  };
+}
+
+if (process.argv[1]?.endsWith('schemas.ts')) {
+  mkdirSync(SCHEMA_DIR, { recursive: true });
+  for (const [name, text] of Object.entries(renderSchemas())) {
+    writeFileSync(join(SCHEMA_DIR, name), text);
+    console.log(`wrote ${join(SCHEMA_DIR, name)}`);
+  }
+}

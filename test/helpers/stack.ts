@@ -1,0 +1,50 @@
+/** Test helpers around the local stack: signed posts, SAG state, captured logs. */
+import { LOCAL_WEBHOOK_SECRET, type Stack } from '../../local/stack.js';
+import { signedGenericRequest } from '../../local/sample.js';
+import { setLogSink } from '../../shared/logger.js';
+
+export async function postSigned(stack: Stack, payload: unknown, opts: { id?: string; now?: number; secret?: string } = {}): Promise<{ status: number; body: any }> {
+  const r = signedGenericRequest(`${stack.webhookUrl}/webhooks/generic`, opts.secret ?? LOCAL_WEBHOOK_SECRET, payload, opts.now, opts.id);
+  const res = await fetch(r.url, { method: 'POST', headers: r.headers, body: r.body });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* keep text */
+  }
+  return { status: res.status, body };
+}
+
+export const join = (employeeId: string, email: string, office = 'Shanghai') => ({
+  type: 'employee.joined',
+  timestamp: '2026-11-23T08:00:00Z',
+  data: { employeeId, name: `Employee ${employeeId}`, email, office },
+});
+
+export const transfer = (employeeId: string, email: string, from: string, to: string) => ({
+  type: 'employee.transferred',
+  timestamp: '2026-11-23T09:00:00Z',
+  data: { employeeId, name: `Employee ${employeeId}`, email, from: { office: from }, to: { office: to } },
+});
+
+export async function addFault(url: string, fault: unknown): Promise<void> {
+  const res = await fetch(`${url}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  if (res.status !== 201) throw new Error(`fault refused: ${res.status} ${await res.text()}`);
+}
+
+export async function clearFaults(url: string): Promise<void> {
+  await fetch(`${url}/__admin/faults`, { method: 'DELETE' });
+}
+
+/** Captures structured log lines (JSON) for the duration of a test file. */
+export function captureLogs(): { lines: Array<Record<string, any>>; restore(): void } {
+  const lines: Array<Record<string, any>> = [];
+  const prev = setLogSink((l) => lines.push(JSON.parse(l)));
+  return { lines, restore: () => setLogSink(prev) };
+}
+
+/** User names on one emulated SAG instance. */
+export function sagUsers(stack: Stack, smartAGId: string): Array<{ userName: string; userMail: string }> {
+  return stack.sag.listUsers(smartAGId).map((u) => ({ userName: u.userName, userMail: u.userMail }));
+}
