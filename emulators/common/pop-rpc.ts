@@ -248,6 +248,8 @@ export class NonceCache {
 // ---------------------------------------------------------------------------------------------------------------
 // The protocol
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?Z$/;
 
 function parseTimestamp(value: string): number | undefined {
@@ -337,7 +339,13 @@ export class PopRpcProtocol {
       if (type && !type.startsWith('application/x-www-form-urlencoded')) {
         throw new PopRpcError('InvalidParameter', 400, `The specified Content-Type "${type}" is not supported; send application/x-www-form-urlencoded.`);
       }
-      parseRpcParams(body.toString('utf8'), params, 'request body');
+      let text: string;
+      try {
+        text = UTF8.decode(body);
+      } catch {
+        throw new PopRpcError('InvalidParameter', 400, 'The specified request body is not valid: it is not UTF-8.');
+      }
+      parseRpcParams(text, params, 'request body');
     }
     return this.authenticate(method, params, requestId);
   }
