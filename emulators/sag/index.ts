@@ -42,6 +42,8 @@ export interface SagEmulator {
   listUsers(smartAGId: string): SagUser[];
   /** Adds a user directly (no API call, no region or capability checks). Throws SagConfigError on bad input. */
   seedUser(smartAGId: string, user: SagUserSeed): SagUser;
+  /** Adds many users directly, in order; stops at the first bad one (SagConfigError), keeping those before it. */
+  seedUsers(smartAGId: string, users: readonly SagUserSeed[]): SagUser[];
   /** True if the user exists with that password. */
   checkPassword(smartAGId: string, userName: string, password: string): boolean;
   /** The whole state (what `GET /__admin/state` answers). */
@@ -78,6 +80,7 @@ export async function startSagEmulator(options: SagEmulatorOptions = {}): Promis
       return users;
     },
     seedUser: (smartAGId, user) => store.seedUser(smartAGId, user),
+    seedUsers: (smartAGId, users) => users.map((user) => store.seedUser(smartAGId, user)),
     checkPassword: (smartAGId, userName, password) => store.checkPassword(smartAGId, userName, password),
     snapshot: () => store.snapshot(),
     reset: parts.reset,

@@ -223,7 +223,8 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
       await expectError('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-nope' }, 'SAG.InstanceNoFound');
       await expectError('DescribeSmartAccessGatewayClientUsers', { RegionId: 'cn-hangzhou', SmartAGId: 'sag-main' }, 'SAG.InstanceNoFound');
       await expectError('DescribeSmartAccessGatewayClientUsers', { SmartAGId: 'sag-main' }, 'MissingParameter');
-      for (const bad of [{ PageSize: 0 }, { PageSize: 101 }, { PageNumber: 0 }, { PageNumber: 'x' }]) {
+      const bads: Array<Record<string, string | number>> = [{ PageSize: 0 }, { PageSize: 101 }, { PageNumber: 0 }, { PageNumber: 'x' }];
+      for (const bad of bads) {
         await expectError('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-main', ...bad }, 'InvalidParameter');
       }
     });
