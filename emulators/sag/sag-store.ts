@@ -126,10 +126,13 @@ interface UserRecord {
   userMail: string;
   bandwidth: number;
   ip: number;
+  /** `ip` formatted once. */
+  clientIp: string;
   isStaticIp: boolean;
   state: 0 | 1;
   passwordHash: string;
-  createdAt: number;
+  /** ISO 8601, formatted once. */
+  createdAt: string;
   roamedFrom?: { regionId: string; smartAGId: string };
 }
 
@@ -379,7 +382,8 @@ export class SagStore {
     const copy: UserRecord = {
       ...source,
       ip,
-      createdAt: this.now(),
+      clientIp: formatIpv4(ip),
+      createdAt: new Date(this.now()).toISOString(),
       roamedFrom: { regionId: origin.info.regionId, smartAGId: origin.info.id },
     };
     this.store(target, copy);
@@ -450,10 +454,11 @@ export class SagStore {
       userMail: mail,
       bandwidth,
       ip,
+      clientIp: formatIpv4(ip),
       isStaticIp,
       state: 0,
       passwordHash: hashPassword(password ?? generatePassword()),
-      createdAt: this.now(),
+      createdAt: new Date(this.now()).toISOString(),
     };
     this.store(inst, user);
     return user;
@@ -506,10 +511,10 @@ function view(user: UserRecord): SagUser {
     userName: user.userName,
     userMail: user.userMail,
     bandwidth: user.bandwidth,
-    clientIp: formatIpv4(user.ip),
+    clientIp: user.clientIp,
     isStaticIp: user.isStaticIp,
     state: user.state,
-    createdAt: new Date(user.createdAt).toISOString(),
+    createdAt: user.createdAt,
   };
   if (user.roamedFrom) out.roamedFrom = { ...user.roamedFrom };
   return out;
