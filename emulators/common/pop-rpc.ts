@@ -327,7 +327,8 @@ export class PopRpcProtocol {
       if (err instanceof BodyTooLargeError) {
         throw new PopRpcError('RequestEntityTooLarge', 413, `The request body exceeds the limit of ${this.maxBodyBytes} bytes.`);
       }
-      throw err;
+      // The client went away mid-body: nobody is left to answer, and it is not the emulator's failure.
+      throw new PopRpcError('InvalidParameter', 400, 'The request body could not be read.');
     }
     if (method !== 'GET' && method !== 'POST') throw commonError('UnsupportedHTTPMethod', `The HTTP method ${method ?? ''} is not supported; use GET or POST.`);
     const params: Record<string, string> = Object.create(null) as Record<string, string>;

@@ -227,6 +227,18 @@ describe('SAG emulator protocol (raw HTTP)', () => {
     expect(res.TotalCount).toBe(1);
   });
 
+  it('survives a client that disconnects in the middle of a body', async () => {
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(emu.port, '127.0.0.1', () => {
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nAction=Desc');
+        setTimeout(() => socket.destroy(), 20);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => resolve());
+    });
+    await stillServes();
+  });
+
   it('survives garbage on the socket', async () => {
     await new Promise<void>((resolve) => {
       const socket = net.connect(emu.port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n\r\n'));
