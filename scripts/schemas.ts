@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { DeadLetterSchema } from '../shared/dead-letter.js';
-import { EmployeeJoinedSchema, EmployeeTransferredSchema, QueueMessageSchema } from '../shared/events.js';
+import { EmployeeJoinedSchema, EmployeeTransferredSchema, EnrichRequestSchema, QueueMessageSchema } from '../shared/events.js';
 
 export const SCHEMA_DIR = join('docs', 'schemas');
 
@@ -17,6 +17,7 @@ export function renderSchemas(): Record<string, string> {
   return {
     'employee.joined.v1.json': doc('employee.joined.v1.json', 'employee.joined (schemaVersion 1)', EmployeeJoinedSchema),
     'employee.transferred.v1.json': doc('employee.transferred.v1.json', 'employee.transferred (schemaVersion 1)', EmployeeTransferredSchema),
+    'employee.enrich.v1.json': doc('employee.enrich.v1.json', 'employee.enrich (schemaVersion 1): a thin DingTalk/WeCom event awaiting enrichment', EnrichRequestSchema),
     'queue-message.v1.json': doc('queue-message.v1.json', 'Queue message: a canonical event with delivery bookkeeping', QueueMessageSchema),
     'dead-letter.v1.json': doc('dead-letter.v1.json', 'Dead-letter record hr-sag-sync.dead-letter/1', DeadLetterSchema),
   };

@@ -23,6 +23,11 @@
  * | `WEBHOOK_MAX_BODY_BYTES` | `262144` | larger bodies get 413 |
  * | `WEBHOOK_TOLERANCE_SECONDS` | `300` | replay window for signed timestamps |
  * | `HR_WEBHOOK_SECRET` | — | Standard Webhooks secret(s) `whsec_…`, space-separated for rotation; unset = generic source off |
+ * | `FEISHU_ENCRYPT_KEY`, `FEISHU_VERIFICATION_TOKEN` | — | Feishu/Lark; either one turns the source on |
+ * | `DINGTALK_TOKEN`, `DINGTALK_AES_KEY`, `DINGTALK_APP_KEY`, `DINGTALK_APP_SECRET` | — | DingTalk; all four, or none (off) |
+ * | `WECOM_TOKEN`, `WECOM_ENCODING_AES_KEY`, `WECOM_CORP_ID`, `WECOM_CORP_SECRET` | — | WeCom; all four, or none (off) |
+ * | `DINGTALK_API_ENDPOINT`, `WECOM_API_ENDPOINT` | `https://oapi.dingtalk.com`, `https://qyapi.weixin.qq.com` | HR user APIs (enrichment) |
+ * | `HR_API_TIMEOUT_MS` | `5000` | per HR API call |
  * | `LOG_LEVEL` | `info` | debug, info, warn, error |
  */
 import { ConfigError } from './errors.js';
@@ -58,6 +63,52 @@ export interface Config {
   retry: RetryPolicy;
   workerConcurrency: number;
   webhook: { maxBodyBytes: number; toleranceSeconds: number; genericSecrets: string[] };
+  sources: SourcesConfig;
+  hrApiTimeoutMs: number;
+}
+
+export interface SourcesConfig {
+  feishu?: { encryptKey?: string; verificationToken?: string };
+  dingtalk?: { token: string; aesKey: string; appKey: string; appSecret: string; apiEndpoint: string };
+  wecom?: { token: string; encodingAesKey: string; corpId: string; corpSecret: string; apiEndpoint: string };
+}
+
+/** All of `names` set (→ their values), none set (→ undefined), or a ConfigError naming the missing ones. */
+function allOrNone(env: NodeJS.ProcessEnv, source: string, names: string[]): string[] | undefined {
+  const values = names.map((n) => env[n]?.trim() ?? '');
+  const set = values.filter(Boolean).length;
+  if (set === 0) return undefined;
+  if (set < names.length) {
+    throw new ConfigError(`${source} is half configured: set ${names.filter((_, i) => !values[i]).join(', ')} too, or unset ${names.filter((_, i) => values[i]).join(', ')} to turn it off`);
+  }
+  return values;
+}
+
+function aesKey(name: string, value: string): string {
+  if (!/^[A-Za-z0-9+/]{43}$/.test(value)) throw new ConfigError(`${name} must be the 43-character key the HR platform shows`);
+  return value;
+}
+
+function sourcesFrom(env: NodeJS.ProcessEnv): SourcesConfig {
+  const out: SourcesConfig = {};
+  const fk = env.FEISHU_ENCRYPT_KEY?.trim() || undefined;
+  const ft = env.FEISHU_VERIFICATION_TOKEN?.trim() || undefined;
+  if (fk || ft) out.feishu = { encryptKey: fk, verificationToken: ft };
+  const d = allOrNone(env, 'DingTalk', ['DINGTALK_TOKEN', 'DINGTALK_AES_KEY', 'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET']);
+  if (d) {
+    out.dingtalk = { token: d[0] as string, aesKey: aesKey('DINGTALK_AES_KEY', d[1] as string), appKey: d[2] as string, appSecret: d[3] as string, apiEndpoint: endpoint(env, 'DINGTALK_API_ENDPOINT', 'https://oapi.dingtalk.com') };
+  }
+  const w = allOrNone(env, 'WeCom', ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_CORP_ID', 'WECOM_CORP_SECRET']);
+  if (w) {
+    out.wecom = { token: w[0] as string, encodingAesKey: aesKey('WECOM_ENCODING_AES_KEY', w[1] as string), corpId: w[2] as string, corpSecret: w[3] as string, apiEndpoint: endpoint(env, 'WECOM_API_ENDPOINT', 'https://qyapi.weixin.qq.com') };
+  }
+  return out;
+}
+
+function endpoint(env: NodeJS.ProcessEnv, name: string, def: string): string {
+  const v = env[name]?.trim() || def;
+  if (!/^https?:\/\/[^/]+$/.test(v)) throw new ConfigError(`${name} must be http(s)://host[:port] (got "${v}")`);
+  return v;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -132,5 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       toleranceSeconds: int(env, 'WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
       genericSecrets,
     },
+    sources: sourcesFrom(env),
+    hrApiTimeoutMs: int(env, 'HR_API_TIMEOUT_MS', 5_000, 100, 60_000),
   };
 }

@@ -52,6 +52,22 @@ export const EmployeeTransferredSchema = z.object({
 });
 export type EmployeeTransferred = z.infer<typeof EmployeeTransferredSchema>;
 
+/**
+ * A thin HR event (DingTalk, WeCom: only a user id) waiting for enrichment: the enrich worker fetches the user
+ * from the HR API, resolves the site and routes it like any other event (routing.ts).
+ */
+export const EnrichRequestSchema = z.object({
+  schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+  id: base.id,
+  source: z.enum(['dingtalk', 'wecom']),
+  occurredAt: base.occurredAt,
+  type: z.literal('employee.enrich'),
+  /** `created`: a join; `modified`: a possible transfer (the previous site is found in SAG itself). */
+  change: z.enum(['created', 'modified']),
+  employee: z.object({ id: NonEmpty }),
+});
+export type EnrichRequest = z.infer<typeof EnrichRequestSchema>;
+
 export const CanonicalEventSchema = z.discriminatedUnion('type', [EmployeeJoinedSchema, EmployeeTransferredSchema]);
 export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
 

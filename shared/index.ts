@@ -10,6 +10,7 @@ export {
   CanonicalEventSchema,
   EmployeeJoinedSchema,
   EmployeeTransferredSchema,
+  EnrichRequestSchema,
   QueueMessageSchema,
   DeliverySchema,
   EVENT_SCHEMA_VERSION,
@@ -17,6 +18,7 @@ export {
   type CanonicalEvent,
   type EmployeeJoined,
   type EmployeeTransferred,
+  type EnrichRequest,
   type QueueMessage,
 } from './events.js';
 export { createLogger, maskEmails, redact, setLogSink, type Logger } from './logger.js';
@@ -26,6 +28,7 @@ export { SiteDirectory, type Site, type SiteEntry, type Location } from './sites
 export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSummary, type WorkerRuntimeOptions } from './worker-runtime.js';
 export { joinWorker } from './provision/join.js';
 export { transferWorker } from './provision/transfer.js';
+export { enrichWorker } from './provision/enrich.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
 export type { HttpResponse } from './webhook/http-event.js';
 export type { SourceAdapter } from './webhook/source.js';

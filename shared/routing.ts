@@ -14,22 +14,27 @@
  * directory is fixed).
  */
 import { deadLetter, type DeadLetter } from './dead-letter.js';
-import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type Source } from './events.js';
+import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type EnrichRequest, type Source } from './events.js';
 import type { QueueNames } from './config.js';
 import { siteRef, type Location, type SiteDirectory } from './sites.js';
 
 /** An HR event after a source adapter has verified and normalised it, before sites are resolved. */
 export type InboundEvent =
   | { kind: 'joined'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; location: Location }
-  | { kind: 'transferred'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; from: Location; to: Location };
+  | { kind: 'transferred'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; from: Location; to: Location }
+  | { kind: 'enrich'; source: 'dingtalk' | 'wecom'; sourceEventId: string; occurredAt: string; change: 'created' | 'modified'; employee: { id: string } };
 
 export type RoutedAction =
-  | { kind: 'enqueue'; queue: string; eventId: string; type: CanonicalEvent['type']; message: { event: CanonicalEvent } }
+  | { kind: 'enqueue'; queue: string; eventId: string; type: CanonicalEvent['type'] | 'employee.enrich'; message: { event: CanonicalEvent | EnrichRequest } }
   | { kind: 'dead-letter'; queue: string; eventId: string; record: DeadLetter }
   | { kind: 'noop'; eventId: string; reason: string };
 
 export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queues: QueueNames, fn: string): RoutedAction {
   const id = eventId(inbound.source, inbound.sourceEventId);
+  if (inbound.kind === 'enrich') {
+    const event: EnrichRequest = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, type: 'employee.enrich', change: inbound.change, employee: inbound.employee };
+    return { kind: 'enqueue', queue: queues.enrich, eventId: id, type: 'employee.enrich', message: { event } };
+  }
   const common = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, employee: inbound.employee } as const;
   const unmapped = (detail: string): RoutedAction => ({
     kind: 'dead-letter',
@@ -69,6 +74,7 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
 function describe(l: Location): string {
   if (l.site !== undefined) return `site "${l.site}"`;
   if (l.office !== undefined) return `office "${l.office}"`;
+  if (l.offices?.length) return `offices [${l.offices.join(', ')}]`;
   if (l.departmentIds?.length) return `departments [${l.departmentIds.join(', ')}]`;
   return 'an empty location';
 }

@@ -55,6 +55,8 @@ export interface SiteEntry extends Site {
 export interface Location {
   site?: string;
   office?: string;
+  /** More office candidates, tried in order after `office` (e.g. Feishu `work_station`, then `city`). */
+  offices?: readonly string[];
   departmentIds?: readonly string[];
 }
 
@@ -148,12 +150,12 @@ export class SiteDirectory {
     return this.byId.get(id);
   }
 
-  /** The site a location resolves to: an explicit site id first, then the office, then the first known department. */
+  /** The site a location resolves to: an explicit site id first, then the offices in order, then the first known department. */
   resolve(location: Location | undefined): SiteEntry | undefined {
     if (!location) return undefined;
     if (location.site !== undefined) return this.byId.get(location.site);
-    if (location.office !== undefined) {
-      const s = this.byOffice.get(normOffice(location.office));
+    for (const office of location.office !== undefined ? [location.office, ...(location.offices ?? [])] : (location.offices ?? [])) {
+      const s = this.byOffice.get(normOffice(office));
       if (s) return s;
     }
     for (const d of location.departmentIds ?? []) {

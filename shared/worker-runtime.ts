@@ -41,8 +41,12 @@ export type Outcome =
   | { status: 'skipped'; detail: string }
   | { status: 'defer'; reason: string; message: string; sagRequestId?: string };
 
-export interface WorkerContext {
+export interface WorkerContext<D = unknown> {
   config: Config;
+  /** What the definition's `setup` built at cold start. */
+  deps: D;
+  /** The queue sender of this invocation (MNS with the invocation's credentials). */
+  queue: QueueSender;
   log: Logger;
   credentials: Credentials;
   /** 1-based: which attempt this is across re-enqueues (in-invocation tries share one attempt number). */
@@ -51,7 +55,7 @@ export interface WorkerContext {
   messageId?: string;
 }
 
-export interface WorkerDefinition<E extends { id: string; employee: { id: string } }> {
+export interface WorkerDefinition<E extends { id: string; employee: { id: string } }, D = undefined> {
   /** The function name, as in the dead-letter envelope and logs. */
   name: string;
   /** What the worker does, for the outcome log line (e.g. `create-user`, `roam-user`). */
@@ -59,7 +63,9 @@ export interface WorkerDefinition<E extends { id: string; employee: { id: string
   /** The worker's own queue: where retries are re-enqueued. */
   queue(config: Config): string;
   schema: z.core.$ZodType<E>;
-  handle(event: E, ctx: WorkerContext): Promise<Outcome>;
+  /** Builds what `handle` needs beyond the config (e.g. the site directory), once per cold start. */
+  setup?(config: Config, env: NodeJS.ProcessEnv): D;
+  handle(event: E, ctx: WorkerContext<D>): Promise<Outcome>;
 }
 
 /** How one message ended, as the runtime saw it. */
@@ -98,12 +104,15 @@ function failureOf(err: unknown): Failure {
  * Configuration is read once, when the handler is built (cold start); if it is invalid, every invocation throws
  * the ConfigError so that the trigger keeps the messages (retry, then its dead-letter queue).
  */
-export function createWorkerHandler<E extends { id: string; employee: { id: string } }>(def: WorkerDefinition<E>, options: WorkerRuntimeOptions = {}) {
+export function createWorkerHandler<E extends { id: string; employee: { id: string } }, D = undefined>(def: WorkerDefinition<E, D>, options: WorkerRuntimeOptions = {}) {
   let config: Config | undefined;
+  let deps: D | undefined;
   let configError: unknown;
   try {
     config = loadConfig(options.env ?? process.env);
+    deps = def.setup?.(config, options.env ?? process.env);
   } catch (err) {
+    config = undefined;
     configError = err;
   }
   const env = options.env ?? process.env;
@@ -229,7 +238,7 @@ export function createWorkerHandler<E extends { id: string; employee: { id: stri
       let last: Failure | undefined;
       for (let tryNo = 1; tryNo <= r.inlineAttempts; tryNo++) {
         try {
-          const outcome = await def.handle(ev, { config: cfg, log: mlog, credentials, attempt, delivery, messageId: rec.messageId });
+          const outcome = await def.handle(ev, { config: cfg, deps: deps as D, queue, log: mlog, credentials, attempt, delivery, messageId: rec.messageId });
           if (outcome.status === 'defer') {
             const f: Failure = { reason: outcome.reason, message: outcome.message, retryable: true, sagRequestId: outcome.sagRequestId };
             const now = new Date().toISOString();

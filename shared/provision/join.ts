@@ -20,7 +20,7 @@ import { sagFor } from './sag-for.js';
 
 const sameMail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext): Promise<Outcome> {
+export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<unknown>): Promise<Outcome> {
   const sag = sagFor(ctx);
   const { site, employee } = event;
   const userName = userNameFor(site.userNamePolicy, employee);

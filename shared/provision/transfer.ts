@@ -27,7 +27,7 @@ import { sagFor } from './sag-for.js';
 /** Codes that say something about the instances or the name, never about a missing origin user. */
 const INSTANCE_CODES = new Set(['SAG.InstanceNoFound', 'ClientUser.NotSupportAction', 'SAG.CidrEmpty', 'SAG.CidrOverlap', 'ClientUser.UserOverLimit', 'ClientUser.NameInvalid', 'ClientUser.BandwidthInvalid', 'ClientUser.InvalidClientIp', 'SAG.InstanceIdEmpty']);
 
-export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerContext): Promise<Outcome> {
+export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerContext<unknown>): Promise<Outcome> {
   const sag = sagFor(ctx);
   const { from, to, employee } = event;
   const userName = userNameFor(from.userNamePolicy, employee);

@@ -29,7 +29,10 @@ import { SiteDirectory } from '../sites.js';
 import { json, parseHttpEvent, problem, type HttpResponse } from './http-event.js';
 import { RecentKeys } from './recent.js';
 import type { SourceAdapter } from './source.js';
+import { dingTalkSource } from './sources/dingtalk.js';
+import { feishuSource } from './sources/feishu.js';
 import { genericSource } from './sources/generic.js';
+import { weComSource } from './sources/wecom.js';
 
 export const FUNCTION_NAME = 'webhook';
 
@@ -44,7 +47,12 @@ export interface WebhookOptions {
 /** The adapters whose secrets are configured; a source without secrets is off (404). */
 export function configuredSources(config: Config): SourceAdapter[] {
   const out: SourceAdapter[] = [];
-  if (config.webhook.genericSecrets.length) out.push(genericSource({ secrets: config.webhook.genericSecrets, toleranceSeconds: config.webhook.toleranceSeconds }));
+  const toleranceSeconds = config.webhook.toleranceSeconds;
+  const { feishu, dingtalk, wecom } = config.sources;
+  if (config.webhook.genericSecrets.length) out.push(genericSource({ secrets: config.webhook.genericSecrets, toleranceSeconds }));
+  if (feishu) out.push(feishuSource({ ...feishu, toleranceSeconds }));
+  if (dingtalk) out.push(dingTalkSource({ token: dingtalk.token, aesKey: dingtalk.aesKey, appKey: dingtalk.appKey, toleranceSeconds }));
+  if (wecom) out.push(weComSource({ token: wecom.token, encodingAesKey: wecom.encodingAesKey, corpId: wecom.corpId, toleranceSeconds }));
   return out;
 }
 
@@ -116,7 +124,7 @@ export function createWebhookHandler(options: WebhookOptions = {}) {
             return 'dead-lettered';
           }
           await queue.send(r.queue, r.message);
-          return r.type === 'employee.joined' ? 'join' : 'transfer';
+          return r.type === 'employee.joined' ? 'join' : r.type === 'employee.transferred' ? 'transfer' : 'enrich';
         }),
       ).catch((err) => {
         log.error('enqueue failed: answering 503', { source: source.name, error: err });

@@ -1,0 +1,72 @@
+/**
+ * DingTalk HTTP push, `/webhooks/dingtalk` (anchors.md §3.3). Query `signature`|`msg_signature`,
+ * `timestamp`|`timeStamp` (ms), `nonce`; body `{"encrypt"}`. The signature is SHA-1 over the sorted
+ * [token, timestamp, nonce, encrypt]; the ciphertext is AES-256-CBC with key base64(aesKey + "="), IV from the key,
+ * PKCS#7 to 32 bytes, and must end with our owner key (the app key). Every answer — `check_url` included — is the
+ * encrypted `success` JSON, within DingTalk's 1,500 ms.
+ *
+ * DingTalk events carry only user ids (`UserId[]`), so `user_add_org` and `user_modify_org` become enrich requests
+ * (one per user) for the enrich worker, which fetches the user from the DingTalk API. Other events are acknowledged
+ * and ignored. There is no event id: the dedupe key is a hash of the decrypted body plus the user id.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { DecryptError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
+import { verifyWxSignature, wxDecrypt, wxEncrypt, wxSignature } from '../../hr/wx-biz-crypto.js';
+import type { InboundEvent } from '../../routing.js';
+import { json, type WebhookRequest } from '../http-event.js';
+import type { Received, SourceAdapter } from '../source.js';
+
+export interface DingTalkOptions {
+  token: string;
+  aesKey: string;
+  /** The owner key: the app key (event subscriptions of internal apps) or the corp id (legacy callbacks). */
+  appKey: string;
+  toleranceSeconds: number;
+}
+
+/** The encrypted `success` answer DingTalk requires. */
+export function dingTalkSuccess(opts: Pick<DingTalkOptions, 'token' | 'aesKey' | 'appKey'>, nowMs: number) {
+  const timeStamp = String(nowMs);
+  const nonce = randomBytes(6).toString('hex');
+  const encrypt = wxEncrypt(opts.aesKey, 'success', opts.appKey);
+  return json(200, { msg_signature: wxSignature(opts.token, timeStamp, nonce, encrypt), timeStamp, nonce, encrypt });
+}
+
+export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
+  return {
+    name: 'dingtalk',
+    methods: ['POST'],
+    receive(req: WebhookRequest, nowMs: number): Received {
+      const q = req.query;
+      const signature = q.msg_signature ?? q.signature;
+      const timestamp = q.timeStamp ?? q.timestamp;
+      const nonce = q.nonce;
+      let body: { encrypt?: unknown };
+      try {
+        body = JSON.parse(req.rawBody.toString('utf8'));
+      } catch {
+        throw new UnsupportedMediaTypeError('the body is not JSON');
+      }
+      if (!body || typeof body !== 'object' || typeof body.encrypt !== 'string') throw new ValidationError('the body has no "encrypt"', [{ path: 'encrypt', message: 'is required' }]);
+      verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds });
+      const { message } = wxDecrypt(opts.aesKey, body.encrypt, opts.appKey);
+      let ev: { EventType?: unknown; UserId?: unknown; TimeStamp?: unknown };
+      try {
+        ev = JSON.parse(message);
+      } catch {
+        throw new DecryptError('the decrypted message is not JSON');
+      }
+      const respond = () => dingTalkSuccess(opts, Date.now());
+      const replayKey = `${timestamp}.${nonce}.${signature}`;
+      if (ev.EventType === 'check_url') return { kind: 'reply', response: respond() };
+      const change = ev.EventType === 'user_add_org' ? 'created' : ev.EventType === 'user_modify_org' ? 'modified' : undefined;
+      if (!change) return { kind: 'events', events: [], replayKey, respond, ignored: `event type ${String(ev.EventType)} is not handled` };
+      const ids = Array.isArray(ev.UserId) ? ev.UserId.filter((u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 256) : [];
+      if (ids.length === 0) throw new ValidationError('the event names no user', [{ path: 'UserId', message: 'must list at least one user id' }]);
+      const ts = typeof ev.TimeStamp === 'string' && /^\d{10,16}$/.test(ev.TimeStamp) ? Number(ev.TimeStamp) : nowMs;
+      const digest = createHash('sha256').update(message).digest('hex').slice(0, 32);
+      const events: InboundEvent[] = ids.map((id) => ({ kind: 'enrich', source: 'dingtalk', sourceEventId: `${digest}:${id}`, occurredAt: new Date(ts).toISOString(), change, employee: { id } }));
+      return { kind: 'events', events, replayKey, respond };
+    },
+  };
+}

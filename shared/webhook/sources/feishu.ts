@@ -1,0 +1,132 @@
+/**
+ * Feishu/Lark, `/webhooks/feishu` (anchors.md §3.2). Plain or encrypted (`{"encrypt"}`: AES-256-CBC, key
+ * SHA-256(Encrypt Key), IV prefixed) bodies.
+ * - With an Encrypt Key: `X-Lark-Signature` = hex SHA-256(timestamp + nonce + key + raw body) is required
+ *   (plain SHA-256, not HMAC), within the replay window; the URL check, which Feishu sends unsigned, is accepted when
+ *   it decrypts with our key (and carries our verification token, if one is set). A plaintext body is refused.
+ * - Without one: the verification token in the body (`header.token`, or `token` for the URL check) must match.
+ * - `url_verification` is answered `{"challenge"}` (Feishu allows 1 s, cold start included).
+ * - `contact.user.created_v3` → joined; `contact.user.updated_v3` → transferred when `old_object` (which holds only
+ *   the changed fields) changes `work_station`, `city` or `department_ids` (routing then decides: same site → no-op);
+ *   any other event → acknowledged and ignored. Dedupe key: `header.event_id`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import * as z from 'zod/mini';
+import { DecryptError, SignatureError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
+import { feishuDecrypt, verifyFeishuSignature } from '../../hr/feishu-crypto.js';
+import type { Location } from '../../sites.js';
+import { toFieldIssues } from '../../validation.js';
+import { json, type WebhookRequest } from '../http-event.js';
+import type { Received, SourceAdapter } from '../source.js';
+
+const UserSchema = z.object({
+  user_id: z.optional(z.string()),
+  open_id: z.optional(z.string()),
+  name: z.optional(z.string()),
+  email: z.optional(z.string()),
+  enterprise_email: z.optional(z.string()),
+  city: z.optional(z.string()),
+  work_station: z.optional(z.string()),
+  department_ids: z.optional(z.array(z.string())),
+});
+type FeishuUser = z.infer<typeof UserSchema>;
+
+const EventSchema = z.object({
+  schema: z.optional(z.string()),
+  header: z.object({ event_id: z.string().check(z.minLength(1)), event_type: z.string(), create_time: z.optional(z.string()), token: z.optional(z.string()) }),
+  event: z.optional(z.object({ object: z.optional(UserSchema), old_object: z.optional(UserSchema) })),
+});
+
+const JoinedUser = z.object({
+  email: z.email(),
+  name: z.optional(z.string()),
+});
+
+function sameSecret(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const location = (u: FeishuUser): Location => ({ offices: [u.work_station, u.city].filter((o): o is string => !!o), departmentIds: u.department_ids ?? [] });
+
+function employeeOf(u: FeishuUser, path: string) {
+  const email = u.email || u.enterprise_email;
+  const checked = JoinedUser.safeParse({ email, name: u.name });
+  const id = u.user_id || u.open_id;
+  const issues = checked.success ? [] : toFieldIssues(checked.error.issues).map((i) => ({ path: `${path}.${i.path === 'email' ? 'email' : i.path}`, message: i.message }));
+  if (!id) issues.push({ path: `${path}.user_id`, message: 'is required (or open_id)' });
+  if (issues.length) throw new ValidationError('the Feishu user lacks what a SAG account needs', issues);
+  return { id: id as string, email: email as string, name: u.name ?? '' };
+}
+
+export function feishuSource(opts: { encryptKey?: string; verificationToken?: string; toleranceSeconds: number }): SourceAdapter {
+  return {
+    name: 'feishu',
+    methods: ['POST'],
+    receive(req: WebhookRequest, nowMs: number): Received {
+      let body: unknown;
+      try {
+        body = JSON.parse(req.rawBody.toString('utf8'));
+      } catch {
+        throw new UnsupportedMediaTypeError('the body is not JSON');
+      }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('the body is not a JSON object', [{ path: '(root)', message: 'must be an object' }]);
+      const timestamp = req.header('x-lark-request-timestamp');
+      const nonce = req.header('x-lark-request-nonce');
+      const signature = req.header('x-lark-signature');
+      let payload = body as Record<string, unknown>;
+      let signed = false;
+      if (typeof payload.encrypt === 'string') {
+        if (!opts.encryptKey) throw new DecryptError('an encrypted body arrived but FEISHU_ENCRYPT_KEY is not set');
+        if (signature || timestamp || nonce) {
+          verifyFeishuSignature({ timestamp, nonce, signature, encryptKey: opts.encryptKey, rawBody: req.rawBody, nowSec: Math.floor(nowMs / 1000), toleranceSec: opts.toleranceSeconds });
+          signed = true;
+        }
+        try {
+          payload = JSON.parse(feishuDecrypt(opts.encryptKey, payload.encrypt));
+        } catch (err) {
+          if (err instanceof DecryptError) throw err;
+          throw new DecryptError('the decrypted body is not JSON');
+        }
+        if (!payload || typeof payload !== 'object') throw new DecryptError('the decrypted body is not a JSON object');
+      } else if (opts.encryptKey) {
+        throw new SignatureError('a plaintext body arrived while an Encrypt Key is configured');
+      }
+
+      const isChallenge = payload.type === 'url_verification';
+      const token = isChallenge ? payload.token : (payload.header as { token?: unknown } | undefined)?.token;
+      if (opts.verificationToken && !sameSecret(typeof token === 'string' ? token : undefined, opts.verificationToken)) {
+        throw new SignatureError('the verification token does not match');
+      }
+      if (isChallenge) {
+        if (typeof payload.challenge !== 'string') throw new ValidationError('url_verification without a challenge', [{ path: 'challenge', message: 'is required' }]);
+        return { kind: 'reply', response: json(200, { challenge: payload.challenge }) };
+      }
+      if (opts.encryptKey && !signed) throw new SignatureError('an event arrived without X-Lark-Signature');
+
+      const parsed = EventSchema.safeParse(payload);
+      if (!parsed.success) throw new ValidationError('the Feishu event is invalid', toFieldIssues(parsed.error.issues));
+      const ev = parsed.data;
+      const respond = () => json(200, {});
+      const replayKey = signed ? `${timestamp}.${nonce}.${signature}` : undefined;
+      const created = ev.header.create_time && /^\d{10,16}$/.test(ev.header.create_time) ? Number(ev.header.create_time) : nowMs;
+      const base = { source: 'feishu' as const, sourceEventId: ev.header.event_id, occurredAt: new Date(created).toISOString() };
+      const object = ev.event?.object;
+      if (ev.header.event_type === 'contact.user.created_v3' && object) {
+        return { kind: 'events', replayKey, respond, events: [{ kind: 'joined', ...base, employee: employeeOf(object, 'event.object'), location: location(object) }] };
+      }
+      if (ev.header.event_type === 'contact.user.updated_v3' && object) {
+        const old = ev.event?.old_object ?? {};
+        const moved = old.work_station !== undefined || old.city !== undefined || old.department_ids !== undefined;
+        if (moved) {
+          const before: FeishuUser = { ...object, ...old };
+          return { kind: 'events', replayKey, respond, events: [{ kind: 'transferred', ...base, employee: employeeOf(object, 'event.object'), from: location(before), to: location(object) }] };
+        }
+        return { kind: 'events', replayKey, respond, events: [], ignored: 'user update without a change of work place or department' };
+      }
+      return { kind: 'events', replayKey, respond, events: [], ignored: `event type ${ev.header.event_type} is not handled` };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * WeCom (企业微信), `/webhooks/wecom` (anchors.md §3.4). The same SHA-1 signature and AES scheme as DingTalk, with
+ * the CorpID as receive id; query `msg_signature`, `timestamp` (s), `nonce`.
+ * - GET with `echostr`: the URL check; the decrypted echostr is answered as plain text.
+ * - POST XML `<xml><Encrypt>…</Encrypt></xml>`: `change_contact` with `create_user` → enrich (join),
+ *   `update_user` → enrich (possible transfer); anything else is acknowledged and ignored. The answer is `success`.
+ * Since 2022 these events are thin (user id and department only), so the user is fetched from the WeCom API by the
+ * enrich worker. XML is read with a bounded tag extractor, never a general parser (no entity expansion, no bombs).
+ * Dedupe key: CreateTime + UserID + ChangeType.
+ */
+import { ValidationError } from '../../errors.js';
+import { verifyWxSignature, wxDecrypt } from '../../hr/wx-biz-crypto.js';
+import type { WebhookRequest } from '../http-event.js';
+import type { Received, SourceAdapter } from '../source.js';
+
+export interface WeComOptions {
+  token: string;
+  encodingAesKey: string;
+  corpId: string;
+  toleranceSeconds: number;
+}
+
+/** The text of `<name>` (CDATA or plain) in a flat XML document, or undefined. */
+export function xmlTag(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(xml);
+  return m ? (m[1] ?? m[2] ?? '') : undefined;
+}
+
+const text = (statusCode: number, body: string) => ({ statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
+
+export function weComSource(opts: WeComOptions): SourceAdapter {
+  return {
+    name: 'wecom',
+    methods: ['GET', 'POST'],
+    receive(req: WebhookRequest, nowMs: number): Received {
+      const { msg_signature: signature, timestamp, nonce } = req.query;
+      const check = (encrypt: string) => verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds });
+      if (req.method === 'GET') {
+        const echostr = req.query.echostr;
+        if (!echostr) throw new ValidationError('the URL check has no echostr', [{ path: 'echostr', message: 'is required' }]);
+        check(echostr);
+        return { kind: 'reply', response: text(200, wxDecrypt(opts.encodingAesKey, echostr, opts.corpId).message) };
+      }
+      const encrypt = xmlTag(req.rawBody.toString('utf8'), 'Encrypt');
+      if (!encrypt) throw new ValidationError('the body has no <Encrypt>', [{ path: 'Encrypt', message: 'is required' }]);
+      check(encrypt);
+      const xml = wxDecrypt(opts.encodingAesKey, encrypt, opts.corpId).message;
+      const respond = () => text(200, 'success');
+      const replayKey = `${timestamp}.${nonce}.${signature}`;
+      const event = xmlTag(xml, 'Event');
+      const changeType = xmlTag(xml, 'ChangeType');
+      const change = event === 'change_contact' ? (changeType === 'create_user' ? 'created' : changeType === 'update_user' ? 'modified' : undefined) : undefined;
+      if (!change) return { kind: 'events', events: [], replayKey, respond, ignored: `event ${event ?? '?'}/${changeType ?? '?'} is not handled` };
+      const userId = xmlTag(xml, 'UserID');
+      if (!userId || userId.length > 256) throw new ValidationError('the event names no user', [{ path: 'UserID', message: 'is required' }]);
+      const created = xmlTag(xml, 'CreateTime');
+      const ts = created && /^\d{9,11}$/.test(created) ? Number(created) * 1000 : nowMs;
+      return {
+        kind: 'events',
+        replayKey,
+        respond,
+        events: [{ kind: 'enrich', source: 'wecom', sourceEventId: `${created ?? ''}:${userId}:${changeType}`, occurredAt: new Date(ts).toISOString(), change, employee: { id: userId } }],
+      };
+    },
+  };
+}
