@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DecryptError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
-import { verifyWxSignature, wxDecrypt, wxEncrypt, wxSignature } from '../../hr/wx-biz-crypto.js';
+import { verifyWxSignature, wxDecrypt, wxSeal } from '../../hr/wx-biz-crypto.js';
 import type { InboundEvent } from '../../routing.js';
 import { json, type WebhookRequest } from '../http-event.js';
 import type { Received, SourceAdapter } from '../source.js';
@@ -26,10 +26,8 @@ export interface DingTalkOptions {
 
 /** The encrypted `success` answer DingTalk requires. */
 export function dingTalkSuccess(opts: Pick<DingTalkOptions, 'token' | 'aesKey' | 'appKey'>, nowMs: number) {
-  const timeStamp = String(nowMs);
-  const nonce = randomBytes(6).toString('hex');
-  const encrypt = wxEncrypt(opts.aesKey, 'success', opts.appKey);
-  return json(200, { msg_signature: wxSignature(opts.token, timeStamp, nonce, encrypt), timeStamp, nonce, encrypt });
+  const sealed = wxSeal({ token: opts.token, encodingAesKey: opts.aesKey, receiveId: opts.appKey, message: 'success', timestamp: String(nowMs), nonce: randomBytes(6).toString('hex') });
+  return json(200, { msg_signature: sealed.signature, timeStamp: sealed.timestamp, nonce: sealed.nonce, encrypt: sealed.encrypt });
 }
 
 export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
@@ -48,7 +46,7 @@ export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
         throw new UnsupportedMediaTypeError('the body is not JSON');
       }
       if (!body || typeof body !== 'object' || typeof body.encrypt !== 'string') throw new ValidationError('the body has no "encrypt"', [{ path: 'encrypt', message: 'is required' }]);
-      verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds });
+      verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'ms' });
       const { message } = wxDecrypt(opts.aesKey, body.encrypt, opts.appKey);
       let ev: { EventType?: unknown; UserId?: unknown; TimeStamp?: unknown };
       try {

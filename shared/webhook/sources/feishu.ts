@@ -81,7 +81,7 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
       if (typeof payload.encrypt === 'string') {
         if (!opts.encryptKey) throw new DecryptError('an encrypted body arrived but FEISHU_ENCRYPT_KEY is not set');
         if (signature || timestamp || nonce) {
-          verifyFeishuSignature({ timestamp, nonce, signature, encryptKey: opts.encryptKey, rawBody: req.rawBody, nowSec: Math.floor(nowMs / 1000), toleranceSec: opts.toleranceSeconds });
+          verifyFeishuSignature({ timestamp, nonce, signature, encryptKey: opts.encryptKey, rawBody: req.rawBody, nowSec: Math.floor(nowMs / 1000), toleranceSec: opts.toleranceSeconds, timestampUnit: 's' });
           signed = true;
         }
         try {
