@@ -3,53 +3,72 @@
  * `webhook-signature` holds space-separated `v1,<base64 HMAC-SHA256(secret, "${id}.${timestamp}." + raw body)>`
  * entries (several for key rotation); the secret is `whsec_` + base64 key bytes. The timestamp (Unix seconds of
  * the attempt) must be within the tolerance both ways. MACs are compared in constant time, over the raw bytes.
+ * Pure functions; no module-level work.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { SignatureError } from '../errors.js';
+import { assertFresh, macEquals } from './constant-time.js';
 
 function keyOf(secret: string): Buffer {
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
 }
 
 function mac(key: Buffer, id: string, timestamp: string | number, rawBody: Buffer | string): Buffer {
-  return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody).digest();
+  return createHmac('sha256', key)
+    .update(`${id}.${timestamp}.`, 'utf8')
+    .update(typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : rawBody)
+    .digest();
 }
 
 /**
- * The `webhook-signature` value for a message.
+ * The `webhook-signature` value for a message (`v1,` + base64 HMAC-SHA256). The secret is `whsec_<base64>` (a
+ * secret without the prefix is read as bare base64); a string body is signed as UTF-8.
  * @example
- * signStandardWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}')
- * // 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+ * signStandardWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}') // => 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
  */
 export function signStandardWebhook(secret: string, id: string, timestampSec: number, rawBody: Buffer | string): string {
   return `v1,${mac(keyOf(secret), id, timestampSec, rawBody).toString('base64')}`;
 }
 
 export interface StandardWebhookInput {
+  /** Accepted secrets (`whsec_…`), newest first; several during a key rotation. */
   secrets: string[];
+  /** `webhook-id` header. */
   id?: string;
+  /** `webhook-timestamp` header (integer Unix seconds). */
   timestamp?: string;
+  /** `webhook-signature` header (space-separated `v1,<base64>` entries; other versions are ignored). */
   signature?: string;
+  /** The request body exactly as received. */
   rawBody: Buffer;
   nowSec: number;
+  /** Each way; default 300 (the reference libraries' 5 minutes). */
   toleranceSec?: number;
 }
 
-/** Throws SignatureError unless one `v1` entry matches one secret and the timestamp is fresh. */
+/**
+ * Throws SignatureError unless the three headers are present, the timestamp is an integer within the tolerance
+ * (either direction) and one `v1` entry matches the MAC under one secret. Secrets whose key decodes to no bytes
+ * are ignored (anyone could sign with an empty key); with no usable secret every request is refused.
+ * @example
+ * verifyStandardWebhook({ secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: '1614265330', signature: 'v1,bm90IGl0 v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=', rawBody: Buffer.from('{"test": 2432232314}'), nowSec: 1614265400 }) // => undefined
+ * verifyStandardWebhook({ secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: '1614265330', signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=', rawBody: Buffer.from('{"test": 2432232315}'), nowSec: 1614265400 }) // throws SignatureError
+ */
 export function verifyStandardWebhook(input: StandardWebhookInput): void {
   const { id, timestamp, signature } = input;
   if (!id || !timestamp || !signature) throw new SignatureError('missing webhook-id, webhook-timestamp or webhook-signature');
   if (!/^\d{1,12}$/.test(timestamp)) throw new SignatureError('webhook-timestamp is not an integer');
-  if (Math.abs(input.nowSec - Number(timestamp)) > (input.toleranceSec ?? 300)) throw new SignatureError('webhook-timestamp outside the tolerance');
-  if (input.secrets.length === 0) throw new SignatureError('no secret configured');
+  assertFresh(timestamp, input.nowSec, input.toleranceSec ?? 300, 's', 'webhook-timestamp');
+  const keys = input.secrets.map(keyOf).filter((k) => k.length > 0);
+  if (keys.length === 0) throw new SignatureError('no usable webhook secret configured');
   const given: Buffer[] = [];
   for (const entry of signature.split(' ')) {
-    const [version, value] = entry.split(',', 2);
-    if (version === 'v1' && value) given.push(Buffer.from(value, 'base64'));
+    const comma = entry.indexOf(',');
+    if (comma > 0 && entry.slice(0, comma) === 'v1') given.push(Buffer.from(entry.slice(comma + 1), 'base64'));
   }
-  for (const secret of input.secrets) {
-    const expected = mac(keyOf(secret), id, timestamp, input.rawBody);
-    for (const g of given) if (g.length === expected.length && timingSafeEqual(g, expected)) return;
+  for (const key of keys) {
+    const expected = mac(key, id, timestamp, input.rawBody);
+    for (const g of given) if (macEquals(expected, g)) return;
   }
   throw new SignatureError('no webhook-signature entry matches');
 }
