@@ -87,8 +87,8 @@ export class ConfigError extends HrSagSyncError {
   readonly code = 'config.invalid';
 }
 
-/** A failure worth retrying. `reason` is a stable dotted code, e.g. `sag.throttled`. */
-export class TransientError extends HrSagSyncError {
+/** A processing failure with a stable dotted `reason` (e.g. `sag.throttled`) and upstream details. */
+export abstract class ProcessingError extends HrSagSyncError {
   readonly code: string;
   constructor(
     readonly reason: string,
@@ -101,16 +101,8 @@ export class TransientError extends HrSagSyncError {
   }
 }
 
+/** A failure worth retrying. */
+export class TransientError extends ProcessingError {}
+
 /** A failure retrying cannot fix; the message is dead-lettered with `reason`. */
-export class PermanentError extends HrSagSyncError {
-  readonly code: string;
-  constructor(
-    readonly reason: string,
-    message: string,
-    readonly details: { requestId?: string; upstreamCode?: string } = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.code = reason;
-  }
-}
+export class PermanentError extends ProcessingError {}

@@ -7,6 +7,7 @@
  * a TransientError `queue.send-failed`: the caller decides (webhook: 503; worker: dead-letter or throw).
  */
 import MNSClient from '@alicloud/mns/lib/client.js';
+import { keyedCache } from './client-cache.js';
 import { credentialsKey, type Credentials } from './credentials.js';
 import { ConfigError, PermanentError, TransientError } from './errors.js';
 
@@ -80,15 +81,8 @@ export class MnsQueue implements QueueSender {
   }
 }
 
-/** One MnsQueue per credential set (FC rotates the STS credentials it hands to each invocation). */
-export function cachedMnsQueue(opts: MnsQueueOptions): MnsQueue {
-  const key = `${opts.endpoint ?? ''}\n${opts.accountId}\n${credentialsKey(opts.credentials)}`;
-  let q = cache.get(key);
-  if (!q) {
-    if (cache.size > 8) cache.clear();
-    q = new MnsQueue(opts);
-    cache.set(key, q);
-  }
-  return q;
-}
-const cache = new Map<string, MnsQueue>();
+/** One MnsQueue per endpoint and credential set (FC rotates the STS credentials it hands to each invocation). */
+export const cachedMnsQueue = keyedCache(
+  (o: MnsQueueOptions) => `${o.endpoint ?? ''}\n${o.accountId}\n${credentialsKey(o.credentials)}`,
+  (o: MnsQueueOptions) => new MnsQueue(o),
+);

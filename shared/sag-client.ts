@@ -4,6 +4,7 @@
  * per-process rate limit shared by every client instance (an FC instance handles one invocation at a time).
  */
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
+import { keyedCache } from './client-cache.js';
 import { credentialsKey, type Credentials } from './credentials.js';
 import { RateLimiter } from './rate-limiter.js';
 import { classifySagError } from './sag-errors.js';
@@ -134,16 +135,8 @@ export class SagClient {
   }
 }
 
-const cache = new Map<string, SagClient>();
-
 /** One SagClient per endpoint and credential set (FC rotates the STS credentials it hands to each invocation). */
-export function cachedSagClient(opts: SagClientOptions): SagClient {
-  const key = `${opts.endpoint}\n${opts.timeoutMs}\n${opts.maxCallsPerSecond ?? 0}\n${credentialsKey(opts.credentials)}`;
-  let c = cache.get(key);
-  if (!c) {
-    if (cache.size > 8) cache.clear();
-    c = new SagClient(opts);
-    cache.set(key, c);
-  }
-  return c;
-}
+export const cachedSagClient = keyedCache(
+  (o: SagClientOptions) => `${o.endpoint}\n${o.timeoutMs}\n${o.maxCallsPerSecond ?? 0}\n${credentialsKey(o.credentials)}`,
+  (o: SagClientOptions) => new SagClient(o),
+);
