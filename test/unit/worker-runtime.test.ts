@@ -1,0 +1,138 @@
+/**
+ * The worker runtime's contract, with a test worker definition and a recording queue (the wire-level behaviour
+ * with MNS and SAG is covered end to end in test/e2e).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { PermanentError, TransientError } from '../../shared/errors.js';
+import { setLogSink } from '../../shared/logger.js';
+import type { QueueSender } from '../../shared/queue.js';
+import { createWorkerHandler, type Outcome } from '../../shared/worker-runtime.js';
+
+const Ev = z.object({ id: z.string(), employee: z.object({ id: z.string() }), behave: z.string() });
+type Ev = z.infer<typeof Ev>;
+
+let restore: (l: string) => void;
+beforeAll(() => {
+  restore = setLogSink(() => undefined);
+});
+afterAll(() => setLogSink(restore));
+
+function setup(opts: { failSends?: (queue: string) => boolean; env?: Record<string, string> } = {}) {
+  const sent: Array<{ queue: string; message: any; delaySeconds?: number }> = [];
+  const calls: Record<string, number> = {};
+  const queue: QueueSender = {
+    async send(q, message, o) {
+      if (opts.failSends?.(q)) throw new TransientError('queue.send-failed', 'down');
+      sent.push({ queue: q, message, delaySeconds: o?.delaySeconds });
+      return { messageId: String(sent.length) };
+    },
+  };
+  const handler = createWorkerHandler(
+    {
+      name: 'test-worker',
+      action: 'test',
+      queue: (c) => c.queues.join,
+      schema: Ev,
+      async handle(ev: Ev): Promise<Outcome> {
+        calls[ev.id] = (calls[ev.id] ?? 0) + 1;
+        switch (ev.behave) {
+          case 'ok':
+            return { status: 'done' };
+          case 'flaky-once':
+            if (calls[ev.id] === 1) throw new TransientError('sag.throttled', 'slow down');
+            return { status: 'done' };
+          case 'transient':
+            throw new TransientError('sag.throttled', 'slow down', { requestId: 'RID-T' });
+          case 'permanent':
+            throw new PermanentError('sag.ClientUser.UserOverLimit', 'full', { requestId: 'RID-P' });
+          case 'defer':
+            return { status: 'defer', reason: 'transfer.origin-user-missing', message: 'waiting' };
+          case 'bug':
+            throw new TypeError('oops');
+          default:
+            return { status: 'already-done' };
+        }
+      },
+    },
+    { env: { RETRY_INLINE_BASE_DELAY_MS: '1', RETRY_MAX_ATTEMPTS: '2', RETRY_MAX_DEFERRALS: '1', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', ...opts.env }, queue: () => queue, random: () => 0.5 },
+  );
+  return { handler, sent, calls };
+}
+
+const msg = (id: string, behave: string, delivery?: object) => ({ event: { id, employee: { id: `E-${id}` }, behave }, ...(delivery ? { delivery } : {}) });
+const ce = (body: unknown, base64 = true) => ({ id: 'x', specversion: '1.0', data: { requestId: 'r', messageId: `m-${Math.random()}`, messageBody: base64 ? Buffer.from(JSON.stringify(body)).toString('base64') : JSON.stringify(body) } });
+const batch = (...items: unknown[]) => Buffer.from(JSON.stringify(items));
+
+describe('worker runtime', () => {
+  it('gives each message its own outcome; one bad message fails nothing else', async () => {
+    const { handler, sent } = setup();
+    const summary = await handler(batch(ce(msg('a', 'ok')), ce(msg('b', 'permanent'), false), ce('not an event'), ce(msg('c', 'already')), { data: {} }), {});
+    expect(summary.results).toMatchObject({ done: 1, 'already-done': 1, 'dead-lettered': 3, lost: 0 });
+    const reasons = sent.filter((s) => s.queue === 'hr-dead-letter').map((s) => s.message.reason).sort();
+    expect(reasons).toEqual(['message.invalid', 'message.invalid', 'sag.ClientUser.UserOverLimit']);
+    const perm = sent.find((s) => s.message.reason === 'sag.ClientUser.UserOverLimit')?.message;
+    expect(perm).toMatchObject({ schema: 'hr-sag-sync.dead-letter/1', retryable: false, attempts: 1, sagRequestId: 'RID-P', function: 'test-worker', sourceQueue: 'hr-join', event: { id: 'b' } });
+  });
+
+  it('accepts a single CloudEvent object and plain-JSON bodies', async () => {
+    const { handler } = setup();
+    const s = await handler(Buffer.from(JSON.stringify(ce(msg('s', 'ok'), false))), {});
+    expect(s.results.done).toBe(1);
+  });
+
+  it('retries transient failures inside the invocation first', async () => {
+    const { handler, sent, calls } = setup();
+    const s = await handler(batch(ce(msg('f', 'flaky-once'))), {});
+    expect(s.results.done).toBe(1);
+    expect(calls.f).toBe(2);
+    expect(sent).toEqual([]);
+  });
+
+  it('then re-enqueues to its own queue with a growing delay and the attempt count, then dead-letters as retryable', async () => {
+    const { handler, sent } = setup();
+    await handler(batch(ce(msg('t', 'transient'))), {});
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ queue: 'hr-join', delaySeconds: 30, message: { event: { id: 't' }, delivery: { attempts: 1, deferrals: 0, lastReason: 'sag.throttled' } } });
+    await handler(batch(ce(sent[0]?.message)), {});
+    expect(sent[1]).toMatchObject({ queue: 'hr-join', delaySeconds: 60, message: { delivery: { attempts: 2 } } });
+    expect(sent[1]?.message.delivery.firstFailureAt).toBe(sent[0]?.message.delivery.firstFailureAt);
+    await handler(batch(ce(sent[1]?.message)), {});
+    expect(sent[2]).toMatchObject({ queue: 'hr-dead-letter', message: { reason: 'sag.throttled', retryable: true, attempts: 3, sagRequestId: 'RID-T', firstFailureAt: sent[0]?.message.delivery.firstFailureAt } });
+  });
+
+  it('defers within the deferral budget, then dead-letters with the deferral reason', async () => {
+    const { handler, sent } = setup();
+    await handler(batch(ce(msg('d', 'defer'))), {});
+    expect(sent[0]).toMatchObject({ queue: 'hr-join', delaySeconds: 30, message: { delivery: { deferrals: 1, attempts: 0 } } });
+    await handler(batch(ce(sent[0]?.message)), {});
+    expect(sent[1]).toMatchObject({ queue: 'hr-dead-letter', message: { reason: 'transfer.origin-user-missing', retryable: true } });
+  });
+
+  it('treats an unexpected error as transient', async () => {
+    const { handler, sent } = setup();
+    await handler(batch(ce(msg('u', 'bug'))), {});
+    expect(sent[0]?.message.delivery.lastReason).toBe('worker.unexpected-error');
+  });
+
+  it('dead-letters when the re-enqueue fails, and throws only when the dead letter fails too', async () => {
+    const a = setup({ failSends: (q) => q === 'hr-join' });
+    const s = await a.handler(batch(ce(msg('r', 'transient'))), {});
+    expect(s.results['dead-lettered']).toBe(1);
+    expect(a.sent[0]?.message.message).toMatch(/re-enqueue failed/);
+    const b = setup({ failSends: () => true });
+    await expect(b.handler(batch(ce(msg('ok', 'ok')), ce(msg('x', 'permanent'))), {})).rejects.toThrow(/1 message\(s\) could neither be finished, re-enqueued nor dead-lettered/);
+  });
+
+  it('dead-letters a trigger event that is not JSON at all', async () => {
+    const { handler, sent } = setup();
+    const s = await handler(Buffer.from('garbage'), {});
+    expect(s.results['dead-lettered']).toBe(1);
+    expect(sent[0]?.message).toMatchObject({ reason: 'trigger.malformed-event', raw: 'garbage' });
+  });
+
+  it('throws the ConfigError on every invocation when the configuration is invalid', async () => {
+    const { handler } = setup({ env: { RETRY_MAX_ATTEMPTS: 'lots' } });
+    await expect(handler(batch(ce(msg('a', 'ok'))), {})).rejects.toThrow(/RETRY_MAX_ATTEMPTS/);
+  });
+});
