@@ -15,7 +15,7 @@ export async function firstAnswer(baseEnv: NodeJS.ProcessEnv, runs = Number(proc
   const mns = await startMnsEmulator({ accountId: LOCAL_ACCOUNT_ID, credentials: [LOCAL_CREDENTIALS] });
   try {
     await new MNSClient(LOCAL_ACCOUNT_ID, { ...LOCAL_CREDENTIALS, endpoint: mns.url }).createQueue('hr-join');
-    const env = { ...baseEnv, MNS_ENDPOINT: mns.url, MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID, ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret };
+    const env: NodeJS.ProcessEnv = { ...baseEnv, MNS_ENDPOINT: mns.url, MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID, ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret };
     const secret = env.HR_WEBHOOK_SECRET as string;
     const bundle = resolve('dist/webhook/index.js');
     const total: number[] = [];
