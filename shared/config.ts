@@ -31,6 +31,7 @@
  * | `LOG_LEVEL` | `info` | debug, info, warn, error |
  */
 import { ConfigError } from './errors.js';
+import type { LogLevel } from './logger.js';
 
 export const DEFAULT_QUEUE_NAMES = { join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', deadLetter: 'hr-dead-letter' } as const;
 
@@ -65,6 +66,7 @@ export interface Config {
   webhook: { maxBodyBytes: number; toleranceSeconds: number; genericSecrets: string[] };
   sources: SourcesConfig;
   hrApiTimeoutMs: number;
+  logLevel: LogLevel;
 }
 
 export interface SourcesConfig {
@@ -127,6 +129,12 @@ function num(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max
   return n;
 }
 
+function logLevel(raw: string | undefined): LogLevel {
+  const v = (raw ?? '').trim().toLowerCase() || 'info';
+  if (v !== 'debug' && v !== 'info' && v !== 'warn' && v !== 'error') throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error (got "${raw}")`);
+  return v;
+}
+
 function queueName(env: NodeJS.ProcessEnv, name: string, def: string): string {
   const v = env[name]?.trim() || def;
   if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,119}$/.test(v)) throw new ConfigError(`${name} is not a valid queue name: "${v}"`);
@@ -185,5 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sources: sourcesFrom(env),
     hrApiTimeoutMs: int(env, 'HR_API_TIMEOUT_MS', 5_000, 100, 60_000),
+    logLevel: logLevel(env.LOG_LEVEL),
   };
 }

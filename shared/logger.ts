@@ -53,6 +53,7 @@ export function setLogSink(sink: LogSink): LogSink {
   return prev;
 }
 
+/** A logger writing at `level` and above (default: LOG_LEVEL of the process, else info). */
 export function createLogger(base: Record<string, unknown> = {}, level: LogLevel = (process.env.LOG_LEVEL as LogLevel) || 'info'): Logger {
   const min = ORDER[level] ?? ORDER.info;
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {

@@ -118,7 +118,7 @@ export function createWorkerHandler<E extends { id: string; employee: { id: stri
   const env = options.env ?? process.env;
   const random = options.random ?? Math.random;
   const messageSchema = queueMessageSchema(def.schema);
-  const baseLog = createLogger({ fn: def.name });
+  const baseLog = createLogger({ fn: def.name }, config?.logLevel);
 
   return async function handler(event: unknown, context: FcContext = {}): Promise<BatchSummary> {
     if (!config) throw configError;

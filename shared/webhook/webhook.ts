@@ -67,12 +67,13 @@ export function configuredSources(config: Config): SourceAdapter[] {
 export function createWebhookHandler(options: WebhookOptions = {}) {
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
-  const log = createLogger({ fn: FUNCTION_NAME });
+  let log = createLogger({ fn: FUNCTION_NAME });
   let config: Config | undefined;
   let directory: SiteDirectory | undefined;
   const sources = new Map<string, SourceAdapter>();
   try {
     config = loadConfig(env);
+    log = createLogger({ fn: FUNCTION_NAME }, config.logLevel);
     directory = SiteDirectory.fromEnv(env);
     for (const s of [...configuredSources(config), ...(options.sources?.(config, env) ?? [])]) sources.set(s.name, s);
   } catch (err) {

@@ -6,7 +6,7 @@
 import { cpSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRET, startStack, type Stack } from '../../local/stack.js';
 import { signedGenericRequest } from '../../local/sample.js';
@@ -25,30 +25,38 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.stop());
 
-function run(fn: string, event: unknown, extraEnv: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+/** Runs a bundle's handler in a child process (async: the emulators live in this process and must keep serving). */
+function run(fn: string, event: unknown, extraEnv: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const entry = join(isolated, fn, 'index.js');
-  const code = `require(${JSON.stringify(entry)}).handler(Buffer.from(process.argv[1]),{credentials:{accessKeyId:'local-ak',accessKeySecret:'local-sk'},function:{name:${JSON.stringify(fn)},timeout:60}}).then(r=>process.stdout.write(JSON.stringify(r)),e=>{process.stderr.write(String(e));process.exit(3)})`;
-  const r = spawnSync(process.execPath, ['-e', code, JSON.stringify(event)], { env: { PATH: process.env.PATH, ...stack.env, LOG_LEVEL: 'warn', ...extraEnv }, encoding: 'utf8', cwd: isolated });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const code = `require(${JSON.stringify(entry)}).handler(Buffer.from(process.argv[1]),{credentials:{accessKeyId:'local-ak',accessKeySecret:'local-sk'},function:{name:${JSON.stringify(fn)},timeout:60}}).then(r=>process.stdout.write('\\nRESULT '+JSON.stringify(r)),e=>{process.stderr.write(String(e));process.exit(3)})`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], { env: { PATH: process.env.PATH, ...stack.env, LOG_LEVEL: 'warn', ...extraEnv }, cwd: isolated });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    // Log lines share stdout with the result: take what follows the marker.
+    child.on('close', (status) => resolve({ status, stdout: out.split('\nRESULT ')[1] ?? '', stderr: err }));
+  });
 }
 
 describe('function bundles', () => {
   it.each(FUNCTIONS)('%s is one file under 250 KB exporting handler', (fn) => {
     expect(statSync(`dist/${fn}/index.js`).size).toBeLessThan(250 * 1024);
-    const r = spawnSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(join(isolated, fn, 'index.js'))}).handler)`], { encoding: 'utf8', cwd: isolated, env: { PATH: process.env.PATH } });
-    expect(r.stdout).toBe('function');
+    const r = spawnSync(process.execPath, ['-e', `const h=require(${JSON.stringify(join(isolated, fn, 'index.js'))}).handler;process.stdout.write('\\nRESULT '+typeof h)`], { encoding: 'utf8', cwd: isolated, env: { PATH: process.env.PATH } });
+    expect(r.stdout.split('\nRESULT ')[1]).toBe('function');
   });
 
   it('the webhook bundle enqueues a signed join, and the join-worker bundle creates the account', async () => {
     const req = signedGenericRequest('http://x/webhooks/generic', LOCAL_WEBHOOK_SECRET, { type: 'employee.joined', timestamp: '2026-11-23T08:00:00Z', data: { employeeId: 'B1', name: 'B', email: 'bundle1@example.com', office: 'Shanghai' } });
     const httpEvent = { version: 'v1', rawPath: '/webhooks/generic', body: Buffer.from(req.body).toString('base64'), isBase64Encoded: true, headers: req.headers, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/webhooks/generic' } } };
-    const w = run('webhook', httpEvent);
+    const w = await run('webhook', httpEvent);
     expect(w.status, w.stderr).toBe(0);
     expect(JSON.parse(w.stdout)).toMatchObject({ statusCode: 202 });
     const got = await stack.mnsClient.receiveMessage('hr-join', 1);
     const body = got.body as { MessageBody: string; MessageId: string; ReceiptHandle: string };
     // The trigger with IsBase64Decode off hands over the base64 text; the worker accepts it as is.
-    const j = run('join-worker', [{ id: '1', specversion: '1.0', data: { requestId: 'r', messageId: body.MessageId, messageBody: body.MessageBody } }]);
+    const j = await run('join-worker', [{ id: '1', specversion: '1.0', data: { requestId: 'r', messageId: body.MessageId, messageBody: body.MessageBody } }]);
     expect(j.status, j.stderr).toBe(0);
     expect(JSON.parse(j.stdout)).toMatchObject({ function: 'join-worker', received: 1, results: { done: 1 } });
     expect(stack.sag.listUsers('sag-shhq0000000001').map((u) => u.userMail)).toContain('bundle1@example.com');
