@@ -7,6 +7,9 @@
 import MNSClient from '@alicloud/mns/lib/client.js';
 import { startMnsEmulator, type MnsEmulator } from '../emulators/mns/index.js';
 import { startSagEmulator, type SagEmulator } from '../emulators/sag/index.js';
+import { startHrEmulator, type HrEmulator } from '../emulators/hr/index.js';
+import { LOCAL_SOURCES } from './hr-samples.js';
+import { enrichWorker } from '../shared/provision/enrich.js';
 import type { RunningServer } from '../emulators/common/http.js';
 import type { FcContext } from '../shared/credentials.js';
 import { DEFAULT_QUEUE_NAMES } from '../shared/config.js';
@@ -28,6 +31,7 @@ export interface StackOptions {
   webhookPort?: number;
   mnsPort?: number;
   sagPort?: number;
+  hrPort?: number;
   /** The site directory (parsed JSON). Default: config/sites.sample.json. */
   sites?: unknown;
   /** Extra environment for the functions (e.g. RETRY_* knobs). */
@@ -47,6 +51,8 @@ export interface Stack {
   webhookUrl: string;
   mns: MnsEmulator;
   sag: SagEmulator;
+  /** The DingTalk and WeCom user APIs (enrichment of thin events). */
+  hr: HrEmulator;
   /** A real MNS client on the emulator, for tests that look at queues. */
   mnsClient: MNSClient;
   env: Record<string, string>;
@@ -59,9 +65,17 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const WORKERS: Array<{ def: WorkerDefinition<any>; queue: keyof typeof DEFAULT_QUEUE_NAMES }> = [
+const WORKERS: Array<{ def: WorkerDefinition<any, any>; queue: keyof typeof DEFAULT_QUEUE_NAMES }> = [
   { def: joinWorker, queue: 'join' },
   { def: transferWorker, queue: 'transfer' },
+  { def: enrichWorker, queue: 'enrich' },
+];
+
+/** HR departments of the sample directory (config/sites.sample.json lists them as departmentIds). */
+const SAMPLE_DEPARTMENTS = [
+  { id: 101, name: 'Shanghai HQ' },
+  { id: 102, name: 'Hangzhou R&D' },
+  { id: 103, name: 'Beijing Sales' },
 ];
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -76,7 +90,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     credentials: [LOCAL_CREDENTIALS],
     instances: directory.sites.map((s, i) => ({ id: s.smartAGId, regionId: s.regionId, cidr: `10.${10 + i}.0.0/16`, userQuota: opts.userQuota ?? 2000, allowClientUsers: true })),
   });
+  const hr = await startHrEmulator({ host, port: opts.hrPort ?? 0 });
+  hr.seed({
+    dingtalk: { departments: SAMPLE_DEPARTMENTS.map((d) => ({ dept_id: d.id, name: d.name })) },
+    wecom: { departments: SAMPLE_DEPARTMENTS.map((d) => ({ id: d.id, name: d.name })) },
+  });
   const env: Record<string, string> = {
+    ...LOCAL_SOURCES,
+    DINGTALK_API_ENDPOINT: hr.url,
+    WECOM_API_ENDPOINT: hr.url,
     REGION: LOCAL_REGION,
     MNS_ENDPOINT: mns.url,
     MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
@@ -131,6 +153,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     webhookUrl: web.url,
     mns,
     sag,
+    hr,
     mnsClient,
     env,
     directory,
@@ -167,7 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stop() {
       await Promise.all(Object.values(runners).map((r) => r.stop()));
       await web.close();
-      await Promise.all([mns.close(), sag.close()]);
+      await Promise.all([mns.close(), sag.close(), hr.close()]);
     },
   };
   return stack;

@@ -2,10 +2,11 @@
  * `npm start`: the whole pipeline locally on its embedded emulators. Prints the endpoints, the local webhook
  * secret, and ready-to-paste signed sample commands; logs one JSON line per outcome. Ctrl-C stops it.
  *
- * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HOST (127.0.0.1),
+ * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HR_EMULATOR_PORT (9300), HOST (127.0.0.1),
  * SITES_FILE (config/sites.sample.json), and any function variable (RETRY_*, WORKER_CONCURRENCY, …).
  */
 import { readFileSync } from 'node:fs';
+import { dingTalkRequest, feishuRequest, feishuUserCreated, weComContactXml, weComRequest, weComUrlCheck } from './hr-samples.js';
 import { sampleJoin, sampleTransfer, signedGenericRequest, toCurl } from './sample.js';
 import { LOCAL_CREDENTIALS, LOCAL_WEBHOOK_SECRET, startStack } from './stack.js';
 
@@ -18,17 +19,24 @@ async function main(): Promise<void> {
     webhookPort: Number(process.env.WEBHOOK_PORT ?? 8080),
     mnsPort: Number(process.env.MNS_EMULATOR_PORT ?? 9100),
     sagPort: Number(process.env.SAG_EMULATOR_PORT ?? 9200),
+    hrPort: Number(process.env.HR_EMULATOR_PORT ?? 9300),
     sites: JSON.parse(readFileSync(sitesFile, 'utf8')),
     env: passThrough,
     log: (l) => console.log(JSON.stringify(l)),
   });
   const url = `${stack.webhookUrl}/webhooks/generic`;
+  const hook = (source: string) => `${stack.webhookUrl}/webhooks/${source}`;
+  stack.hr.dingtalk.addUser({ userid: 'dt-ann', name: 'Ding Ann', email: 'ding.ann@example.com', dept_id_list: [101], work_place: 'Shanghai' });
+  stack.hr.wecom.addUser({ userid: 'wc-bob', name: 'Wei Bob', email: 'wei.bob@example.com', department: [102] });
+  const feishuUser = { user_id: 'fs-carol', open_id: 'ou_carol', name: 'Fei Carol', email: 'fei.carol@example.com', city: 'Beijing', work_station: 'BJ-3F', department_ids: ['od-beijing'] };
   const line = '-'.repeat(100);
   console.log(`${line}
 hr-sag-sync local stack is up (sites from ${sitesFile})
 
   webhook          ${url}      (POST, Standard Webhooks signature)
   webhook secret   ${LOCAL_WEBHOOK_SECRET}
+  HR sources       ${hook('feishu')}  ${hook('dingtalk')}  ${hook('wecom')}
+  HR API emulator  ${stack.hr.url}   (DingTalk and WeCom user APIs: dt-ann, wc-bob)
   MNS emulator     ${stack.mns.url}   account ${stack.env.MNS_ACCOUNT_ID}, key ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}
   SAG emulator     ${stack.sag.url}   key ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}
   SAG users        curl -s ${stack.sag.url}/__admin/state
@@ -41,6 +49,19 @@ ${toCurl(signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, sampleJoin()))}
 Then a signed transfer (Shanghai → Hangzhou):
 
 ${toCurl(signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, sampleTransfer()))}
+
+Feishu (encrypted, signed): Carol joins in Beijing
+
+${toCurl(feishuRequest(hook('feishu'), feishuUserCreated(feishuUser)))}
+
+DingTalk (encrypted, signed; thin event enriched from the HR API emulator): dt-ann joins
+
+${toCurl(dingTalkRequest(hook('dingtalk'), { EventType: 'user_add_org', UserId: ['dt-ann'], TimeStamp: String(Date.now()) }))}
+
+WeCom (encrypted XML, signed): wc-bob joins; and the GET URL check
+
+${toCurl(weComRequest(hook('wecom'), weComContactXml('create_user', 'wc-bob')))}
+curl -sS '${weComUrlCheck(hook('wecom'), 'hello-wecom')}'
 ${line}`);
   const stop = async () => {
     console.log('stopping…');
