@@ -86,6 +86,17 @@ describe('DingTalk', () => {
     expect(dl).toHaveLength(1);
     expect(dl[0]).toMatchObject({ reason: 'hr.user-not-found', function: 'enrich-worker', retryable: false, event: { type: 'employee.enrich', employee: { id: 'ghost' } } });
   });
+
+  it('dead-letters with hr.api-unavailable (retryable) when the HR API stays down past the retry budget', async () => {
+    stack.hr.dingtalk.addUser({ userid: 'dt3', name: 'Long Outage', email: 'dt3@example.com', dept_id_list: [101] });
+    await addFault(stack.hr.url, { action: 'dingtalk.user.get', html502: true });
+    await post(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: ['dt3'] }), '/webhooks/dingtalk');
+    await stack.waitForIdle(30_000);
+    const dl = (await stack.drainDeadLetters()) as any[];
+    expect(dl).toHaveLength(1);
+    expect(dl[0]).toMatchObject({ reason: 'hr.api-unavailable', retryable: true, attempts: 4, function: 'enrich-worker' });
+    expect(has(SH, 'dt3@example.com')).toBe(false);
+  });
 });
 
 describe('WeCom', () => {
