@@ -8,6 +8,7 @@
  * DingTalk events carry only user ids (`UserId[]`), so `user_add_org` and `user_modify_org` become enrich requests
  * (one per user) for the enrich worker, which fetches the user from the DingTalk API. Other events are acknowledged
  * and ignored. There is no event id: the dedupe key is a hash of the decrypted body plus the user id.
+ * Timestamps are milliseconds in the official samples; the unit is read by magnitude, so seconds would work too.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DecryptError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
@@ -46,7 +47,7 @@ export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
         throw new UnsupportedMediaTypeError('the body is not JSON');
       }
       if (!body || typeof body !== 'object' || typeof body.encrypt !== 'string') throw new ValidationError('the body has no "encrypt"', [{ path: 'encrypt', message: 'is required' }]);
-      verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'ms' });
+      verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
       const { message } = wxDecrypt(opts.aesKey, body.encrypt, opts.appKey);
       let ev: { EventType?: unknown; UserId?: unknown; TimeStamp?: unknown };
       try {

@@ -9,6 +9,10 @@
  * - `contact.user.created_v3` → joined; `contact.user.updated_v3` → transferred when `old_object` (which holds only
  *   the changed fields) changes `work_station`, `city` or `department_ids` (routing then decides: same site → no-op);
  *   any other event → acknowledged and ignored. Dedupe key: `header.event_id`.
+ * The timestamp unit is read by magnitude (`auto`): the docs imply seconds, which is unverified, and either works.
+ * Whether Feishu re-sends retries with their original timestamp is unverified too: if it does, a retry arriving
+ * after the replay window gets 401 and only the first delivery counts (the event is not lost: Feishu marks it
+ * failed in its console).
  */
 import { timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -81,7 +85,7 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
       if (typeof payload.encrypt === 'string') {
         if (!opts.encryptKey) throw new DecryptError('an encrypted body arrived but FEISHU_ENCRYPT_KEY is not set');
         if (signature || timestamp || nonce) {
-          verifyFeishuSignature({ timestamp, nonce, signature, encryptKey: opts.encryptKey, rawBody: req.rawBody, nowSec: Math.floor(nowMs / 1000), toleranceSec: opts.toleranceSeconds, timestampUnit: 's' });
+          verifyFeishuSignature({ timestamp, nonce, signature, encryptKey: opts.encryptKey, rawBody: req.rawBody, nowSec: Math.floor(nowMs / 1000), toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
           signed = true;
         }
         try {

@@ -34,7 +34,7 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
     methods: ['GET', 'POST'],
     receive(req: WebhookRequest, nowMs: number): Received {
       const { msg_signature: signature, timestamp, nonce } = req.query;
-      const check = (encrypt: string) => verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 's' });
+      const check = (encrypt: string) => verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
       if (req.method === 'GET') {
         const echostr = req.query.echostr;
         if (!echostr) throw new ValidationError('the URL check has no echostr', [{ path: 'echostr', message: 'is required' }]);
