@@ -359,12 +359,14 @@ export function createMnsServer(o: MnsServerOptions) {
   }
 
   function parseDlq(raw: string): DlqPolicy | null {
-    let j: { Enabled?: unknown; DeadLetterTargetQueue?: unknown; MaxReceiveCount?: unknown };
+    let parsed: unknown;
     try {
-      j = JSON.parse(raw);
+      parsed = JSON.parse(raw);
     } catch {
       throw new MnsApiError('InvalidParameter', 400, 'DlqPolicy is not valid JSON.');
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MnsApiError('InvalidParameter', 400, 'DlqPolicy must be a JSON object.');
+    const j = parsed as { Enabled?: unknown; DeadLetterTargetQueue?: unknown; MaxReceiveCount?: unknown };
     if (j.Enabled === false || j.Enabled === 'false') return null;
     return { enabled: true, deadLetterTargetQueue: String(j.DeadLetterTargetQueue ?? ''), maxReceiveCount: Number(j.MaxReceiveCount ?? 0) };
   }
