@@ -1,25 +1,22 @@
 /**
- * The Simple Message Queue (MNS) domain, pure (no HTTP), with an injectable clock: queues with their attributes,
- * and messages moving Delayed → Active → Inactive (received) → Active again at NextVisibleTime unless deleted,
- * expiring after MessageRetentionPeriod (alicloud-apis.md §2.2–2.4). Dead-letter policies move a message to the
- * target queue when a receive would take its DequeueCount past MaxReceiveCount (§2.7).
+ * The Simple Message Queue (MNS) domain, pure (no HTTP, no timers), with an injectable clock: queues with their
+ * attributes, and messages moving Delayed → Active → Inactive (received) → Active again at NextVisibleTime unless
+ * deleted, removed after MessageRetentionPeriod whatever their state (alicloud-apis.md §2.2–2.4). A dead-letter
+ * policy moves a message to its target queue when a receive would take its DequeueCount past MaxReceiveCount (§2.7).
  *
- * Receives pick the highest priority first (1 highest), oldest first within a priority. Structures: one FIFO per
- * priority for active messages, and a min-heap by time for delayed/inactive ones, so that neither a send nor a
- * receive scans the queue.
+ * Receives take the highest priority first (1 highest), oldest first within a priority. Nothing scans a queue:
+ * active messages sit in one FIFO per priority, delayed and invisible ones in a min-heap by NextVisibleTime, every
+ * message in a min-heap by EnqueueTime for retention; receipt handles map to their message in a hash map. Stale heap
+ * and FIFO entries are recognised by a generation number and skipped (deleted ones are dropped when they reach the
+ * top, so a consumer that deletes what it receives keeps the heaps small).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { MnsApiError, mnsError } from './errors.js';
+import { Fifo, MinHeap } from './structures.js';
 
-export class MnsApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly httpStatus: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { MnsApiError } from './errors.js';
 
+/** The queue attributes of the 2015-06-06 API (CreateQueue / SetQueueAttributes / GetQueueAttributes). */
 export interface QueueAttributes {
   DelaySeconds: number;
   MaximumMessageSize: number;
@@ -29,7 +26,7 @@ export interface QueueAttributes {
   LoggingEnabled: boolean;
 }
 
-export const DEFAULT_ATTRIBUTES: QueueAttributes = Object.freeze({
+export const DEFAULT_ATTRIBUTES: Readonly<QueueAttributes> = Object.freeze({
   DelaySeconds: 0,
   MaximumMessageSize: 65536,
   MessageRetentionPeriod: 345600,
@@ -38,312 +35,374 @@ export const DEFAULT_ATTRIBUTES: QueueAttributes = Object.freeze({
   LoggingEnabled: false,
 });
 
-const RANGES: Record<Exclude<keyof QueueAttributes, 'LoggingEnabled'>, [number, number]> = {
+/** Documented ranges (alicloud-apis.md §2.2). */
+export const ATTRIBUTE_RANGES: Readonly<Record<Exclude<keyof QueueAttributes, 'LoggingEnabled'>, readonly [number, number]>> = Object.freeze({
   DelaySeconds: [0, 604800],
   MaximumMessageSize: [1024, 65536],
   MessageRetentionPeriod: [60, 604800],
   VisibilityTimeout: [1, 43200],
   PollingWaitSeconds: [0, 30],
-};
+});
 
+/** Per-message limits. */
+export const MESSAGE_LIMITS = Object.freeze({ delaySeconds: [0, 604800] as const, priority: [1, 16] as const, defaultPriority: 8, maxReceiveCount: [1, 1000] as const });
+
+/** The dead-letter policy of a queue (the management API's `DlqPolicy`). */
 export interface DlqPolicy {
   enabled: boolean;
   deadLetterTargetQueue: string;
   maxReceiveCount: number;
 }
 
+export type MessageState = 'delayed' | 'active' | 'inactive';
+
+/** A message as stored. Read it; change it only through {@link Queue}'s methods. */
 export interface StoredMessage {
-  id: string;
-  body: string;
-  md5: string;
-  priority: number;
-  enqueueTime: number;
+  readonly id: string;
+  readonly body: string;
+  /** Upper-case hex MD5 of the body (UTF-8) as stored. */
+  readonly md5: string;
+  readonly priority: number;
+  /** ms epoch. Kept when a message moves to a dead-letter queue (retention is not reset). */
+  readonly enqueueTime: number;
+  /** ms epoch of the first receive; 0 before it. */
   firstDequeueTime: number;
   dequeueCount: number;
-  /** When the message is (or becomes again) visible. */
+  /** When the message is (delayed/inactive) or became (active) visible, ms epoch: NextVisibleTime. */
   visibleAt: number;
-  handle?: string;
-  state: 'delayed' | 'active' | 'inactive';
-  /** Bumped on every state change, so stale heap/list entries are skipped. */
+  /** The receipt handle of the current receive (inactive messages only). */
+  handle: string | undefined;
+  state: MessageState;
+  /** Bumped on every state change: heap and FIFO entries of an older generation are stale. */
   gen: number;
-  systemProperties?: Record<string, string>;
+  deleted: boolean;
+  /** Set on messages moved by a dead-letter policy: DLQSourceArn, DLQOriginMessageId. */
+  readonly systemProperties?: Readonly<Record<string, string>>;
 }
 
-/** Validates attribute input (numbers as numbers or strings). Throws InvalidArgument. */
-export function validateAttributes(input: Record<string, unknown>): Partial<QueueAttributes> {
+const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+const MAX_QUEUE_NAME = 120;
+const MAX_QUEUES = 1000;
+
+/** Throws InvalidQueueName / QueueNameLengthError for a name the service would refuse. */
+export function validateQueueName(name: string): void {
+  if (name.length === 0 || name.length > MAX_QUEUE_NAME) throw mnsError('QueueNameLengthError', `The length of queue name should be between 1 and ${MAX_QUEUE_NAME}.`);
+  if (!QUEUE_NAME.test(name)) throw mnsError('InvalidQueueName', 'The queue name you provided is invalid: use letters, digits and hyphens, starting with a letter or digit.');
+}
+
+/**
+ * Validates attribute input: numbers given as numbers or numeric strings, LoggingEnabled as a boolean or
+ * `True`/`False` (any case). Unknown keys and empty values are ignored. Throws InvalidArgument.
+ */
+export function validateAttributes(input: Readonly<Record<string, unknown>>): Partial<QueueAttributes> {
   const out: Partial<QueueAttributes> = {};
   for (const [k, v] of Object.entries(input)) {
-    if (v === undefined || v === '') continue;
+    if (v === undefined || v === null || v === '') continue;
     if (k === 'LoggingEnabled') {
       const s = String(v).toLowerCase();
-      if (s !== 'true' && s !== 'false') throw new MnsApiError('InvalidArgument', 400, 'The value of LoggingEnabled should be True or False.');
+      if (s !== 'true' && s !== 'false') throw mnsError('InvalidArgument', 'The value of LoggingEnabled should be True or False.');
       out.LoggingEnabled = s === 'true';
       continue;
     }
-    const range = RANGES[k as keyof typeof RANGES];
+    const range = ATTRIBUTE_RANGES[k as keyof typeof ATTRIBUTE_RANGES];
     if (!range) continue;
-    const n = Number(v);
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
     if (!Number.isInteger(n) || n < range[0] || n > range[1]) {
-      throw new MnsApiError('InvalidArgument', 400, `The value of ${k} should between ${range[0]} and ${range[1]}.`);
+      throw mnsError('InvalidArgument', `The value of ${k} should between ${range[0]} and ${range[1]}.`);
     }
     (out as Record<string, number>)[k] = n;
   }
   return out;
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,119}$/;
+/** Mints message ids and receipt handles, unique within one store. */
+class Ids {
+  private seq = 0;
+  private lease = 0;
+  private readonly prefix = randomBytes(8).toString('hex').toUpperCase();
 
-class MinHeap {
-  private a: Array<{ at: number; id: string; gen: number }> = [];
-  get size() {
-    return this.a.length;
+  /** Shaped like the service's ids: `<16 hex>-1-<enqueue ms, hex>-<sequence>`. */
+  messageId(now: number): string {
+    return `${this.prefix}-1-${now.toString(16).toUpperCase()}-${String(++this.seq).padStart(9, '0')}`;
   }
-  peek() {
-    return this.a[0];
-  }
-  push(x: { at: number; id: string; gen: number }) {
-    const a = this.a;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if ((a[p] as { at: number }).at <= x.at) break;
-      a[i] = a[p] as typeof x;
-      i = p;
-    }
-    a[i] = x;
-  }
-  pop() {
-    const a = this.a;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop() as { at: number; id: string; gen: number };
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && (a[l] as typeof last).at < (a[m] as typeof last).at) m = l;
-        if (r < a.length && (a[r] as typeof last).at < (a[m] as typeof last).at) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m] as typeof last, a[i] as typeof last];
-        i = m;
-      }
-    }
-    return top;
+
+  /** A receipt handle: URL-safe (base64url, no padding), new on every receive and visibility change. */
+  handle(messageId: string): string {
+    return Buffer.from(`${(++this.lease).toString(36)}:${messageId}`, 'latin1').toString('base64url');
   }
 }
 
-/** A FIFO of message ids with O(1) shift (an array with a moving head, compacted now and then). */
-class Fifo {
-  private items: Array<{ id: string; gen: number }> = [];
-  private head = 0;
-  push(x: { id: string; gen: number }) {
-    this.items.push(x);
-  }
-  shift() {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return x;
-  }
-  unshift(x: { id: string; gen: number }) {
-    if (this.head > 0) this.items[--this.head] = x;
-    else this.items.unshift(x);
-  }
-}
-
+/** One queue: its attributes, dead-letter policy and messages. */
 export class Queue {
   attributes: QueueAttributes;
   readonly createTime: number;
   lastModifyTime: number;
-  dlq?: DlqPolicy;
+  dlq: DlqPolicy | undefined;
+  /** Every message, by id, whatever its state. */
   readonly messages = new Map<string, StoredMessage>();
-  private readonly active: Fifo[] = Array.from({ length: 17 }, () => new Fifo());
-  private readonly timed = new MinHeap();
-  private seq = 0;
+  private readonly handles = new Map<string, StoredMessage>();
+  private readonly active: Array<Fifo<StoredMessage>> = Array.from({ length: MESSAGE_LIMITS.priority[1] + 1 }, () => new Fifo<StoredMessage>());
+  /** Delayed and inactive messages by NextVisibleTime. */
+  private readonly timed = new MinHeap<StoredMessage>();
+  /** Every message by EnqueueTime (retention). */
+  private readonly expiry = new MinHeap<StoredMessage>();
+  private readonly count = { active: 0, inactive: 0, delayed: 0 };
 
+  /** @internal Created by {@link QueueStore.create}. */
   constructor(
     readonly name: string,
     attrs: Partial<QueueAttributes>,
     private readonly now: () => number,
-    private readonly idPrefix: string,
+    private readonly ids: Ids,
   ) {
     this.attributes = { ...DEFAULT_ATTRIBUTES, ...attrs };
     this.createTime = this.lastModifyTime = now();
   }
 
-  private activate(m: StoredMessage, front = false) {
-    m.state = 'active';
-    m.gen++;
-    const entry = { id: m.id, gen: m.gen };
-    if (front) (this.active[m.priority] as Fifo).unshift(entry);
-    else (this.active[m.priority] as Fifo).push(entry);
+  /** Messages in the queue, whatever their state (expired ones are dropped first). */
+  get depth(): number {
+    this.tick();
+    return this.messages.size;
   }
 
-  private schedule(m: StoredMessage) {
-    m.gen++;
-    this.timed.push({ at: m.visibleAt, id: m.id, gen: m.gen });
+  /** Numbers of active, inactive (received, invisible) and delayed messages. */
+  counts(): { active: number; inactive: number; delayed: number } {
+    this.tick();
+    return { ...this.count };
   }
 
-  /** Moves due delayed/inactive messages to active and drops expired ones. */
-  tick(): void {
-    const now = this.now();
-    while (this.timed.size > 0 && (this.timed.peek() as { at: number }).at <= now) {
-      const e = this.timed.pop() as { id: string; gen: number };
-      const m = this.messages.get(e.id);
-      if (!m || m.gen !== e.gen || m.state === 'active') continue;
-      m.handle = undefined;
-      this.activate(m);
-    }
-  }
-
-  /** When the next delayed/inactive message becomes visible (for long-poll wake-ups), or undefined. */
+  /** When the next delayed/inactive message becomes visible (ms epoch), if any: for long-poll wake-ups. */
   nextVisibleAt(): number | undefined {
-    return this.timed.peek()?.at;
+    this.tick();
+    for (;;) {
+      const top = this.timed.peek();
+      if (!top) return undefined;
+      if (!top.item.deleted && top.item.gen === top.gen) return top.at;
+      this.timed.pop();
+    }
   }
 
-  send(body: string, delaySeconds: number | undefined, priority: number | undefined): StoredMessage {
-    if (Buffer.byteLength(body, 'utf8') > this.attributes.MaximumMessageSize) {
-      throw new MnsApiError('InvalidArgument', 400, `The length of message should not be larger than MaximumMessageSize (${this.attributes.MaximumMessageSize}).`);
+  /** Adds a message. Throws InvalidArgument for an empty or too large body, or a bad delay/priority. */
+  send(body: string, delaySeconds?: number, priority?: number): StoredMessage {
+    if (typeof body !== 'string' || body.length === 0) throw mnsError('InvalidArgument', 'The MessageBody should not be empty.');
+    const size = body.length <= this.attributes.MaximumMessageSize / 3 ? body.length : Buffer.byteLength(body, 'utf8');
+    if (size > this.attributes.MaximumMessageSize) {
+      throw mnsError('InvalidArgument', `The length of message should not be larger than MaximumMessageSize (${this.attributes.MaximumMessageSize} bytes).`);
     }
-    const now = this.now();
     const delay = delaySeconds ?? this.attributes.DelaySeconds;
+    checkInt('DelaySeconds', delay, MESSAGE_LIMITS.delaySeconds);
+    const prio = priority ?? MESSAGE_LIMITS.defaultPriority;
+    checkInt('Priority', prio, MESSAGE_LIMITS.priority);
+    this.tick();
+    const now = this.now();
     const m: StoredMessage = {
-      id: `${this.idPrefix}-${(++this.seq).toString(16).toUpperCase().padStart(8, '0')}-${randomBytes(4).toString('hex').toUpperCase()}`,
+      id: this.ids.messageId(now),
       body,
       md5: createHash('md5').update(body, 'utf8').digest('hex').toUpperCase(),
-      priority: priority ?? 8,
+      priority: prio,
       enqueueTime: now,
       firstDequeueTime: 0,
       dequeueCount: 0,
       visibleAt: now + delay * 1000,
+      handle: undefined,
       state: 'delayed',
       gen: 0,
+      deleted: false,
     };
-    this.messages.set(m.id, m);
-    if (delay > 0) this.schedule(m);
-    else this.activate(m);
+    this.insert(m, delay > 0 ? 'delayed' : 'active');
     return m;
   }
 
-  private expired(m: StoredMessage, now: number): boolean {
-    return now - m.enqueueTime >= this.attributes.MessageRetentionPeriod * 1000;
-  }
-
   /**
-   * Takes up to `n` visible messages. `moveToDlq` is called for messages whose receive count would pass the
-   * dead-letter policy's maximum (they are removed here and not returned).
+   * Receives up to `n` visible messages: each becomes inactive for VisibilityTimeout with a new receipt handle and
+   * DequeueCount + 1. A message whose count would pass the enabled dead-letter policy's MaxReceiveCount is removed
+   * and handed to `deadLetter` instead (which returns false if it could not take it; the message is then received).
    */
-  receive(n: number, moveToDlq: (m: StoredMessage) => void): StoredMessage[] {
+  receive(n: number, deadLetter?: (m: StoredMessage, policy: DlqPolicy) => boolean): StoredMessage[] {
     this.tick();
     const now = this.now();
     const out: StoredMessage[] = [];
-    for (let p = 1; p <= 16 && out.length < n; p++) {
-      const fifo = this.active[p] as Fifo;
+    const policy = this.dlq?.enabled ? this.dlq : undefined;
+    for (let p = 1; p < this.active.length && out.length < n; p++) {
+      const fifo = this.active[p] as Fifo<StoredMessage>;
       while (out.length < n) {
-        const e = fifo.shift();
-        if (!e) break;
-        const m = this.messages.get(e.id);
-        if (!m || m.gen !== e.gen || m.state !== 'active') continue;
-        if (this.expired(m, now)) {
-          this.messages.delete(m.id);
-          continue;
-        }
-        if (this.dlq?.enabled && m.dequeueCount >= this.dlq.maxReceiveCount) {
-          this.messages.delete(m.id);
-          moveToDlq(m);
-          continue;
+        const m = fifo.shift();
+        if (m === undefined) break;
+        if (m.deleted || m.gen !== fifo.lastGen || m.state !== 'active') continue;
+        if (policy && deadLetter && m.dequeueCount >= policy.maxReceiveCount) {
+          this.remove(m);
+          if (deadLetter(m, policy)) continue;
+          this.restore(m);
         }
         m.dequeueCount++;
-        if (!m.firstDequeueTime) m.firstDequeueTime = now;
-        m.state = 'inactive';
+        if (m.firstDequeueTime === 0) m.firstDequeueTime = now;
+        this.setState(m, 'inactive');
         m.visibleAt = now + this.attributes.VisibilityTimeout * 1000;
-        m.handle = mintHandle(m);
-        this.schedule(m);
+        this.lease(m);
+        this.timed.push(m.visibleAt, m, m.gen);
         out.push(m);
       }
     }
     return out;
   }
 
-  /** Up to `n` visible messages, unchanged. */
+  /** Up to `n` visible messages in receive order, unchanged. */
   peek(n: number): StoredMessage[] {
     this.tick();
-    const now = this.now();
     const out: StoredMessage[] = [];
-    const visible = [...this.messages.values()].filter((m) => m.state === 'active' && !this.expired(m, now));
-    visible.sort((a, b) => a.priority - b.priority || a.enqueueTime - b.enqueueTime);
-    for (const m of visible.slice(0, n)) out.push(m);
+    for (let p = 1; p < this.active.length && out.length < n; p++) {
+      (this.active[p] as Fifo<StoredMessage>).scan((m, gen) => {
+        if (!m.deleted && m.gen === gen && m.state === 'active') out.push(m);
+        return out.length >= n;
+      });
+    }
     return out;
   }
 
-  private byHandle(handle: string): StoredMessage {
-    const id = idFromHandle(handle);
-    const m = id === undefined ? undefined : this.messages.get(id);
-    if (!m || m.state !== 'inactive' || m.handle !== handle || m.visibleAt <= this.now()) {
-      throw new MnsApiError('ReceiptHandleError', 400, 'The receipt handle you provide is not valid.');
-    }
-    return m;
-  }
-
+  /** Deletes the message received with `handle`. Throws ReceiptHandleError for a stale, foreign or unknown handle. */
   delete(handle: string): void {
-    const m = this.byHandle(handle);
-    this.messages.delete(m.id);
+    this.remove(this.byHandle(handle));
   }
 
+  /** Makes the message received with `handle` invisible for `seconds` from now, under a new handle (the old one dies). */
   changeVisibility(handle: string, seconds: number): StoredMessage {
+    checkInt('VisibilityTimeout', seconds, ATTRIBUTE_RANGES.VisibilityTimeout);
     const m = this.byHandle(handle);
     m.visibleAt = this.now() + seconds * 1000;
-    m.handle = mintHandle(m);
-    if (seconds === 0) {
-      m.handle = undefined;
-      this.activate(m, true);
-    } else this.schedule(m);
+    m.gen++;
+    this.lease(m);
+    this.timed.push(m.visibleAt, m, m.gen);
     return m;
   }
 
-  /** Adds a message moved from another queue's dead-letter policy (body and counters kept, visible now). */
-  adopt(m: StoredMessage, sourceArn: string): void {
-    const moved: StoredMessage = { ...m, state: 'delayed', gen: 0, handle: undefined, visibleAt: this.now(), systemProperties: { DLQMessageType: 'DLQ', DLQSourceArn: sourceArn, DLQOriginMessageId: m.id } };
-    this.messages.set(moved.id, moved);
-    this.activate(moved);
-  }
-
-  counts(): { active: number; inactive: number; delayed: number } {
+  /** Takes a message moved here by another queue's dead-letter policy: new id, same body and EnqueueTime, visible now. */
+  adopt(original: StoredMessage, sourceArn: string): StoredMessage {
     this.tick();
-    let active = 0;
-    let inactive = 0;
-    let delayed = 0;
-    for (const m of this.messages.values()) {
-      if (m.state === 'active') active++;
-      else if (m.state === 'inactive') inactive++;
-      else delayed++;
+    const now = this.now();
+    const m: StoredMessage = {
+      id: this.ids.messageId(now),
+      body: original.body,
+      md5: original.md5,
+      priority: original.priority,
+      enqueueTime: original.enqueueTime,
+      firstDequeueTime: 0,
+      dequeueCount: 0,
+      visibleAt: now,
+      handle: undefined,
+      state: 'delayed',
+      gen: 0,
+      deleted: false,
+      systemProperties: { DLQSourceArn: sourceArn, DLQOriginMessageId: original.id },
+    };
+    this.insert(m, 'active');
+    return m;
+  }
+
+  /** Applies the clock: due delayed/inactive messages become active, expired ones (retention) are removed. */
+  tick(): void {
+    const now = this.now();
+    for (;;) {
+      const top = this.timed.peek();
+      if (!top || top.at > now) break;
+      this.timed.pop();
+      const m = top.item;
+      if (m.deleted || m.gen !== top.gen || m.state === 'active') continue;
+      this.unlease(m);
+      this.activate(m);
     }
-    return { active, inactive, delayed };
+    const retentionMs = this.attributes.MessageRetentionPeriod * 1000;
+    for (;;) {
+      const top = this.expiry.peek();
+      if (!top) break;
+      if (!top.item.deleted) {
+        if (top.at + retentionMs > now) break;
+        this.remove(top.item);
+      }
+      this.expiry.pop();
+    }
+  }
+
+  /** Removes every message. */
+  purge(): void {
+    for (const m of this.messages.values()) m.deleted = true;
+    this.messages.clear();
+    this.handles.clear();
+    for (const f of this.active) f.clear();
+    this.timed.clear();
+    this.expiry.clear();
+    this.count.active = this.count.inactive = this.count.delayed = 0;
+  }
+
+  private insert(m: StoredMessage, state: 'active' | 'delayed'): void {
+    this.messages.set(m.id, m);
+    this.expiry.push(m.enqueueTime, m, 0);
+    this.count[state]++;
+    m.state = state;
+    if (state === 'active') (this.active[m.priority] as Fifo<StoredMessage>).push(m, m.gen);
+    else this.timed.push(m.visibleAt, m, m.gen);
+  }
+
+  /** Puts back a message that {@link remove} took out (a dead-letter move that could not happen). */
+  private restore(m: StoredMessage): void {
+    m.deleted = false;
+    this.messages.set(m.id, m);
+    this.expiry.push(m.enqueueTime, m, 0);
+    this.count[m.state]++;
+  }
+
+  private activate(m: StoredMessage): void {
+    this.setState(m, 'active');
+    (this.active[m.priority] as Fifo<StoredMessage>).push(m, m.gen);
+  }
+
+  private setState(m: StoredMessage, state: MessageState): void {
+    this.count[m.state]--;
+    this.count[state]++;
+    m.state = state;
+    m.gen++;
+  }
+
+  private lease(m: StoredMessage): void {
+    this.unlease(m);
+    m.handle = this.ids.handle(m.id);
+    this.handles.set(m.handle, m);
+  }
+
+  private unlease(m: StoredMessage): void {
+    if (m.handle !== undefined) this.handles.delete(m.handle);
+    m.handle = undefined;
+  }
+
+  private remove(m: StoredMessage): void {
+    if (m.deleted) return;
+    m.deleted = true;
+    this.messages.delete(m.id);
+    this.unlease(m);
+    this.count[m.state]--;
+  }
+
+  private byHandle(handle: string): StoredMessage {
+    const m = this.handles.get(handle);
+    if (m === undefined || m.deleted || m.state !== 'inactive' || m.visibleAt <= this.now()) {
+      throw mnsError('ReceiptHandleError', 'The receipt handle you provide is not valid.');
+    }
+    return m;
   }
 }
 
-/** Handles are `<id>.<random>` in base64url: URL-safe, never decoded wrongly, and tied to one receive. */
-function mintHandle(m: StoredMessage): string {
-  return Buffer.from(`${m.id}.${randomBytes(9).toString('hex')}`).toString('base64url');
+function checkInt(name: string, value: number, [min, max]: readonly [number, number]): void {
+  if (!Number.isInteger(value) || value < min || value > max) throw mnsError('InvalidArgument', `The value of ${name} should between ${min} and ${max}.`);
 }
 
-function idFromHandle(handle: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]{8,200}$/.test(handle)) return undefined;
-  const raw = Buffer.from(handle, 'base64url').toString('utf8');
-  const dot = raw.lastIndexOf('.');
-  return dot > 0 ? raw.slice(0, dot) : undefined;
-}
-
+/** All queues of one account in one region. */
 export class QueueStore {
-  readonly queues = new Map<string, Queue>();
-  private readonly idPrefix = randomBytes(4).toString('hex').toUpperCase();
+  private readonly byName = new Map<string, Queue>();
+  private readonly ids = new Ids();
+  /**
+   * Called (synchronously) when a queue may have a message visible now, or sooner than before: after a send, a
+   * dead-letter move into it, or a visibility change. The server wakes that queue's long polls with it.
+   */
+  onAvailable: ((queue: string) => void) | undefined;
 
   constructor(
     readonly accountId: string,
@@ -351,58 +410,122 @@ export class QueueStore {
     readonly now: () => number = Date.now,
   ) {}
 
+  /** `acs:mns:<region>:<account>:/queues/<name>`, the form of DLQSourceArn. */
   arn(name: string): string {
     return `acs:mns:${this.region}:${this.accountId}:/queues/${name}`;
   }
 
+  get size(): number {
+    return this.byName.size;
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The queue, or QueueNotExist (404). */
   get(name: string): Queue {
-    const q = this.queues.get(name);
-    if (!q) throw new MnsApiError('QueueNotExist', 404, 'The queue name you provided is not exist.');
+    const q = this.byName.get(name);
+    if (!q) throw mnsError('QueueNotExist');
     return q;
   }
 
-  /** 'created' (201), 'unchanged' (204, same attributes), or QueueAlreadyExist (409, other attributes). */
-  create(name: string, attrs: Partial<QueueAttributes>): 'created' | 'unchanged' {
-    if (!QUEUE_NAME.test(name)) throw new MnsApiError('InvalidQueueName', 400, 'The queue name you provided is invalid.');
-    const existing = this.queues.get(name);
+  find(name: string): Queue | undefined {
+    return this.byName.get(name);
+  }
+
+  /**
+   * Creates a queue: 'created' (201), 'unchanged' when it exists with the same attributes (204), QueueAlreadyExist
+   * (409) when it exists with others. Attributes not given take their defaults, for the comparison too.
+   */
+  create(name: string, attrs: Partial<QueueAttributes> = {}): 'created' | 'unchanged' {
+    validateQueueName(name);
+    const existing = this.byName.get(name);
     if (existing) {
-      const wanted = { ...DEFAULT_ATTRIBUTES, ...attrs };
+      const wanted: QueueAttributes = { ...DEFAULT_ATTRIBUTES, ...attrs };
       const same = (Object.keys(wanted) as Array<keyof QueueAttributes>).every((k) => wanted[k] === existing.attributes[k]);
       if (same) return 'unchanged';
-      throw new MnsApiError('QueueAlreadyExist', 409, 'The queue you want to create already exists.');
+      throw mnsError('QueueAlreadyExist', 'The queue you want to create already exists with different attributes.');
     }
-    if (this.queues.size >= 1000) throw new MnsApiError('InvalidArgument', 400, 'The number of queues reaches the limit (1000).');
-    this.queues.set(name, new Queue(name, attrs, this.now, this.idPrefix));
+    if (this.byName.size >= MAX_QUEUES) throw mnsError('InvalidArgument', `The number of queues reaches the limit (${MAX_QUEUES}).`);
+    this.byName.set(name, new Queue(name, attrs, this.now, this.ids));
     return 'created';
   }
 
+  /** Changes the given attributes only. */
   setAttributes(name: string, attrs: Partial<QueueAttributes>): void {
     const q = this.get(name);
     q.attributes = { ...q.attributes, ...attrs };
     q.lastModifyTime = this.now();
   }
 
-  delete(name: string): void {
-    this.queues.delete(name);
+  /** Deletes a queue and its messages; false if there was none. */
+  delete(name: string): boolean {
+    const q = this.byName.get(name);
+    if (!q) return false;
+    q.purge();
+    this.byName.delete(name);
+    return true;
   }
 
+  /**
+   * Sets (or with `undefined` removes) a queue's dead-letter policy. An enabled policy needs an existing target
+   * other than the queue itself and MaxReceiveCount 1–1000 (InvalidArgument / QueueNotExist otherwise).
+   */
   setDlqPolicy(name: string, policy: DlqPolicy | undefined): void {
     const q = this.get(name);
-    if (policy) {
-      if (policy.deadLetterTargetQueue === name) throw new MnsApiError('InvalidArgument', 400, 'A queue cannot be its own dead-letter queue.');
-      if (!Number.isInteger(policy.maxReceiveCount) || policy.maxReceiveCount < 1 || policy.maxReceiveCount > 1000) {
-        throw new MnsApiError('InvalidArgument', 400, 'MaxReceiveCount should be between 1 and 1000.');
+    if (policy?.enabled) {
+      if (!policy.deadLetterTargetQueue) throw mnsError('InvalidArgument', 'The DeadLetterTargetQueue should not be empty.');
+      if (policy.deadLetterTargetQueue === name) throw mnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
+      checkInt('MaxReceiveCount', policy.maxReceiveCount, MESSAGE_LIMITS.maxReceiveCount);
+      if (!this.byName.has(policy.deadLetterTargetQueue)) {
+        throw mnsError('QueueNotExist', `The dead-letter target queue ${policy.deadLetterTargetQueue} does not exist.`);
       }
-      this.get(policy.deadLetterTargetQueue);
     }
-    q.dlq = policy;
+    q.dlq = policy ? { ...policy } : undefined;
+    q.lastModifyTime = this.now();
   }
 
+  /** Receives from a queue, applying its dead-letter policy (a move into a queue that is gone does not happen). */
   receive(name: string, n: number): StoredMessage[] {
     const q = this.get(name);
-    return q.receive(n, (m) => {
-      const target = q.dlq ? this.queues.get(q.dlq.deadLetterTargetQueue) : undefined;
-      target?.adopt(m, this.arn(name));
+    return q.receive(n, (m, policy) => {
+      const target = this.byName.get(policy.deadLetterTargetQueue);
+      if (!target) return false;
+      target.adopt(m, this.arn(name));
+      this.onAvailable?.(target.name);
+      return true;
     });
+  }
+
+  /** Sends to a queue (see {@link Queue.send}) and tells {@link onAvailable}. */
+  send(name: string, body: string, delaySeconds?: number, priority?: number): StoredMessage {
+    const m = this.get(name).send(body, delaySeconds, priority);
+    this.onAvailable?.(name);
+    return m;
+  }
+
+  /** Changes a received message's visibility (see {@link Queue.changeVisibility}) and tells {@link onAvailable}. */
+  changeVisibility(name: string, handle: string, seconds: number): StoredMessage {
+    const m = this.get(name).changeVisibility(handle, seconds);
+    this.onAvailable?.(name);
+    return m;
+  }
+
+  /** Queue names in order, after `marker`, starting with `prefix`, at most `limit`; `nextMarker` when more follow. */
+  list(prefix: string, marker: string, limit: number): { names: string[]; nextMarker?: string } {
+    const all = [...this.byName.keys()].filter((n) => n.startsWith(prefix) && n > marker).sort();
+    const names = all.slice(0, limit);
+    return all.length > limit ? { names, nextMarker: names[names.length - 1] as string } : { names };
+  }
+
+  /** Removes every queue. */
+  clear(): void {
+    for (const q of this.byName.values()) q.purge();
+    this.byName.clear();
   }
 }

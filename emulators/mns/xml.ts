@@ -1,76 +1,308 @@
-/** MNS XML: the documented response documents (namespace http://mns.aliyuncs.com/doc/v1/) and request parsing. */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { MnsApiError, type Queue, type StoredMessage } from './queue-store.js';
+/**
+ * MNS XML (alicloud-apis.md §1.5, §2.1–2.3): the documented response documents (namespace
+ * `http://mns.aliyuncs.com/doc/v1/`) and request parsing.
+ *
+ * Request bodies are small data documents (`<Queue>`, `<Message>`, `<Messages>`, `<ReceiptHandles>`). The exact
+ * shape `@alicloud/mns` sends for SendMessage is recognised by a fast path; anything else goes through
+ * fast-xml-parser's XMLValidator and then a strict reader ({@link parseXml}) that also refuses what the validator
+ * lets through (several roots, undefined entities such as `&nbsp;`, `]]>` in text, a DOCTYPE). Any refusal is
+ * MalformedXML 400, as the service answers the unescaped `<&>` the SDK sends for a raw body.
+ */
+import { XMLValidator } from 'fast-xml-parser';
+import { mnsError } from './errors.js';
+import type { Queue, StoredMessage } from './queue-store.js';
 
 export const NS = 'http://mns.aliyuncs.com/doc/v1/';
 const HEAD = '<?xml version="1.0" encoding="UTF-8"?>';
 
-export function esc(s: string | number | boolean): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+const NEEDS_ESCAPE = /[&<>"']/;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes text for element content or attribute values. */
+export function esc(value: string | number | boolean): string {
+  const s = String(value);
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string) : s;
 }
 
-const fields = (o: Record<string, string | number | boolean | undefined>) =>
-  Object.entries(o)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `<${k}>${esc(v as string)}</${k}>`)
-    .join('');
+/** A complete document: declaration, `<root xmlns="…">inner</root>`. */
+export function doc(root: string, inner: string): string {
+  return `${HEAD}<${root} xmlns="${NS}">${inner}</${root}>`;
+}
 
-export const doc = (root: string, inner: string) => `${HEAD}<${root} xmlns="${NS}">${inner}</${root}>`;
+function el(name: string, value: string | number | boolean): string {
+  return `<${name}>${esc(value)}</${name}>`;
+}
 
+/** `<Error>` with Code, Message, RequestId, HostId. */
 export function errorXml(code: string, message: string, requestId: string, hostId: string): string {
-  return doc('Error', fields({ Code: code, Message: message, RequestId: requestId, HostId: hostId }));
+  return doc('Error', el('Code', code) + el('Message', message) + el('RequestId', requestId) + el('HostId', hostId));
 }
 
+/**
+ * The fields of a received (`withHandle`: all nine, ReceiptHandle and NextVisibleTime included) or peeked message.
+ * FirstDequeueTime of a message never received is its EnqueueTime.
+ */
 export function messageFields(m: StoredMessage, withHandle: boolean): string {
-  return fields({
-    MessageId: m.id,
-    ReceiptHandle: withHandle ? m.handle : undefined,
-    MessageBodyMD5: m.md5,
-    MessageBody: m.body,
-    EnqueueTime: m.enqueueTime,
-    NextVisibleTime: withHandle ? m.visibleAt : undefined,
-    FirstDequeueTime: m.firstDequeueTime || m.enqueueTime,
-    DequeueCount: m.dequeueCount,
-    Priority: m.priority,
-  });
+  let s = `<MessageId>${m.id}</MessageId>`;
+  if (withHandle) s += `<ReceiptHandle>${m.handle ?? ''}</ReceiptHandle>`;
+  s += `<MessageBodyMD5>${m.md5}</MessageBodyMD5><MessageBody>${esc(m.body)}</MessageBody><EnqueueTime>${m.enqueueTime}</EnqueueTime>`;
+  if (withHandle) s += `<NextVisibleTime>${m.visibleAt}</NextVisibleTime>`;
+  s += `<FirstDequeueTime>${m.firstDequeueTime || m.enqueueTime}</FirstDequeueTime><DequeueCount>${m.dequeueCount}</DequeueCount><Priority>${m.priority}</Priority>`;
+  return s;
 }
 
+/** `<Message>` (one) or `<Messages><Message>…` (batch) for receives and peeks. */
+export function messagesXml(messages: readonly StoredMessage[], batch: boolean, withHandle: boolean): string {
+  if (!batch) return doc('Message', messageFields(messages[0] as StoredMessage, withHandle));
+  let inner = '';
+  for (const m of messages) inner += `<Message>${messageFields(m, withHandle)}</Message>`;
+  return doc('Messages', inner);
+}
+
+/** GetQueueAttributes' `<Queue>`; CreateTime and LastModifyTime in seconds. */
 export function queueXml(q: Queue): string {
   const c = q.counts();
   const a = q.attributes;
   return doc(
     'Queue',
-    fields({
-      QueueName: q.name,
-      CreateTime: Math.floor(q.createTime / 1000),
-      LastModifyTime: Math.floor(q.lastModifyTime / 1000),
-      DelaySeconds: a.DelaySeconds,
-      MaximumMessageSize: a.MaximumMessageSize,
-      MessageRetentionPeriod: a.MessageRetentionPeriod,
-      VisibilityTimeout: a.VisibilityTimeout,
-      PollingWaitSeconds: a.PollingWaitSeconds,
-      ActiveMessages: c.active,
-      InactiveMessages: c.inactive,
-      DelayMessages: c.delayed,
-      LoggingEnabled: a.LoggingEnabled ? 'True' : 'False',
-    }),
+    el('QueueName', q.name) +
+      el('CreateTime', Math.floor(q.createTime / 1000)) +
+      el('LastModifyTime', Math.floor(q.lastModifyTime / 1000)) +
+      el('DelaySeconds', a.DelaySeconds) +
+      el('MaximumMessageSize', a.MaximumMessageSize) +
+      el('MessageRetentionPeriod', a.MessageRetentionPeriod) +
+      el('VisibilityTimeout', a.VisibilityTimeout) +
+      el('PollingWaitSeconds', a.PollingWaitSeconds) +
+      el('ActiveMessages', c.active) +
+      el('InactiveMessages', c.inactive) +
+      el('DelayMessages', c.delayed) +
+      el('LoggingEnabled', a.LoggingEnabled ? 'True' : 'False'),
   );
 }
 
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true, isArray: (name, jpath) => jpath === 'Messages.Message' || jpath === 'ReceiptHandles.ReceiptHandle' });
+// ---------------------------------------------------------------------------------------------------------------
+// Request parsing
 
-/** Parses a request body; MalformedXML when it is not well-formed or has the wrong root. */
-export function parseRequest(body: string, root: string): Record<string, unknown> {
-  if (!body.trim()) throw new MnsApiError('MalformedXML', 400, 'The XML you provided was not well-formed.');
-  // The MNS SDK interpolates bodies unescaped: validation catches `<&>` inside MessageBody as the service would.
-  if (XMLValidator.validate(body) !== true) throw new MnsApiError('MalformedXML', 400, 'The XML you provided was not well-formed.');
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = parser.parse(body) as Record<string, unknown>;
-  } catch {
-    throw new MnsApiError('MalformedXML', 400, 'The XML you provided was not well-formed.');
+/** An element of a request document: its text (CDATA included, entities decoded) and child elements. */
+export interface XmlElement {
+  name: string;
+  text: string;
+  children: XmlElement[];
+}
+
+const malformed = (detail?: string) => mnsError('MalformedXML', detail ? `The XML you provided was not well-formed: ${detail}.` : undefined);
+
+const NAME = /[A-Za-z_:][\w.:-]*/y;
+const INVALID_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const MAX_DEPTH = 16;
+
+function decodeEntities(raw: string): string {
+  if (!raw.includes('&')) {
+    if (raw.includes(']]>')) throw malformed("']]>' in text");
+    return raw;
   }
-  const r = parsed[root];
-  if (r === undefined) throw new MnsApiError('MalformedXML', 400, `The XML root element should be ${root}.`);
-  return (r && typeof r === 'object' ? r : {}) as Record<string, unknown>;
+  if (raw.includes(']]>')) throw malformed("']]>' in text");
+  return raw.replace(/&([^;&<]{0,10});?/g, (whole, ref: string) => {
+    if (!whole.endsWith(';')) throw malformed('an unterminated entity reference');
+    switch (ref) {
+      case 'amp':
+        return '&';
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
+    }
+    const m = /^#(?:x([0-9A-Fa-f]{1,6})|([0-9]{1,7}))$/.exec(ref);
+    if (!m) throw malformed(`the undefined entity &${ref};`);
+    const cp = m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
+    const ok = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+    if (!ok) throw malformed(`the character reference &${ref};`);
+    return String.fromCodePoint(cp);
+  });
+}
+
+/**
+ * A strict reader for data documents: one root element, optional XML declaration, comments and processing
+ * instructions, attributes (ignored), text with the five predefined entities and character references, CDATA.
+ * No DOCTYPE. Throws MalformedXML.
+ */
+export function parseXml(input: string): XmlElement {
+  let i = 0;
+  const n = input.length;
+  if (input.charCodeAt(0) === 0xfeff) i = 1;
+  if (INVALID_CHARS.test(input)) throw malformed('a character XML does not allow');
+
+  const skipMisc = () => {
+    for (;;) {
+      while (i < n && /\s/.test(input[i] as string)) i++;
+      if (input.startsWith('<!--', i)) {
+        const end = input.indexOf('-->', i + 4);
+        if (end < 0 || input.slice(i + 4, end).includes('--')) throw malformed('a bad comment');
+        i = end + 3;
+      } else if (input.startsWith('<?', i)) {
+        const end = input.indexOf('?>', i + 2);
+        if (end < 0) throw malformed('an unterminated processing instruction');
+        i = end + 2;
+      } else return;
+    }
+  };
+
+  const readName = (): string => {
+    NAME.lastIndex = i;
+    const m = NAME.exec(input);
+    if (!m) throw malformed('a bad element name');
+    i += m[0].length;
+    return m[0];
+  };
+
+  /** Reads the rest of a start tag after its name; true if it was self-closing. */
+  const readAttributes = (): boolean => {
+    for (;;) {
+      const before = i;
+      while (i < n && /\s/.test(input[i] as string)) i++;
+      if (input[i] === '>') {
+        i++;
+        return false;
+      }
+      if (input.startsWith('/>', i)) {
+        i += 2;
+        return true;
+      }
+      if (i === before) throw malformed('a bad start tag');
+      readName();
+      while (i < n && /\s/.test(input[i] as string)) i++;
+      if (input[i] !== '=') throw malformed('an attribute without a value');
+      i++;
+      while (i < n && /\s/.test(input[i] as string)) i++;
+      const quote = input[i];
+      if (quote !== '"' && quote !== "'") throw malformed('an unquoted attribute value');
+      const end = input.indexOf(quote, i + 1);
+      if (end < 0) throw malformed('an unterminated attribute value');
+      const value = input.slice(i + 1, end);
+      if (value.includes('<')) throw malformed("'<' in an attribute value");
+      decodeEntities(value);
+      i = end + 1;
+    }
+  };
+
+  const readElement = (depth: number): XmlElement => {
+    if (depth > MAX_DEPTH) throw malformed('elements nested too deeply');
+    i++; // '<'
+    const name = readName();
+    const element: XmlElement = { name, text: '', children: [] };
+    if (readAttributes()) return element;
+    for (;;) {
+      const lt = input.indexOf('<', i);
+      if (lt < 0) throw malformed(`the element ${name} is not closed`);
+      if (lt > i) element.text += decodeEntities(input.slice(i, lt));
+      i = lt;
+      if (input.startsWith('</', i)) {
+        i += 2;
+        const closing = readName();
+        if (closing !== name) throw malformed(`</${closing}> closes <${name}>`);
+        while (i < n && /\s/.test(input[i] as string)) i++;
+        if (input[i] !== '>') throw malformed('a bad end tag');
+        i++;
+        return element;
+      }
+      if (input.startsWith('<![CDATA[', i)) {
+        const end = input.indexOf(']]>', i + 9);
+        if (end < 0) throw malformed('an unterminated CDATA section');
+        element.text += input.slice(i + 9, end);
+        i = end + 3;
+      } else if (input.startsWith('<!--', i)) {
+        const end = input.indexOf('-->', i + 4);
+        if (end < 0 || input.slice(i + 4, end).includes('--')) throw malformed('a bad comment');
+        i = end + 3;
+      } else if (input.startsWith('<?', i)) {
+        const end = input.indexOf('?>', i + 2);
+        if (end < 0) throw malformed('an unterminated processing instruction');
+        i = end + 2;
+      } else if (input.startsWith('<!', i)) {
+        throw malformed('a declaration inside an element');
+      } else {
+        element.children.push(readElement(depth + 1));
+      }
+    }
+  };
+
+  skipMisc();
+  if (input.startsWith('<!', i)) throw malformed('a DOCTYPE or declaration (not accepted)');
+  if (input[i] !== '<') throw malformed('no root element');
+  const root = readElement(1);
+  skipMisc();
+  if (i < n) throw malformed('content after the root element');
+  return root;
+}
+
+/** Parses a request body whose root must be `root` (MalformedXML otherwise). */
+export function parseRequest(body: string, root: string): XmlElement {
+  if (!body.trim()) throw malformed('the body is empty');
+  if (XMLValidator.validate(body) !== true) throw malformed();
+  const element = parseXml(body);
+  if (element.name !== root) throw mnsError('MalformedXML', `The XML root element should be ${root}.`);
+  return element;
+}
+
+/**
+ * The text of each child element by name, for flat documents such as `<Queue>` and `<Message>`. An element given
+ * twice, or holding elements where text is expected, is InvalidArgument.
+ */
+export function childTexts(element: XmlElement, known: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const child of element.children) {
+    if (!known.has(child.name)) continue;
+    if (out.has(child.name)) throw mnsError('InvalidArgument', `The element ${child.name} is given more than once.`);
+    if (child.children.length > 0) throw mnsError('InvalidArgument', `The element ${child.name} should hold text, not elements.`);
+    out.set(child.name, child.text);
+  }
+  return out;
+}
+
+/** A message entry of SendMessage / BatchSendMessage as sent (numbers not yet checked). */
+export interface MessageEntry {
+  body?: string;
+  delaySeconds?: string;
+  priority?: string;
+}
+
+export const MESSAGE_ELEMENTS: ReadonlySet<string> = new Set(['MessageBody', 'DelaySeconds', 'Priority']);
+
+export function messageEntry(element: XmlElement): MessageEntry {
+  const f = childTexts(element, MESSAGE_ELEMENTS);
+  return { body: f.get('MessageBody'), delaySeconds: f.get('DelaySeconds'), priority: f.get('Priority') };
+}
+
+const SDK_SEND = /^<\?xml version="1\.0" encoding="UTF-8"\?><Message xmlns="http:\/\/mns\.aliyuncs\.com\/doc\/v1\/">((?:<(?:MessageBody|DelaySeconds|Priority)>[^<&\]]*<\/(?:MessageBody|DelaySeconds|Priority)>){1,3})<\/Message>$/;
+const SDK_FIELD = /<(MessageBody|DelaySeconds|Priority)>([^<]*)<\/(MessageBody|DelaySeconds|Priority)>/g;
+
+/**
+ * The fast path for the single-message document `@alicloud/mns` builds: declaration, `<Message xmlns=…>`, then up to
+ * three distinct fields whose text holds no markup or entity. Undefined for anything else (use the full parser).
+ */
+export function fastSendMessage(body: string): MessageEntry | undefined {
+  const m = SDK_SEND.exec(body);
+  if (!m) return undefined;
+  const entry: MessageEntry = {};
+  SDK_FIELD.lastIndex = 0;
+  for (let f = SDK_FIELD.exec(m[1] as string); f; f = SDK_FIELD.exec(m[1] as string)) {
+    if (f[1] !== f[3]) return undefined;
+    const value = f[2] as string;
+    if (f[1] === 'MessageBody') {
+      if (entry.body !== undefined) return undefined;
+      entry.body = value;
+    } else if (f[1] === 'DelaySeconds') {
+      if (entry.delaySeconds !== undefined) return undefined;
+      entry.delaySeconds = value;
+    } else {
+      if (entry.priority !== undefined) return undefined;
+      entry.priority = value;
+    }
+  }
+  if (INVALID_CHARS.test(body)) return undefined;
+  return entry;
 }
