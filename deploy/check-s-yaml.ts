@@ -512,7 +512,8 @@ export async function checkSYaml(o: CheckOptions = {}): Promise<CheckResult> {
   return { problems, renderMs: ms, spec };
 }
 
-export async function main(argv = process.argv.slice(2)): Promise<number> {
+/** The command: prints through `print` (default console.log) and returns the exit code. */
+export async function main(argv = process.argv.slice(2), print: (line: string) => void = (l) => console.log(l)): Promise<number> {
   const ci = argv.includes('--ci');
   const fileIdx = argv.indexOf('--file');
   const yamlPath = fileIdx >= 0 && argv[fileIdx + 1] ? resolve(argv[fileIdx + 1] as string) : S_YAML;
@@ -521,18 +522,17 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   try {
     result = await checkSYaml({ yamlPath, env, bundles: 'require' });
   } catch (err) {
-    console.error((err as Error).message);
+    print((err as Error).message);
     return 1;
   }
   const webhookEnv = at(result.spec, 'resources.webhook.props.environmentVariables');
   if (isObj(webhookEnv)) {
-    const on = (names: string[]) => names.every((n) => webhookEnv[n]);
-    const sources = { generic: on(['HR_WEBHOOK_SECRET']), feishu: !!(webhookEnv.FEISHU_ENCRYPT_KEY || webhookEnv.FEISHU_VERIFICATION_TOKEN), dingtalk: on(['DINGTALK_TOKEN']), wecom: on(['WECOM_TOKEN']) };
-    console.log(`HR sources on: ${Object.entries(sources).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'}`);
+    const on = { generic: !!webhookEnv.HR_WEBHOOK_SECRET, feishu: !!(webhookEnv.FEISHU_ENCRYPT_KEY || webhookEnv.FEISHU_VERIFICATION_TOKEN), dingtalk: !!webhookEnv.DINGTALK_TOKEN, wecom: !!webhookEnv.WECOM_TOKEN };
+    print(`HR sources on: ${Object.entries(on).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'}`);
   }
-  console.log(`${yamlPath}: rendered by s preview in ${result.renderMs} ms${ci ? ' (CI dummy values)' : ''}`);
-  for (const p of result.problems) console.log(`PROBLEM ${formatProblem(p)}`);
-  console.log(result.problems.length ? `${result.problems.length} problem(s)` : 'no problems');
+  print(`${yamlPath}: rendered by s preview in ${result.renderMs} ms${ci ? ' (CI dummy values)' : ''}`);
+  for (const p of result.problems) print(`PROBLEM ${formatProblem(p)}`);
+  print(result.problems.length ? `${result.problems.length} problem(s)` : 'no problems');
   return result.problems.length ? 1 : 0;
 }
 

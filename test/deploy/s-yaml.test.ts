@@ -1,0 +1,136 @@
+/**
+ * s.yaml, rendered offline once by `s preview` (fresh HOME, CI=true, dummy values for the account and the secrets)
+ * and checked by deploy/check-s-yaml.ts, plus the key facts asserted directly so a reader sees them here.
+ * The handler check needs dist/ (npm test builds first); run alone without a build, it is skipped with a note.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  FUNCTIONS,
+  PUSH_LIMIT_SECONDS,
+  QUEUE_ENV,
+  REPO_ROOT,
+  RUNTIME,
+  SECRET_ENV,
+  S_YAML,
+  checkRawYaml,
+  checkRendered,
+  ciDummyEnv,
+  formatProblem,
+  renderSYaml,
+} from '../../deploy/check-s-yaml.js';
+import { QUEUE_ATTRIBUTES, queueSpecs } from '../../deploy/setup.js';
+import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
+
+type Obj = Record<string, any>;
+const env = { ...ciDummyEnv(), PATH: process.env.PATH };
+let spec: Obj;
+let renderMs = 0;
+
+beforeAll(async () => {
+  ({ spec, ms: renderMs } = await renderSYaml(S_YAML, env));
+}, 60_000);
+
+const resources = () => spec.resources as Record<string, { component: string; props: Obj }>;
+const workers = Object.entries(FUNCTIONS).filter(([, f]) => f.queue);
+const mnsTrigger = (name: string) => (resources()[name]?.props.triggers as Obj[]).find((t) => t.triggerType === 'eventbridge') as Obj;
+const distBuilt = Object.keys(FUNCTIONS).every((f) => existsSync(join(REPO_ROOT, 'dist', f, 'index.js')));
+
+describe('s.yaml rendered by s preview', () => {
+  it('renders offline, without credentials, in about a second', () => {
+    // Measured here: ~0.6–1.1 s on 2 cores (s preview itself); logged for the record.
+    console.log(`s preview: ${renderMs} ms`);
+    expect(Object.keys(resources()).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    expect(renderMs).toBeLessThan(20_000);
+  });
+
+  it('passes every check of deploy/check-s-yaml.ts (rendered values)', () => {
+    expect(checkRendered(spec, { env, bundles: 'skip' }).map(formatProblem)).toEqual([]);
+  });
+
+  it('passes the raw-text checks (secrets only from the environment, queue defaults)', () => {
+    expect(checkRawYaml(readFileSync(S_YAML, 'utf8')).map(formatProblem)).toEqual([]);
+  });
+
+  it('each handler exists in its built bundle (dist/<name>/index.js exports handler)', (ctx) => {
+    if (!distBuilt) ctx.skip('dist/ is missing: run npm run build (npm test builds before vitest)');
+    const problems = checkRendered(spec, { env, bundles: 'require' }).filter((p) => p.key === 'props.handler');
+    expect(problems.map(formatProblem)).toEqual([]);
+  });
+
+  it('every function runs on nodejs20 with handler index.handler from ./dist/<name>', () => {
+    for (const [name, r] of Object.entries(resources())) {
+      expect(r.component, name).toBe('fc3');
+      expect(r.props.runtime, name).toBe(RUNTIME);
+      expect(r.props.handler, name).toBe('index.handler');
+      expect(r.props.code, name).toBe(`./dist/${name}`);
+    }
+  });
+
+  it('the webhook has one anonymous HTTP trigger for POST and GET', () => {
+    const triggers = resources().webhook?.props.triggers as Obj[];
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0]).toMatchObject({ triggerType: 'http', triggerConfig: { authType: 'anonymous' } });
+    expect([...triggers[0]?.triggerConfig.methods].sort()).toEqual(['GET', 'POST']);
+  });
+
+  it.each(workers)('%s: MNS trigger with PascalCase keys, event-streaming, ALL + dead-letter ARN, retry, batch window, timeout < 300 s', (name, f) => {
+    const t = mnsTrigger(name);
+    expect(t.triggerType).toBe('eventbridge');
+    const tc = t.triggerConfig;
+    expect(tc.eventSourceConfig.eventSourceType).toBe('MNS');
+    const src = tc.eventSourceConfig.eventSourceParameters.sourceMNSParameters;
+    expect(Object.keys(src).sort()).toEqual(['IsBase64Decode', 'QueueName', 'RegionId']);
+    expect(src).toEqual({ RegionId: 'cn-shanghai', QueueName: DEFAULT_QUEUE_NAMES[f.queue!], IsBase64Decode: true });
+    expect(JSON.stringify(tc)).not.toMatch(/"(queueName|regionId|isBase64Decode|arn|pushRetryStrategy|countBasedWindow|timeBasedWindow)"/);
+    expect(tc.asyncInvocationType).toBe(false);
+    expect(tc.runOptions).toMatchObject({
+      mode: 'event-streaming',
+      errorsTolerance: 'ALL',
+      deadLetterQueue: { Arn: `acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}` },
+      retryStrategy: { PushRetryStrategy: 'BACKOFF_RETRY' },
+    });
+    expect(tc.runOptions.batchWindow.CountBasedWindow).toBeGreaterThanOrEqual(1);
+    expect(tc.runOptions.batchWindow.TimeBasedWindow).toBeGreaterThanOrEqual(0);
+    const props = resources()[name]!.props;
+    expect(props.timeout).toBeLessThan(PUSH_LIMIT_SECONDS);
+    expect(props.concurrencyConfig.reservedConcurrency).toBeGreaterThanOrEqual(1);
+  });
+
+  it('queue names in s.yaml equal the code’s defaults and deploy/setup.ts provisions exactly those', () => {
+    for (const [name, r] of Object.entries(resources())) {
+      for (const [role, variable] of Object.entries(QUEUE_ENV)) {
+        expect(r.props.environmentVariables[variable], `${name} ${variable}`).toBe(DEFAULT_QUEUE_NAMES[role as keyof typeof DEFAULT_QUEUE_NAMES]);
+      }
+    }
+    expect(queueSpecs(DEFAULT_QUEUE_NAMES).map((q) => q.name).sort()).toEqual(Object.values(DEFAULT_QUEUE_NAMES).sort());
+    // Dead letters are kept longest.
+    for (const role of ['join', 'transfer', 'enrich'] as const) {
+      expect(QUEUE_ATTRIBUTES.deadLetter.MessageRetentionPeriod).toBeGreaterThan(QUEUE_ATTRIBUTES[role].MessageRetentionPeriod);
+    }
+  });
+
+  it('no secret is written in s.yaml: each renders to what the environment holds, and the text only reads ${env()}', () => {
+    const text = readFileSync(S_YAML, 'utf8');
+    for (const secret of SECRET_ENV) {
+      const lines = text.split('\n').filter((l) => new RegExp(`^\\s*${secret}\\s*:`).test(l));
+      expect(lines.length, secret).toBeGreaterThan(0);
+      for (const l of lines) expect(l.trim(), secret).toBe(`${secret}: \${env('${secret}', '')}`);
+    }
+    let seen = 0;
+    for (const r of Object.values(resources())) {
+      for (const secret of SECRET_ENV) {
+        if (secret in r.props.environmentVariables) {
+          seen++;
+          expect(r.props.environmentVariables[secret]).toBe(env[secret]);
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(SECRET_ENV.length);
+    // join/transfer never see an HR secret.
+    for (const name of ['join-worker', 'transfer-worker']) {
+      expect(Object.keys(resources()[name]!.props.environmentVariables).filter((k) => (SECRET_ENV as readonly string[]).includes(k))).toEqual([]);
+    }
+  });
+});
