@@ -451,6 +451,13 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
     }
   }
 
+  const webhookRole = at(resources, 'webhook.props.role');
+  for (const [name, f] of Object.entries(FUNCTIONS)) {
+    if (f.callsSag && webhookRole !== undefined && at(resources, `${name}.props.role`) === webhookRole) {
+      add('webhook', 'props.role', `must not be the role of ${name}: the anonymous webhook would gain the workers' SAG permissions`);
+      break;
+    }
+  }
   if (regions.size > 1) add('resources', 'props.region', `all functions must be in one region with their queues (got ${[...regions].join(', ')})`);
   const limit = Number(vars.sagAccountCallsPerSecond);
   if (!(limit > 0)) add('vars', 'sagAccountCallsPerSecond', `must be the account's SAG calls per second for this product (got ${str(vars.sagAccountCallsPerSecond)})`);

@@ -113,12 +113,16 @@ export interface AttributeChange {
 }
 
 export type QueueResult =
-  | { queue: string; action: 'created' | 'unchanged' | 'would-create' }
-  | { queue: string; action: 'updated' | 'would-update'; changes: AttributeChange[] }
+  | { queue: string; action: 'created' }
+  | { queue: string; action: 'unchanged' }
+  | { queue: string; action: 'would-create' }
+  | { queue: string; action: 'updated'; changes: AttributeChange[] }
+  | { queue: string; action: 'would-update'; changes: AttributeChange[] }
   | { queue: string; action: 'failed'; error: string };
 
 export type DlqResult =
-  | { queue: string; action: 'dlq-set' | 'dlq-would-set'; policy: DlqPolicy; from?: DlqPolicy }
+  | { queue: string; action: 'dlq-set'; policy: DlqPolicy; from?: DlqPolicy }
+  | { queue: string; action: 'dlq-would-set'; policy: DlqPolicy; from?: DlqPolicy }
   | { queue: string; action: 'dlq-unchanged'; policy: DlqPolicy }
   | { queue: string; action: 'dlq-warning'; warning: string };
 
@@ -272,11 +276,8 @@ export async function setupQueues(o: SetupOptions): Promise<SetupReport> {
     else if (r.action === 'dlq-would-set') {
       const fresh = byName.get(spec.name)?.action === 'would-create';
       line(spec.name, `would set dead-letter policy: ${fmtDlq(r.policy)} (now: ${fresh ? 'no queue yet' : fmtDlq(r.from)})`);
-    }
-    else if (r.action === 'dlq-unchanged') line(spec.name, 'dead-letter policy unchanged');
-    else {
-      line(spec.name, `WARNING dead-letter policy not set (${r.warning})`);
-    }
+    } else if (r.action === 'dlq-unchanged') line(spec.name, 'dead-letter policy unchanged');
+    else line(spec.name, `WARNING dead-letter policy not set (${r.warning})`);
   }
   if (report.dlq.some((d) => d.action === 'dlq-warning')) {
     print(

@@ -20,11 +20,12 @@ import {
   formatProblem,
   renderSYaml,
 } from '../../deploy/check-s-yaml.js';
+import { loadPolicy, resourcesFor } from '../../deploy/ram/render.js';
 import { QUEUE_ATTRIBUTES, queueSpecs } from '../../deploy/setup.js';
 import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
 
 type Obj = Record<string, any>;
-const env = { ...ciDummyEnv(), PATH: process.env.PATH };
+const env: Record<string, string | undefined> = { ...ciDummyEnv(), PATH: process.env.PATH };
 let spec: Obj;
 let renderMs = 0;
 
@@ -132,5 +133,21 @@ describe('s.yaml rendered by s preview', () => {
     for (const name of ['join-worker', 'transfer-worker']) {
       expect(Object.keys(resources()[name]!.props.environmentVariables).filter((k) => (SECRET_ENV as readonly string[]).includes(k))).toEqual([]);
     }
+  });
+
+  it('the RAM policies name what s.yaml deploys: roles, functions, log project and logstore', () => {
+    const at = { region: 'cn-shanghai', accountId: env.ALIBABA_CLOUD_ACCOUNT_ID as string };
+    const r = resources();
+    const deployer = loadPolicy('deployer-policy.json', at);
+    const roles = new Set(Object.values(r).map((x) => x.props.role as string));
+    expect([...roles].sort()).toEqual([...resourcesFor(deployer, 'ram:PassRole')].sort());
+    const fnPattern = new RegExp(`^${resourcesFor(deployer, 'fc:UpdateFunction')[0]!.replace(/[.]/g, '\\.').replace('*', '.*')}$`);
+    for (const x of Object.values(r)) expect(`acs:fc:${at.region}:${at.accountId}:functions/${x.props.functionName}`).toMatch(fnPattern);
+    const log = r['join-worker']!.props.logConfig;
+    const logArn = `acs:log:${at.region}:${at.accountId}:project/${log.project}/logstore/${log.logstore}`;
+    for (const file of ['webhook-role-policy.json', 'worker-role-policy.json']) expect(resourcesFor(loadPolicy(file, at), 'log:PostLogStoreLogs')).toEqual([logArn]);
+    // The webhook's role has no SAG permission; the workers' role has it.
+    expect(r.webhook!.props.role).toMatch(/role\/hr-sag-sync-webhook$/);
+    for (const [name] of workers) expect(r[name]!.props.role).toMatch(/role\/hr-sag-sync-worker$/);
   });
 });

@@ -1,0 +1,72 @@
+/**
+ * The RAM documents in deploy/ram: valid, least privilege as designed (the webhook role cannot touch SAG; the
+ * workers' role has exactly the three client-user actions; mns:SendMessage only on the product's queues; PassRole
+ * only on the two function roles), and their names agree with the code's queue defaults. The agreement with s.yaml's
+ * rendered names (functions, roles, log project) is in s-yaml.test.ts, which has the rendered file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { POLICY_FILES, RAM_DIR, actionsOf, loadPolicy, renderPolicy, resourcesFor } from '../../deploy/ram/render.js';
+import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
+
+const at = { region: 'cn-shanghai', accountId: '1234567890123456' };
+const queueArns = (withMessages: boolean) =>
+  Object.values(DEFAULT_QUEUE_NAMES).flatMap((q) => {
+    const base = `acs:mns:${at.region}:${at.accountId}:/queues/${q}`;
+    return withMessages ? [base, `${base}/messages`] : [base];
+  });
+const sorted = (a: string[]) => [...a].sort();
+
+describe('RAM policies (deploy/ram)', () => {
+  it.each(POLICY_FILES)('%s renders to a valid policy with no placeholder, wildcard action or Deny', (file) => {
+    const doc = loadPolicy(file, at);
+    expect(doc.Version).toBe('1');
+    for (const s of doc.Statement) expect(s.Effect).toBe('Allow');
+    for (const a of actionsOf(doc)) expect(a, file).toMatch(/^[a-z]+:[A-Z][A-Za-z]+$/);
+    expect(JSON.stringify(doc)).not.toMatch(/<[A-Z_]+>/);
+  });
+
+  it('the trust policy lets only Function Compute assume the roles', () => {
+    const doc = loadPolicy('trust-policy.json', at);
+    expect(doc.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: ['fc.aliyuncs.com'] } }]);
+  });
+
+  it('the webhook role enqueues and logs, nothing else (no SAG permission on the anonymous endpoint)', () => {
+    const doc = loadPolicy('webhook-role-policy.json', at);
+    expect(sorted(actionsOf(doc))).toEqual(['log:PostLogStoreLogs', 'mns:SendMessage']);
+    expect(sorted(resourcesFor(doc, 'mns:SendMessage'))).toEqual(sorted(queueArns(true)));
+  });
+
+  it('the worker role: the three SAG client-user actions, SendMessage on the four queues, logs', () => {
+    const doc = loadPolicy('worker-role-policy.json', at);
+    expect(sorted(actionsOf(doc))).toEqual([
+      'log:PostLogStoreLogs',
+      'mns:SendMessage',
+      'smartag:CreateSmartAccessGatewayClientUser',
+      'smartag:DescribeSmartAccessGatewayClientUsers',
+      'smartag:RoamClientUser',
+    ]);
+    expect(sorted(resourcesFor(doc, 'mns:SendMessage'))).toEqual(sorted(queueArns(true)));
+    // The same logstore for both roles.
+    expect(resourcesFor(doc, 'log:PostLogStoreLogs')).toEqual(resourcesFor(loadPolicy('webhook-role-policy.json', at), 'log:PostLogStoreLogs'));
+  });
+
+  it('the deployer: FC scoped to the product’s functions, PassRole only on the two roles, queue management on the four queues', () => {
+    const doc = loadPolicy('deployer-policy.json', at);
+    for (const a of actionsOf(doc).filter((x) => x.startsWith('fc:') && x !== 'fc:GetTempBucketToken')) {
+      for (const r of resourcesFor(doc, a)) expect(r, a).toMatch(new RegExp(`^acs:fc:${at.region}:${at.accountId}:functions/hr-sag-sync-\\*`));
+    }
+    expect(sorted(resourcesFor(doc, 'ram:PassRole'))).toEqual([`acs:ram::${at.accountId}:role/hr-sag-sync-webhook`, `acs:ram::${at.accountId}:role/hr-sag-sync-worker`]);
+    for (const a of ['mns:CreateQueue', 'mns:GetQueueAttributes', 'mns:SetQueueAttributes']) expect(sorted(resourcesFor(doc, a)), a).toEqual(sorted(queueArns(false)));
+    expect(actionsOf(doc).filter((a) => a.startsWith('smartag:'))).toEqual([]);
+    expect(actionsOf(doc)).not.toContain('mns:SendMessage');
+  });
+
+  it('render refuses bad input and leftover placeholders', () => {
+    const text = readFileSync(join(RAM_DIR, 'worker-role-policy.json'), 'utf8');
+    expect(() => renderPolicy(text, { region: 'Shanghai', accountId: '1' })).toThrow(/region/);
+    expect(() => renderPolicy(text, { region: 'cn-shanghai', accountId: 'acme' })).toThrow(/account id/);
+    expect(() => renderPolicy(text.replace('"1"', '"1", "X": "<OTHER>"'), at)).toThrow(/<OTHER>/);
+  });
+});
