@@ -45,7 +45,6 @@ export const MNS_ERRORS: Readonly<Record<string, { httpStatus: number; message: 
   TimeExpired: { httpStatus: 408, message: 'The http request you sent is expired.' },
   TooManyRequests: { httpStatus: 429, message: 'The request is denied by cluster flow limiter for too many requests.' },
   QpsLimitExceeded: { httpStatus: 400, message: 'The QPS of the queue exceeds the limit.' },
-  RequestEntityTooLarge: { httpStatus: 413, message: 'The request body is too large.' },
 });
 
 /** A documented error by code, with its usual status and message (the message can be overridden). */

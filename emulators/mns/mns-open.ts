@@ -10,7 +10,7 @@
  * `sendSuccess` cannot write (it drops `Code`), so it is written here.
  */
 import type http from 'node:http';
-import { PopRpcProtocol, invalidParameter, missingParameter, type PopCredential, type PopRpcRequest } from '../common/pop-rpc.js';
+import { PopRpcError, PopRpcProtocol, missingParameter, type PopCredential, type PopRpcRequest } from '../common/pop-rpc.js';
 import { mnsError } from './errors.js';
 import { validateAttributes, validateQueueName, type DlqPolicy, type Queue, type QueueAttributes, type QueueStore } from './queue-store.js';
 
@@ -36,26 +36,29 @@ export function sendMnsOpenSuccess(res: http.ServerResponse, requestId: string, 
   res.end(body);
 }
 
+const badPolicy = (message: string) => new PopRpcError('InvalidParameter', 400, message);
+
 /**
- * Parses the `DlqPolicy` parameter: `null` for a policy switched off (`"Enabled": false`), a policy otherwise.
- * InvalidParameter when it is not a JSON object with usable fields.
+ * Parses the `DlqPolicy` parameter: `null` for a policy switched off (`"Enabled": false`), a policy otherwise
+ * (its MaxReceiveCount range and target are checked by the store). InvalidParameter when it is not a JSON object
+ * with usable fields.
  */
 export function parseDlqPolicy(raw: string): DlqPolicy | null {
   let j: unknown;
   try {
     j = JSON.parse(raw);
   } catch {
-    throw invalidParameter('DlqPolicy', 'It must be a JSON object such as {"Enabled":true,"DeadLetterTargetQueue":"dlq","MaxReceiveCount":3}.');
+    throw badPolicy('DlqPolicy is not valid JSON.');
   }
-  if (j === null || typeof j !== 'object' || Array.isArray(j)) throw invalidParameter('DlqPolicy', 'It must be a JSON object.');
+  if (j === null || typeof j !== 'object' || Array.isArray(j)) throw badPolicy('DlqPolicy should be a JSON object such as {"Enabled":true,"DeadLetterTargetQueue":"dlq","MaxReceiveCount":3}.');
   const p = j as Record<string, unknown>;
   const enabled = p.Enabled === undefined ? true : p.Enabled === true || p.Enabled === 'true' ? true : p.Enabled === false || p.Enabled === 'false' ? false : undefined;
-  if (enabled === undefined) throw invalidParameter('DlqPolicy', 'Enabled must be true or false.');
+  if (enabled === undefined) throw badPolicy('DlqPolicy.Enabled should be true or false.');
   if (!enabled) return null;
   const target = p.DeadLetterTargetQueue;
-  if (typeof target !== 'string' || !target) throw invalidParameter('DlqPolicy', 'DeadLetterTargetQueue must be a queue name.');
-  const max = typeof p.MaxReceiveCount === 'string' ? Number(p.MaxReceiveCount) : p.MaxReceiveCount;
-  if (typeof max !== 'number' || !Number.isInteger(max)) throw invalidParameter('DlqPolicy', 'MaxReceiveCount must be an integer.');
+  if (typeof target !== 'string' || !target) throw badPolicy('DlqPolicy.DeadLetterTargetQueue should be a queue name.');
+  const max = typeof p.MaxReceiveCount === 'string' && p.MaxReceiveCount.trim() !== '' ? Number(p.MaxReceiveCount) : p.MaxReceiveCount;
+  if (typeof max !== 'number' || Number.isNaN(max)) throw badPolicy('DlqPolicy.MaxReceiveCount should be a number.');
   return { enabled: true, deadLetterTargetQueue: target, maxReceiveCount: max };
 }
 
@@ -88,11 +91,13 @@ function queueData(q: Queue): Record<string, unknown> {
     DelayMessages: c.delayed,
     LoggingEnabled: a.LoggingEnabled,
     Tags: [],
-    DlqPolicy: q.dlq ? { Enabled: q.dlq.enabled, DeadLetterTargetQueue: q.dlq.deadLetterTargetQueue, MaxReceiveCount: String(q.dlq.maxReceiveCount) } : { Enabled: false },
+    // The SDK's response model types MaxReceiveCount as a string; the emulator answers the number it was given.
+    DlqPolicy: q.dlq ? { Enabled: q.dlq.enabled, DeadLetterTargetQueue: q.dlq.deadLetterTargetQueue, MaxReceiveCount: q.dlq.maxReceiveCount } : { Enabled: false },
   };
 }
 
-const OK_DATA = Object.freeze({ Code: 200, Message: 'operation success', Success: true });
+/** `Data` of CreateQueue / SetQueueAttributes / DeleteQueue: the model's {Code, Message, Success}, plus QueueName. */
+const okData = (queueName: string) => ({ Code: 200, Message: 'operation success', Success: true, QueueName: queueName });
 
 /** Applies one authenticated mns-open request; returns `Data`. Throws API errors (MnsApiError / PopRpcError). */
 export function applyMnsOpen(store: QueueStore, r: PopRpcRequest): unknown {
@@ -121,7 +126,7 @@ export function applyMnsOpen(store: QueueStore, r: PopRpcRequest): unknown {
         if (!existed) store.delete(name);
         throw err;
       }
-      return OK_DATA;
+      return okData(name);
     }
     case 'SetQueueAttributes': {
       store.get(name);
@@ -129,13 +134,13 @@ export function applyMnsOpen(store: QueueStore, r: PopRpcRequest): unknown {
       const dlq = r.params.DlqPolicy !== undefined ? parseDlqPolicy(r.params.DlqPolicy) : undefined;
       if (dlq !== undefined) store.setDlqPolicy(name, dlq ?? undefined);
       store.setAttributes(name, attrs);
-      return OK_DATA;
+      return okData(name);
     }
     case 'GetQueueAttributes':
       return queueData(store.get(name));
     case 'DeleteQueue':
       store.delete(name);
-      return OK_DATA;
+      return okData(name);
     default:
       throw mnsError('InvalidArgument', `The action ${r.action} is not emulated.`);
   }
@@ -143,5 +148,5 @@ export function applyMnsOpen(store: QueueStore, r: PopRpcRequest): unknown {
 
 function checkTarget(store: QueueStore, name: string, dlq: DlqPolicy): void {
   if (dlq.deadLetterTargetQueue === name) throw mnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
-  if (!store.has(dlq.deadLetterTargetQueue)) throw mnsError('QueueNotExist', `The dead-letter target queue ${dlq.deadLetterTargetQueue} does not exist.`);
+  if (!store.has(dlq.deadLetterTargetQueue)) throw mnsError('QueueNotExist');
 }

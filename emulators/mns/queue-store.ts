@@ -76,7 +76,7 @@ export interface StoredMessage {
   /** Bumped on every state change: heap and FIFO entries of an older generation are stale. */
   gen: number;
   deleted: boolean;
-  /** Set on messages moved by a dead-letter policy: DLQSourceArn, DLQOriginMessageId. */
+  /** Set on messages moved by a dead-letter policy: DLQMessageType, DLQSourceArn, DLQOriginMessageId. */
   readonly systemProperties?: Readonly<Record<string, string>>;
 }
 
@@ -84,10 +84,13 @@ const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 const MAX_QUEUE_NAME = 120;
 const MAX_QUEUES = 1000;
 
-/** Throws InvalidQueueName / QueueNameLengthError for a name the service would refuse. */
+/**
+ * Throws InvalidQueueName for a name the service would refuse: 1–120 letters, digits and hyphens, starting with a
+ * letter or digit. (The service also documents QueueNameLengthError; the emulator answers InvalidQueueName for
+ * length too.)
+ */
 export function validateQueueName(name: string): void {
-  if (name.length === 0 || name.length > MAX_QUEUE_NAME) throw mnsError('QueueNameLengthError', `The length of queue name should be between 1 and ${MAX_QUEUE_NAME}.`);
-  if (!QUEUE_NAME.test(name)) throw mnsError('InvalidQueueName', 'The queue name you provided is invalid: use letters, digits and hyphens, starting with a letter or digit.');
+  if (name.length === 0 || name.length > MAX_QUEUE_NAME || !QUEUE_NAME.test(name)) throw mnsError('InvalidQueueName');
 }
 
 /**
@@ -115,15 +118,18 @@ export function validateAttributes(input: Readonly<Record<string, unknown>>): Pa
   return out;
 }
 
+const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+
 /** Mints message ids and receipt handles, unique within one store. */
 class Ids {
   private seq = 0;
   private lease = 0;
-  private readonly prefix = randomBytes(8).toString('hex').toUpperCase();
+  private readonly prefix = randomBytes(4).toString('hex').toUpperCase();
 
-  /** Shaped like the service's ids: `<16 hex>-1-<enqueue ms, hex>-<sequence>`. */
-  messageId(now: number): string {
-    return `${this.prefix}-1-${now.toString(16).toUpperCase()}-${String(++this.seq).padStart(9, '0')}`;
+  /** `XXXXXXXX-XXXXXXXX-XXXXXXXX` (upper-case hex): emulator prefix, sequence, a scrambled sequence. */
+  messageId(): string {
+    const n = ++this.seq;
+    return `${this.prefix}-${hex8(n)}-${hex8(Math.imul(n, 0x9e3779b1) ^ 0x5bd1e995)}`;
   }
 
   /** A receipt handle: URL-safe (base64url, no padding), new on every receive and visibility change. */
@@ -187,7 +193,7 @@ export class Queue {
     if (typeof body !== 'string' || body.length === 0) throw mnsError('InvalidArgument', 'The MessageBody should not be empty.');
     const size = body.length <= this.attributes.MaximumMessageSize / 3 ? body.length : Buffer.byteLength(body, 'utf8');
     if (size > this.attributes.MaximumMessageSize) {
-      throw mnsError('InvalidArgument', `The length of message should not be larger than MaximumMessageSize (${this.attributes.MaximumMessageSize} bytes).`);
+      throw mnsError('InvalidArgument', `The length of message should not be larger than MaximumMessageSize (${this.attributes.MaximumMessageSize}).`);
     }
     const delay = delaySeconds ?? this.attributes.DelaySeconds;
     checkInt('DelaySeconds', delay, MESSAGE_LIMITS.delaySeconds);
@@ -196,7 +202,7 @@ export class Queue {
     this.tick();
     const now = this.now();
     const m: StoredMessage = {
-      id: this.ids.messageId(now),
+      id: this.ids.messageId(),
       body,
       md5: createHash('md5').update(body, 'utf8').digest('hex').toUpperCase(),
       priority: prio,
@@ -275,12 +281,16 @@ export class Queue {
     return m;
   }
 
-  /** Takes a message moved here by another queue's dead-letter policy: new id, same body and EnqueueTime, visible now. */
+  /**
+   * Takes a message moved here by another queue's dead-letter policy: same MessageId, body and EnqueueTime (retention
+   * is not reset), DequeueCount 0, visible now, with the system properties DLQMessageType, DLQSourceArn and
+   * DLQOriginMessageId.
+   */
   adopt(original: StoredMessage, sourceArn: string): StoredMessage {
     this.tick();
     const now = this.now();
     const m: StoredMessage = {
-      id: this.ids.messageId(now),
+      id: original.id,
       body: original.body,
       md5: original.md5,
       priority: original.priority,
@@ -292,7 +302,7 @@ export class Queue {
       state: 'delayed',
       gen: 0,
       deleted: false,
-      systemProperties: { DLQSourceArn: sourceArn, DLQOriginMessageId: original.id },
+      systemProperties: { DLQMessageType: 'DLQ', DLQSourceArn: sourceArn, DLQOriginMessageId: original.id },
     };
     this.insert(m, 'active');
     return m;
@@ -449,7 +459,7 @@ export class QueueStore {
       const wanted: QueueAttributes = { ...DEFAULT_ATTRIBUTES, ...attrs };
       const same = (Object.keys(wanted) as Array<keyof QueueAttributes>).every((k) => wanted[k] === existing.attributes[k]);
       if (same) return 'unchanged';
-      throw mnsError('QueueAlreadyExist', 'The queue you want to create already exists with different attributes.');
+      throw mnsError('QueueAlreadyExist');
     }
     if (this.byName.size >= MAX_QUEUES) throw mnsError('InvalidArgument', `The number of queues reaches the limit (${MAX_QUEUES}).`);
     this.byName.set(name, new Queue(name, attrs, this.now, this.ids));
@@ -481,10 +491,10 @@ export class QueueStore {
     if (policy?.enabled) {
       if (!policy.deadLetterTargetQueue) throw mnsError('InvalidArgument', 'The DeadLetterTargetQueue should not be empty.');
       if (policy.deadLetterTargetQueue === name) throw mnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
-      checkInt('MaxReceiveCount', policy.maxReceiveCount, MESSAGE_LIMITS.maxReceiveCount);
-      if (!this.byName.has(policy.deadLetterTargetQueue)) {
-        throw mnsError('QueueNotExist', `The dead-letter target queue ${policy.deadLetterTargetQueue} does not exist.`);
-      }
+      const [min, max] = MESSAGE_LIMITS.maxReceiveCount;
+      const n = policy.maxReceiveCount;
+      if (!Number.isInteger(n) || n < min || n > max) throw mnsError('InvalidArgument', `MaxReceiveCount should be between ${min} and ${max}.`);
+      if (!this.byName.has(policy.deadLetterTargetQueue)) throw mnsError('QueueNotExist');
     }
     q.dlq = policy ? { ...policy } : undefined;
     q.lastModifyTime = this.now();

@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { MnsApiError, mnsError } from './errors.js';
 import type { LongPoll } from './long-poll.js';
-import { validateAttributes, validateQueueName, type QueueStore, type StoredMessage } from './queue-store.js';
+import { MESSAGE_LIMITS, validateAttributes, validateQueueName, type QueueStore, type StoredMessage } from './queue-store.js';
 import { childTexts, doc, esc, fastSendMessage, messageEntry, messagesXml, parseRequest, queueXml, type MessageEntry } from './xml.js';
 
 /** Every data-plane operation, as named in fault rules. */
@@ -120,15 +120,19 @@ function queueAttributesOf(body: string) {
   return validateAttributes(Object.fromEntries(childTexts(parseRequest(body, 'Queue'), QUEUE_ELEMENTS)));
 }
 
-/** Numbers of a message entry, parsed (ranges are the store's to check). */
+/** A message entry's body and numbers, checked. */
 function entryArgs(e: MessageEntry): { body: string; delay?: number; priority?: number } {
   if (e.body === undefined || e.body === '') throw mnsError('InvalidArgument', 'The MessageBody should not be empty.');
-  const num = (v: string | undefined, name: string) => {
-    if (v === undefined || v === '') return undefined;
-    if (!/^\s*-?\d+\s*$/.test(v)) throw mnsError('InvalidArgument', `The value of ${name} should be an integer.`);
-    return Number(v);
-  };
-  return { body: e.body, delay: num(e.delaySeconds, 'DelaySeconds'), priority: num(e.priority, 'Priority') };
+  const [dMin, dMax] = MESSAGE_LIMITS.delaySeconds;
+  const [pMin, pMax] = MESSAGE_LIMITS.priority;
+  return { body: e.body, delay: intParam(e.delaySeconds, 'DelaySeconds', dMin, dMax), priority: intParam(e.priority, 'Priority', pMin, pMax) };
+}
+
+/** numOfMessages of a batch receive or peek: required, 1–16. */
+function batchSize(query: Map<string, string>): number {
+  const n = intParam(query.get('numofmessages'), 'numOfMessages', 1, BATCH_LIMITS.receive);
+  if (n === undefined) throw mnsError('InvalidArgument', `The value of numOfMessages should between 1 and ${BATCH_LIMITS.receive}.`);
+  return n;
 }
 
 export interface RestContext {
@@ -191,7 +195,7 @@ export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequ
       const root = parseRequest(r.body, 'Messages');
       const entries = root.children.filter((c) => c.name === 'Message');
       if (entries.length < 1 || entries.length > BATCH_LIMITS.messages) {
-        throw mnsError('InvalidArgument', `The count of messages should be between 1 and ${BATCH_LIMITS.messages}.`);
+        throw mnsError('InvalidArgument', `The count of message should be between 1 and ${BATCH_LIMITS.messages}.`);
       }
       const parsed = entries.map((e) => {
         try {
@@ -203,7 +207,7 @@ export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequ
       let total = 0;
       for (const p of parsed) if (!(p instanceof Error) && p.body) total += Buffer.byteLength(p.body, 'utf8');
       if (total > BATCH_LIMITS.totalBodyBytes) {
-        throw mnsError('InvalidArgument', `The total size of the message bodies should not be larger than ${BATCH_LIMITS.totalBodyBytes} bytes.`);
+        throw mnsError('InvalidArgument', `The total size of the messages should not be larger than ${BATCH_LIMITS.totalBodyBytes} bytes.`);
       }
       let failed = false;
       let inner = '';
@@ -225,7 +229,7 @@ export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequ
     case 'BatchReceiveMessage': {
       const q = store.get(name);
       const batch = op === 'BatchReceiveMessage';
-      const n = batch ? (intParam(r.query.get('numofmessages'), 'numOfMessages', 1, BATCH_LIMITS.receive) as number) : 1;
+      const n = batch ? batchSize(r.query) : 1;
       const wait = intParam(r.query.get('waitseconds'), 'waitseconds', 0, MAX_WAIT_SECONDS) ?? q.attributes.PollingWaitSeconds;
       const got = await ctx.longPoll.receive(name, n, wait * 1000, r.onGone);
       if (got.length === 0) {
@@ -238,7 +242,7 @@ export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequ
     case 'BatchPeekMessage': {
       const q = store.get(name);
       const batch = op === 'BatchPeekMessage';
-      const n = batch ? (intParam(r.query.get('numofmessages'), 'numOfMessages', 1, BATCH_LIMITS.receive) as number) : 1;
+      const n = batch ? batchSize(r.query) : 1;
       const got: StoredMessage[] = q.peek(n);
       if (got.length === 0) throw mnsError('MessageNotExist');
       return { status: 200, xml: messagesXml(got, batch, false) };
@@ -273,7 +277,7 @@ export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequ
       if (!handle) throw mnsError('MissingReceiptHandle');
       const raw = r.query.get('visibilitytimeout');
       if (raw === undefined || raw === '') throw mnsError('MissingVisibilityTimeout');
-      const seconds = intParam(raw, 'VisibilityTimeout', 1, 43200) as number;
+      const seconds = intParam(raw, 'visibilityTimeout', 1, 43200) as number;
       const m = store.changeVisibility(name, handle, seconds);
       return { status: 200, xml: doc('ChangeVisibility', `<ReceiptHandle>${m.handle}</ReceiptHandle><NextVisibleTime>${m.visibleAt}</NextVisibleTime>`) };
     }

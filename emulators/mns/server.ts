@@ -1,8 +1,8 @@
 /**
  * The MNS emulator's HTTP layer, one request listener for three APIs on one port:
  * - `/__admin/*`: the admin API (emulators/common/admin.ts plus admin-routes.ts);
- * - `/` with an `Action` parameter (query, or a form-encoded POST body): the mns-open 2022-01-19 management RPC
- *   API (mns-open.ts), authenticated by the shared POP RPC layer;
+ * - `/` (parameters in the query, or a form-encoded POST body): the mns-open 2022-01-19 management RPC API
+ *   (mns-open.ts), authenticated by the shared POP RPC layer;
  * - everything else: the 2015-06-06 XML data plane (rest-api.ts), authenticated by auth.ts.
  * Each routed request calls `faults.decide(operation, queue)` once and honours the decision (fault-effects.ts).
  * Every request is answered (or deliberately reset); no request can crash the server.
@@ -30,7 +30,7 @@ export const MNS_THROTTLE_ERROR: Readonly<FaultErrorSpec> = Object.freeze({
   message: 'The request is denied by cluster flow limiter for too many requests.',
 });
 
-/** Largest request body read (bigger ones are drained unbuffered and refused with 413). */
+/** Largest request body read (bigger ones are drained unbuffered and refused with InvalidArgument 400). */
 export const MNS_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface MnsServerOptions {
@@ -73,12 +73,9 @@ function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-const ACTION_PARAM = /[?&]Action=/;
-
-function isRpcRequest(req: http.IncomingMessage, url: string): boolean {
-  if (pathOf(url) !== '/') return false;
-  if (ACTION_PARAM.test(url)) return true;
-  return req.method === 'POST' && (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+/** `/` is the management API's path (the data plane has nothing there): any request to it is an RPC request. */
+function isRpcRequest(url: string): boolean {
+  return pathOf(url) === '/';
 }
 
 /** Creates the store, fault injector and request listener of one emulator. */
@@ -126,7 +123,7 @@ export function createMnsServer(o: MnsServerOptions): MnsServer {
       body = (await readBody(req, maxBody)).toString('utf8');
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        return writeReply(res, errorReply(requestId, mnsError('RequestEntityTooLarge', `The request body is larger than ${maxBody} bytes.`)));
+        return writeReply(res, errorReply(requestId, mnsError('InvalidArgument', `The request body should not be larger than ${maxBody} bytes.`)));
       }
       // The client left mid-body: nobody is left to answer, and it is not the emulator's failure.
       if (!res.destroyed) res.destroy();
@@ -204,7 +201,7 @@ export function createMnsServer(o: MnsServerOptions): MnsServer {
     let served: Promise<void>;
     try {
       if (isAdminPath(url)) served = handleAdmin(req, res, admin);
-      else if (isRpcRequest(req, url)) served = serveRpc(req, res);
+      else if (isRpcRequest(url)) served = serveRpc(req, res);
       else served = serveRest(req, res);
     } catch (err) {
       served = Promise.reject(err);

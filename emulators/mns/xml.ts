@@ -40,7 +40,9 @@ export function errorXml(code: string, message: string, requestId: string, hostI
 
 /**
  * The fields of a received (`withHandle`: all nine, ReceiptHandle and NextVisibleTime included) or peeked message.
- * FirstDequeueTime of a message never received is its EnqueueTime.
+ * FirstDequeueTime of a message never received is its EnqueueTime. A message moved by a dead-letter policy also
+ * carries `<SystemProperties>` (one `<SystemPropertyValue><Name/><Value/><Type>STRING</Type>` per property), as the
+ * newer SDKs parse it; other messages have no such element.
  */
 export function messageFields(m: StoredMessage, withHandle: boolean): string {
   let s = `<MessageId>${m.id}</MessageId>`;
@@ -48,6 +50,11 @@ export function messageFields(m: StoredMessage, withHandle: boolean): string {
   s += `<MessageBodyMD5>${m.md5}</MessageBodyMD5><MessageBody>${esc(m.body)}</MessageBody><EnqueueTime>${m.enqueueTime}</EnqueueTime>`;
   if (withHandle) s += `<NextVisibleTime>${m.visibleAt}</NextVisibleTime>`;
   s += `<FirstDequeueTime>${m.firstDequeueTime || m.enqueueTime}</FirstDequeueTime><DequeueCount>${m.dequeueCount}</DequeueCount><Priority>${m.priority}</Priority>`;
+  if (m.systemProperties) {
+    s += '<SystemProperties>';
+    for (const [name, value] of Object.entries(m.systemProperties)) s += `<SystemPropertyValue>${el('Name', name)}${el('Value', value)}<Type>STRING</Type></SystemPropertyValue>`;
+    s += '</SystemProperties>';
+  }
   return s;
 }
 
@@ -90,7 +97,8 @@ export interface XmlElement {
   children: XmlElement[];
 }
 
-const malformed = (detail?: string) => mnsError('MalformedXML', detail ? `The XML you provided was not well-formed: ${detail}.` : undefined);
+/** MalformedXML with the service's fixed message (`detail` is for readers of this file, not sent). */
+const malformed = (_detail?: string) => mnsError('MalformedXML');
 
 const NAME = /[A-Za-z_:][\w.:-]*/y;
 const INVALID_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
@@ -244,7 +252,7 @@ export function parseRequest(body: string, root: string): XmlElement {
   if (!body.trim()) throw malformed('the body is empty');
   if (XMLValidator.validate(body) !== true) throw malformed();
   const element = parseXml(body);
-  if (element.name !== root) throw mnsError('MalformedXML', `The XML root element should be ${root}.`);
+  if (element.name !== root) throw malformed(`the root element should be ${root}`);
   return element;
 }
 

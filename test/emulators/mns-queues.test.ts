@@ -275,8 +275,15 @@ describe('mns-open 2022-01-19 (pop-core) and the dead-letter policy', () => {
     expect({ ...set }).toMatchObject({ Status: 'Success', Success: true, Data: { QueueName: 'work' } });
     expect(set.RequestId).toMatch(/^[0-9A-F-]{36}$/);
     const got = await rpc().request<Record<string, any>>('GetQueueAttributes', { QueueName: 'work' }, { method: 'POST' });
+    // The fields of the SDK's GetQueueAttributesResponseBodyData model (mns-open-20220119).
     expect({ ...got.Data }).toEqual({
       QueueName: 'work',
+      CreateTime: expect.any(Number),
+      LastModifyTime: expect.any(Number),
+      ActiveMessages: 0,
+      InactiveMessages: 0,
+      DelayMessages: 0,
+      Tags: [],
       DelaySeconds: 0,
       MaximumMessageSize: 65536,
       MessageRetentionPeriod: 345600,
@@ -319,10 +326,10 @@ describe('mns-open 2022-01-19 (pop-core) and the dead-letter policy', () => {
       [{ QueueName: 'src', DlqPolicy: policy('src', 3) }, 'SetQueueAttributes', 'InvalidArgument', 400, 'A queue cannot be its own dead-letter queue.'],
       [{ QueueName: 'src', DlqPolicy: '{"Enabled":true,"DeadLetterTargetQueue":"src-d"' }, 'SetQueueAttributes', 'InvalidParameter', 400, 'DlqPolicy is not valid JSON.'],
       [{ QueueName: 'nope' }, 'GetQueueAttributes', 'QueueNotExist', 404],
-      [{}, 'GetQueueAttributes', 'MissingParameter', 400, 'QueueName is mandatory for this action.'],
+      [{}, 'GetQueueAttributes', 'MissingParameter', 400, 'The input parameter "QueueName" that is mandatory for processing this request is not supplied.'],
       [{ QueueName: 'src', VisibilityTimeout: 0 }, 'SetQueueAttributes', 'InvalidArgument', 400, 'The value of VisibilityTimeout should between 1 and 43200.'],
       [{ QueueName: 'bad_name' }, 'CreateQueue', 'InvalidQueueName', 400],
-      [{ QueueName: 'src' }, 'ListQueue', 'InvalidAction.NotFound', 404],
+      [{ TopicName: 'src' }, 'CreateTopic', 'InvalidAction.NotFound', 404], // an mns-open action the emulator does not serve
     ];
     await mns.createQueue('src-d');
     for (const max of [0, 1001, 2.5]) cases.push([{ QueueName: 'src', DlqPolicy: policy('src-d', max) }, 'SetQueueAttributes', 'InvalidArgument', 400, 'MaxReceiveCount should be between 1 and 1000.']);
