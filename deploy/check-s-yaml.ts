@@ -519,12 +519,30 @@ export async function checkSYaml(o: CheckOptions = {}): Promise<CheckResult> {
   return { problems, renderMs: ms, spec };
 }
 
+/** KEY=VALUE lines (optionally `export KEY=VALUE`, values optionally quoted); comments and blank lines skipped. */
+export function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
+    if (!m || raw.trim().startsWith('#')) continue;
+    let v = m[2] as string;
+    const q = /^(['"])(.*)\1$/.exec(v);
+    if (q) v = q[1] === '"' ? (q[2] as string).replace(/\\n/g, '\n') : (q[2] as string);
+    else v = v.replace(/\s+#.*$/, '');
+    out[m[1] as string] = v;
+  }
+  return out;
+}
+
 /** The command: prints through `print` (default console.log) and returns the exit code. */
 export async function main(argv = process.argv.slice(2), print: (line: string) => void = (l) => console.log(l)): Promise<number> {
   const ci = argv.includes('--ci');
   const fileIdx = argv.indexOf('--file');
   const yamlPath = fileIdx >= 0 && argv[fileIdx + 1] ? resolve(argv[fileIdx + 1] as string) : S_YAML;
-  const env = ci ? { ...ciDummyEnv(), PATH: process.env.PATH } : { ...process.env };
+  // Like `s deploy`, read a .env beside the file (the environment wins, as with dotenv; no $VAR expansion).
+  const dotEnvPath = join(dirname(yamlPath), '.env');
+  const dotEnv = !ci && existsSync(dotEnvPath) ? parseDotEnv(readFileSync(dotEnvPath, 'utf8')) : {};
+  const env = ci ? { ...ciDummyEnv(), PATH: process.env.PATH } : { ...dotEnv, ...process.env };
   let result: CheckResult;
   try {
     result = await checkSYaml({ yamlPath, env, bundles: 'require' });

@@ -18,6 +18,7 @@ import {
   checkRendered,
   ciDummyEnv,
   formatProblem,
+  parseDotEnv,
   renderSYaml,
 } from '../../deploy/check-s-yaml.js';
 import { loadPolicy, resourcesFor } from '../../deploy/ram/render.js';
@@ -149,5 +150,11 @@ describe('s.yaml rendered by s preview', () => {
     // The webhook's role has no SAG permission; the workers' role has it.
     expect(r.webhook!.props.role).toMatch(/role\/hr-sag-sync-webhook$/);
     for (const [name] of workers) expect(r[name]!.props.role).toMatch(/role\/hr-sag-sync-worker$/);
+  });
+});
+
+describe('deploy:check reads a .env beside s.yaml, as s does', () => {
+  it('parses KEY=VALUE, export, quotes and comments', () => {
+    expect(parseDotEnv("# comment\nA=1\nexport B=\"x y\"\nC='q'  \nD=v # note\n\nnot a line\n")).toEqual({ A: '1', B: 'x y', C: 'q', D: 'v' });
   });
 });
