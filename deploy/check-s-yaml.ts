@@ -373,6 +373,7 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
       if (isObj(tc)) {
         if (tc.authType !== 'anonymous') add(name, `props.triggers[${i}].triggerConfig.authType`, `must be anonymous: HR systems cannot sign FC requests, the code verifies each source's signature (got ${str(tc.authType)})`);
         const methods = Array.isArray(tc.methods) ? tc.methods.map(String).sort() : [];
+        if (tc.disableURLInternet === true) add(name, `props.triggers[${i}].triggerConfig.disableURLInternet`, 'must not be true: the HR systems call the public URL');
         if (methods.join(',') !== 'GET,POST') add(name, `props.triggers[${i}].triggerConfig.methods`, `must be POST and GET (GET for the WeCom URL check) (got ${str(tc.methods)})`);
       }
     }

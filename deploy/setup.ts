@@ -361,17 +361,18 @@ export function clientsFor(o: Pick<CliOptions, 'accountId' | 'endpoint' | 'mnsOp
   return { mns, mnsOpen };
 }
 
-export async function main(argv = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** The command: returns the exit code (0 done, possibly with warnings; 1 a queue failed; 2 bad input). */
+export async function main(argv = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = (l) => console.log(l)): Promise<number> {
   let o: CliOptions;
   try {
     o = parseCli(argv, env);
   } catch (err) {
-    console.error(errorText(err));
+    print(errorText(err));
     return 2;
   }
-  console.log(`${o.dryRun ? '[dry run] ' : ''}queues in ${o.region} (account ${o.accountId}) via ${o.endpoint}; dead-letter policies via ${o.mnsOpenEndpoint}`);
+  print(`${o.dryRun ? '[dry run] ' : ''}queues in ${o.region} (account ${o.accountId}) via ${o.endpoint}; dead-letter policies via ${o.mnsOpenEndpoint}`);
   const { mns, mnsOpen } = clientsFor(o);
-  const report = await setupQueues({ mns, mnsOpen, queues: queueSpecs(o.names, o.maxReceiveCount), dryRun: o.dryRun });
+  const report = await setupQueues({ mns, mnsOpen, queues: queueSpecs(o.names, o.maxReceiveCount), dryRun: o.dryRun, print });
   return report.ok ? 0 : 1;
 }
 

@@ -11,6 +11,7 @@ import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
 import {
   MAX_RECEIVE_COUNT,
   QUEUE_ATTRIBUTES,
+  main,
   parseCli,
   queueSpecs,
   setupQueues,
@@ -174,6 +175,18 @@ describe('npm run setup (deploy/setup.ts)', () => {
 
 describe('setup command line', () => {
   const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk' };
+
+  it('runs end to end with the real clients built from its options (exit 0, then unchanged; 2 on bad input)', async () => {
+    const creds = { ALIBABA_CLOUD_ACCESS_KEY_ID: emu.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: emu.accessKeySecret };
+    const args = ['--region', 'cn-shanghai', '--account-id', emu.accountId, '--endpoint', emu.url, '--mns-open-endpoint', emu.url];
+    const lines: string[] = [];
+    expect(await main(args, creds, (l) => lines.push(l))).toBe(0);
+    expect(lines.filter((l) => / created \(/.test(l))).toHaveLength(4);
+    lines.length = 0;
+    expect(await main(args, creds, (l) => lines.push(l))).toBe(0);
+    expect(lines.filter((l) => / unchanged$/.test(l))).toHaveLength(7);
+    expect(await main(['--region', 'cn-shanghai'], creds, () => {})).toBe(2);
+  });
 
   it('derives the public endpoints from region and account, and queue names from the environment', () => {
     const o = parseCli(['--region', 'cn-hangzhou', '--account-id', '1234567890123456'], { ...env, JOIN_QUEUE: 'acme-join' });
