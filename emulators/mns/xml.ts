@@ -278,8 +278,10 @@ export interface MessageEntry {
   priority?: string;
 }
 
+/** The elements of a `<Message>` in SendMessage / BatchSendMessage. */
 export const MESSAGE_ELEMENTS: ReadonlySet<string> = new Set(['MessageBody', 'DelaySeconds', 'Priority']);
 
+/** The fields of one `<Message>` element as sent (InvalidArgument for a field given twice or holding elements). */
 export function messageEntry(element: XmlElement): MessageEntry {
   const f = childTexts(element, MESSAGE_ELEMENTS);
   return { body: f.get('MessageBody'), delaySeconds: f.get('DelaySeconds'), priority: f.get('Priority') };
