@@ -46,7 +46,10 @@ export interface MnsEmulatorOptions {
   maxDateSkewSeconds?: number;
   /** Seed for probabilistic fault rules (repeatable runs). */
   seed?: number;
-  /** The queues' clock (default Date.now): tests move time for delays, visibility and retention. */
+  /**
+   * The queues' clock (default Date.now): tests move time for delays, visibility and retention. Request `Date` headers
+   * and mns-open `Timestamp`s are checked against the wall clock, so it can be moved any distance.
+   */
   now?: () => number;
   /** Errors that are not API errors, answered as InternalError 500 (default: written to stderr). */
   onInternalError?: (err: unknown) => void;

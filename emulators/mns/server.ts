@@ -86,7 +86,9 @@ export function createMnsServer(o: MnsServerOptions): MnsServer {
   const auth = new MnsAuthenticator(o.credentials, o.maxDateSkewSeconds * 1000);
   const longPoll = new LongPoll(store);
   store.onAvailable = (queue) => longPoll.notify(queue);
-  const protocol = mnsOpenProtocol(o.region, o.credentials, now);
+  // Request Dates and Timestamps are written from the client's wall clock: they are checked against the wall clock,
+  // not against the queues' clock (a test that moves `now` days ahead must still be able to call).
+  const protocol = mnsOpenProtocol(o.region, o.credentials);
   const nextRequestId = requestIds();
   const maxBody = o.maxBodyBytes ?? MNS_MAX_BODY_BYTES;
   const onInternal = o.onInternalError ?? ((err: unknown) => process.stderr.write(`MNS emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`));
@@ -133,7 +135,7 @@ export function createMnsServer(o: MnsServerOptions): MnsServer {
     let routed: RoutedRequest;
     let query: Map<string, string>;
     try {
-      auth.authenticate(req, now());
+      auth.authenticate(req, Date.now());
       query = parseQuery(url);
       routed = route(req.method ?? 'GET', pathOf(url), query, body);
     } catch (err) {
