@@ -557,6 +557,20 @@ describe('MessageRetentionPeriod', () => {
   });
 });
 
+describe('moving the queue clock far', () => {
+  it('expires the default 4-day retention; requests still authenticate (Date and Timestamp use the wall clock)', async () => {
+    await mns.createQueue('days');
+    await mns.sendMessage('days', { MessageBody: 'old' });
+    offset = 345_600_000 - 1000;
+    expect((await mns.peekMessage('days')).body.MessageBody).toBe('old');
+    offset = 345_600_000;
+    expect(await notExist(mns.peekMessage('days'))).toBe('MNSMessageNotExistError');
+    expect((await mns.getQueueAttributes('days')).body.ActiveMessages).toBe('0');
+    const rpc = new RPCClient({ endpoint: emu.url, apiVersion: '2022-01-19', accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret });
+    expect((await rpc.request<{ Data: { ActiveMessages: number } }>('GetQueueAttributes', { QueueName: 'days' })).Data.ActiveMessages).toBe(0);
+  });
+});
+
 describe('dead-letter policy', () => {
   interface WithProps extends Received {
     SystemProperties?: Array<{ SystemPropertyValue: Array<{ Name: string; Value: string; Type: string }> }>;
