@@ -17,7 +17,7 @@
  * and the queue VisibilityTimeout of deploy/setup.ts against the trigger's longest hold.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,12 +41,21 @@ const BACKOFF_MAX_GAP_SECONDS = 20;
 
 type QueueRole = keyof QueueNames;
 
-/** The functions the product ships. `queue`: the queue a worker consumes; `sites`: needs the site directory. */
-export const FUNCTIONS: Record<string, { queue?: QueueRole; callsSag: boolean; sites: boolean }> = {
+/** shared/queue.ts: the MNS client's read/connect timeout, i.e. the longest one re-enqueue or dead-letter send takes. */
+const MNS_SEND_TIMEOUT_SECONDS = 5;
+/** shared/worker-runtime.ts: no new in-invocation try starts after this share of the function timeout. */
+const SOFT_DEADLINE_SHARE = 0.6;
+
+/**
+ * The functions the product ships. `queue`: the queue a worker consumes; `sites`: needs the site directory;
+ * `sagCallsPerTry` / `hrCallsPerTry`: the most SAG / HR API calls one try of one message makes ('per-instance': one
+ * DescribeSmartAccessGatewayClientUsers per SAG instance of the site directory, to find the previous site).
+ */
+export const FUNCTIONS: Record<string, { queue?: QueueRole; callsSag: boolean; sites: boolean; sagCallsPerTry?: number | 'per-instance'; hrCallsPerTry?: number }> = {
   webhook: { callsSag: false, sites: true },
-  'join-worker': { queue: 'join', callsSag: true, sites: false },
-  'transfer-worker': { queue: 'transfer', callsSag: true, sites: false },
-  'enrich-worker': { queue: 'enrich', callsSag: true, sites: true },
+  'join-worker': { queue: 'join', callsSag: true, sites: false, sagCallsPerTry: 2 },
+  'transfer-worker': { queue: 'transfer', callsSag: true, sites: false, sagCallsPerTry: 2 },
+  'enrich-worker': { queue: 'enrich', callsSag: true, sites: true, sagCallsPerTry: 'per-instance', hrCallsPerTry: 2 },
 };
 
 export const QUEUE_ENV: Record<QueueRole, string> = {
@@ -73,6 +82,88 @@ export const SECRET_ENV = [
 const SECRET_LIKE = /SECRET|TOKEN|PASSWORD|PASSWD|AES_KEY|ENCRYPT_KEY|APP_KEY|ACCESS_KEY|PRIVATE_KEY|CORP_ID/;
 export const isSecretName = (name: string): boolean => (SECRET_ENV as readonly string[]).includes(name) || SECRET_LIKE.test(name);
 
+// ---------------------------------------------------------------------------------------------------------------
+// The variables the code reads, and which functions need them
+
+/** Set by Function Compute itself (FC_*) or from the role's STS credentials (ALIBABA_CLOUD_*): never in s.yaml. */
+const PLATFORM_ENV = /^(FC_|ALIBABA_CLOUD_)/;
+const ALL_FUNCTIONS = ['webhook', 'join-worker', 'transfer-worker', 'enrich-worker'] as const;
+const WORKER_FUNCTIONS = ['join-worker', 'transfer-worker', 'enrich-worker'] as const;
+/** The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs (all-or-none). */
+const HR_SOURCE_FUNCTIONS = ['webhook', 'enrich-worker'] as const;
+
+/**
+ * Which functions need each variable the code reads. A variable the code reads that is missing here fails the check
+ * (so a new knob in shared/config.ts cannot be forgotten in s.yaml), and so does a function that needs a variable
+ * s.yaml does not pass it.
+ */
+export const ENV_NEEDS: Record<string, readonly string[]> = {
+  REGION: ALL_FUNCTIONS,
+  MNS_ENDPOINT: ALL_FUNCTIONS,
+  MNS_ACCOUNT_ID: ALL_FUNCTIONS,
+  JOIN_QUEUE: ALL_FUNCTIONS,
+  TRANSFER_QUEUE: ALL_FUNCTIONS,
+  ENRICH_QUEUE: ALL_FUNCTIONS,
+  DEAD_LETTER_QUEUE: ALL_FUNCTIONS,
+  LOG_LEVEL: ALL_FUNCTIONS,
+  SAG_ENDPOINT: WORKER_FUNCTIONS,
+  SAG_TIMEOUT_MS: WORKER_FUNCTIONS,
+  SAG_MAX_CALLS_PER_SECOND: WORKER_FUNCTIONS,
+  WORKER_CONCURRENCY: WORKER_FUNCTIONS,
+  RETRY_INLINE_ATTEMPTS: WORKER_FUNCTIONS,
+  RETRY_INLINE_BASE_DELAY_MS: WORKER_FUNCTIONS,
+  RETRY_MAX_ATTEMPTS: WORKER_FUNCTIONS,
+  RETRY_BASE_DELAY_SECONDS: WORKER_FUNCTIONS,
+  RETRY_MAX_DELAY_SECONDS: WORKER_FUNCTIONS,
+  RETRY_MAX_DEFERRALS: WORKER_FUNCTIONS,
+  RETRY_DEFER_DELAY_SECONDS: WORKER_FUNCTIONS,
+  RETRY_DELAY_SCALE: WORKER_FUNCTIONS,
+  WEBHOOK_MAX_BODY_BYTES: ['webhook'],
+  WEBHOOK_TOLERANCE_SECONDS: ['webhook'],
+  HR_WEBHOOK_SECRET: ['webhook'],
+  FEISHU_ENCRYPT_KEY: ['webhook'],
+  FEISHU_VERIFICATION_TOKEN: ['webhook'],
+  DINGTALK_TOKEN: HR_SOURCE_FUNCTIONS,
+  DINGTALK_AES_KEY: HR_SOURCE_FUNCTIONS,
+  DINGTALK_APP_KEY: HR_SOURCE_FUNCTIONS,
+  DINGTALK_APP_SECRET: HR_SOURCE_FUNCTIONS,
+  WECOM_TOKEN: HR_SOURCE_FUNCTIONS,
+  WECOM_ENCODING_AES_KEY: HR_SOURCE_FUNCTIONS,
+  WECOM_CORP_ID: HR_SOURCE_FUNCTIONS,
+  WECOM_CORP_SECRET: HR_SOURCE_FUNCTIONS,
+  SITES_JSON: HR_SOURCE_FUNCTIONS,
+  SITES_FILE: HR_SOURCE_FUNCTIONS,
+  DINGTALK_API_ENDPOINT: ['enrich-worker'],
+  WECOM_API_ENDPOINT: ['enrich-worker'],
+  HR_API_TIMEOUT_MS: ['enrich-worker'],
+};
+
+/**
+ * Every variable the deployed code reads, with where it was found: the table in shared/config.ts's header plus
+ * `env.X`, `env['X']` and `(env, 'X'` in shared/ and functions/ (tests excluded), minus the platform's own.
+ */
+export function codeEnvVariables(root = REPO_ROOT): Map<string, string> {
+  const found = new Map<string, string>();
+  const note = (name: string, where: string) => {
+    if (!PLATFORM_ENV.test(name) && !found.has(name)) found.set(name, where);
+  };
+  const configText = readFileSync(join(root, 'shared', 'config.ts'), 'utf8');
+  for (const line of configText.split('\n')) {
+    const row = /^\s*\*\s*\|([^|]*)\|/.exec(line);
+    if (!row || /---|variable/.test(row[1] as string)) continue;
+    for (const m of (row[1] as string).matchAll(/`([A-Z][A-Z0-9_]+)`/g)) note(m[1] as string, 'shared/config.ts table');
+  }
+  const patterns = [/\benv\.([A-Z][A-Z0-9_]*)\b/g, /\benv\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]/g, /\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g];
+  for (const dir of ['shared', 'functions']) {
+    for (const rel of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!rel.endsWith('.ts') || rel.endsWith('.test.ts') || rel.endsWith('.d.ts')) continue;
+      const text = readFileSync(join(root, dir, rel), 'utf8');
+      for (const re of patterns) for (const m of text.matchAll(re)) note(m[1] as string, `${dir}/${rel}`);
+    }
+  }
+  return found;
+}
+
 /** PascalCase keys of the EventBridge trigger structs (SourceMNSParameters, RetryStrategy, DeadLetterQueue, BatchWindow). */
 const PASCAL_KEYS = ['RegionId', 'QueueName', 'IsBase64Decode', 'PushRetryStrategy', 'Arn', 'CountBasedWindow', 'TimeBasedWindow'];
 
@@ -82,9 +173,12 @@ export interface Problem {
   /** Where: a path inside the resource (`props.triggers[0].triggerConfig.runOptions.errorsTolerance`) or `line N`. */
   key: string;
   message: string;
+  /** 'warning': printed, but does not fail the check (worst-case arithmetic that a deployment may accept). */
+  severity?: 'warning';
 }
 
 export const formatProblem = (p: Problem): string => `${p.resource}: ${p.key}: ${p.message}`;
+export const isError = (p: Problem): boolean => p.severity !== 'warning';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -163,14 +257,43 @@ export async function renderSYaml(yamlPath: string, env: NodeJS.ProcessEnv): Pro
 
 const ENV_CALL = /\$\{env\(\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\1\s*(?:,\s*(['"])(.*?)\3\s*)?\)\}/g;
 
-/** Problems visible only in the text of s.yaml: hard-coded secrets, secret defaults, queue-name defaults. */
-export function checkRawYaml(text: string, defaults: QueueNames = DEFAULT_QUEUE_NAMES): Problem[] {
+const stripComment = (line: string) => line.replace(/(^|\s)#.*$/, '');
+const unquote = (v: string) => v.replace(/^(['"])(.*)\1$/, '$2');
+
+/**
+ * Problems visible only in the text of s.yaml: hard-coded secrets, secret defaults, queue-name defaults, and any
+ * variable the code reads whose value is written in the file instead of coming from `${env('SAME_NAME', …)}`
+ * (directly, or through a `vars` entry that is exactly that).
+ */
+export function checkRawYaml(text: string, defaults: QueueNames = DEFAULT_QUEUE_NAMES, codeEnv: ReadonlyMap<string, string> = codeEnvVariables()): Problem[] {
   const problems: Problem[] = [];
   const lines = text.split('\n');
   const add = (lineNo: number, message: string) => problems.push({ resource: 's.yaml', key: `line ${lineNo}`, message });
   const envDefaults = new Map<string, string | undefined>();
+  // Top-level `vars:` entries (two-space indent), to follow `${vars.x}` one step.
+  const varDefs = new Map<string, string>();
+  let inVars = false;
+  for (const raw of lines) {
+    const line = stripComment(raw);
+    if (/^\S/.test(line)) inVars = /^vars:\s*$/.test(line);
+    else if (inVars) {
+      const m = /^ {2}([A-Za-z_]\w*):\s*(.*?)\s*$/.exec(line);
+      if (m) varDefs.set(m[1] as string, unquote(m[2] as string));
+    }
+  }
   lines.forEach((raw, i) => {
-    const line = raw.replace(/(^|\s)#.*$/, '');
+    const line = stripComment(raw);
+    const code = /^\s+([A-Z][A-Z0-9_]*)\s*:\s*(.*?)\s*$/.exec(line);
+    if (code && codeEnv.has(code[1] as string) && !isSecretName(code[1] as string)) {
+      const name = code[1] as string;
+      const written = unquote(code[2] as string);
+      const viaVar = /^\$\{vars\.(\w+)\}$/.exec(written);
+      const value = viaVar ? (varDefs.get(viaVar[1] as string) ?? written) : written;
+      const fromEnv = new RegExp(`^\\$\\{env\\(\\s*(['"])${name}\\1\\s*(?:,\\s*(['"]).*?\\2\\s*)?\\)\\}$`);
+      if (!fromEnv.test(value)) {
+        add(i + 1, `${name} does not come from the environment: write ${name}: \${env('${name}', '<default>')}${viaVar ? ` (or make vars.${viaVar[1]} exactly that)` : ''} (got ${written}${viaVar ? ` = ${value}` : ''})`);
+      }
+    }
     for (const m of line.matchAll(ENV_CALL)) {
       const name = m[2] as string;
       const def = m[4];
@@ -182,7 +305,7 @@ export function checkRawYaml(text: string, defaults: QueueNames = DEFAULT_QUEUE_
     const kv = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$/.exec(line);
     if (kv && isSecretName(kv[1] as string)) {
       const [, name, value] = kv as unknown as [string, string, string];
-      const unquoted = value.replace(/^(['"])(.*)\1$/, '$2');
+      const unquoted = unquote(value);
       const fromEnv = new RegExp(`^\\$\\{env\\(\\s*(['"])${name}\\1\\s*(?:,\\s*(['"])\\2\\s*)?\\)\\}$`);
       if (unquoted !== '' && !unquoted.startsWith('*') && !fromEnv.test(unquoted)) {
         add(i + 1, `${name} is not read from the environment: write ${name}: \${env('${name}', '')} (got a literal value)`);
@@ -212,6 +335,8 @@ export interface CheckContext {
   /** 'require': load each bundle and check its handler export; 'skip': do not look at dist/. */
   bundles?: 'require' | 'skip';
   defaults?: QueueNames;
+  /** The variables the code reads (default: codeEnvVariables()). */
+  codeEnv?: Map<string, string>;
 }
 
 function at(o: unknown, path: string): unknown {
@@ -246,8 +371,13 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
   const baseDir = ctx.baseDir ?? REPO_ROOT;
   const defaults = ctx.defaults ?? DEFAULT_QUEUE_NAMES;
   const add = (resource: string, key: string, message: string) => problems.push({ resource, key, message });
+  const warn = (resource: string, key: string, message: string) => problems.push({ resource, key, message, severity: 'warning' });
   const vars = isObj(spec.vars) ? spec.vars : {};
   const resources = isObj(spec.resources) ? spec.resources : {};
+  const codeEnv = ctx.codeEnv ?? codeEnvVariables(baseDir);
+  for (const [name, where] of codeEnv) {
+    if (!ENV_NEEDS[name]) add('s.yaml', name, `the code reads ${name} (${where}) but ENV_NEEDS in deploy/check-s-yaml.ts does not say which functions need it: add it there and pass it in s.yaml`);
+  }
 
   if (spec.edition !== '3.0.0') add('s.yaml', 'edition', `must be 3.0.0 (got ${str(spec.edition)})`);
   const accountId = str(vars.accountId ?? '');
@@ -326,6 +456,17 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
         }
       }
     }
+    // Every variable the code reads reaches the functions that need it; nothing the code does not read is passed.
+    if (known) {
+      for (const [variable, where] of codeEnv) {
+        if (ENV_NEEDS[variable]?.includes(name) && !(variable in env)) {
+          add(name, `props.environmentVariables.${variable}`, `missing: the code reads ${variable} (${where}) and ${name} needs it; pass ${variable}: \${env('${variable}', …)}`);
+        }
+      }
+      for (const k of Object.keys(env)) {
+        if (!codeEnv.has(k)) add(name, `props.environmentVariables.${k}`, `the code does not read ${k} (not in shared/config.ts's table, no env.${k} in shared/ or functions/): a typo or a leftover`);
+      }
+    }
     const bytes = envBytes(env);
     if (bytes > ENV_LIMIT_BYTES) add(name, 'props.environmentVariables', `${bytes} bytes: FC allows ${ENV_LIMIT_BYTES} for all variables together (move the site directory to SITES_FILE, or drop variables this function does not use)`);
     for (const [role, variable] of Object.entries(QUEUE_ENV) as Array<[QueueRole, string]>) {
@@ -347,13 +488,15 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
     } catch (err) {
       add(name, 'props.environmentVariables', `rejected by shared/config.ts: ${(err as Error).message}`);
     }
+    let sagInstances: number | undefined;
     if (known?.sites) {
       const file = asEnv.SITES_FILE;
       const sitesEnv = { SITES_JSON: asEnv.SITES_JSON, SITES_FILE: file && !isAbsolute(file) && typeof props.code === 'string' ? join(baseDir, props.code, file) : file };
       if (!asEnv.SITES_JSON?.trim() && !file) add(name, 'props.environmentVariables.SITES_JSON', 'the site directory is missing: set SITES_JSON (or SITES_FILE to a file in the bundle directory)');
       else {
         try {
-          SiteDirectory.fromEnv(sitesEnv);
+          const dir = SiteDirectory.fromEnv(sitesEnv);
+          sagInstances = new Set(dir.sites.map((x) => `${x.regionId}/${x.smartAGId}`)).size;
         } catch (err) {
           add(name, `props.environmentVariables.${asEnv.SITES_JSON?.trim() ? 'SITES_JSON' : 'SITES_FILE'}`, (err as Error).message);
         }
@@ -414,7 +557,8 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
           if (run.errorsTolerance !== 'ALL') add(name, `${base}.runOptions.errorsTolerance`, `must be ALL: with ${str(run.errorsTolerance ?? 'NONE')} a failing push stops the stream and the dead-letter queue never receives anything`);
           const arn = at(run, 'deadLetterQueue.Arn');
           const wantArn = `acs:mns:${region}:${accountId}:/queues/${str(env.DEAD_LETTER_QUEUE)}`;
-          if (arn !== wantArn) add(name, `${base}.runOptions.deadLetterQueue.Arn`, `must be ${wantArn}, the dead-letter queue the code uses (got ${str(arn)})`);
+          if (arn === undefined || arn === '') add(name, `${base}.runOptions.deadLetterQueue.Arn`, `missing: with errorsTolerance ALL and no dead-letter queue, a push that fails its retries is discarded; set Arn: ${wantArn}`);
+          else if (arn !== wantArn) add(name, `${base}.runOptions.deadLetterQueue.Arn`, `must be ${wantArn}, the dead-letter queue the code uses (got ${str(arn)})`);
           const strategy = at(run, 'retryStrategy.PushRetryStrategy');
           if (strategy !== 'BACKOFF_RETRY' && strategy !== 'EXPONENTIAL_DECAY_RETRY') add(name, `${base}.runOptions.retryStrategy.PushRetryStrategy`, `must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY (got ${str(strategy)})`);
           const count = Number(at(run, 'batchWindow.CountBasedWindow'));
@@ -437,6 +581,20 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
           }
         }
         if (Number.isInteger(timeout) && timeout >= PUSH_LIMIT_SECONDS) add(name, 'props.timeout', `${timeout} s is not below the trigger's ${PUSH_LIMIT_SECONDS} s push limit`);
+        // The worst case of one batch (every call at its timeout) must fit, with the values this file passes: the
+        // runtime starts no try after 60 % of T, a running try takes ≤ D, then one re-enqueue or dead-letter send.
+        const k = known?.sagCallsPerTry === 'per-instance' ? sagInstances : known?.sagCallsPerTry;
+        if (config && k !== undefined && Number.isInteger(timeout) && timeout < PUSH_LIMIT_SECONDS) {
+          const wait = config.sagMaxCallsPerSecond > 0 ? config.workerConcurrency / config.sagMaxCallsPerSecond : 0;
+          const hr = (known?.hrCallsPerTry ?? 0) * (config.hrApiTimeoutMs / 1000);
+          const d = k * (config.sagTimeoutMs / 1000 + wait) + hr;
+          const need = Math.ceil((d + MNS_SEND_TIMEOUT_SECONDS) / (1 - SOFT_DEADLINE_SHARE));
+          if (timeout < need) {
+            const why = `one try ≤ ${k} SAG calls × (${config.sagTimeoutMs / 1000} s SAG_TIMEOUT_MS + ${wait} s rate-limiter wait)${hr ? ` + ${hr} s of HR API calls` : ''} = ${d} s, so ${SOFT_DEADLINE_SHARE} T + ${d} + ${MNS_SEND_TIMEOUT_SECONDS} ≤ T needs T ≥ ${need} s`;
+            const fix = need < PUSH_LIMIT_SECONDS ? `raise the timeout to ${need}–${PUSH_LIMIT_SECONDS - 1} s` : `no timeout under the ${PUSH_LIMIT_SECONDS} s push limit covers it: lower SAG_TIMEOUT_MS${hr ? ' / HR_API_TIMEOUT_MS' : ''}`;
+            warn(name, 'props.timeout', `${timeout} s may cut the worst case short (every call at its timeout): ${why}; ${fix}. A cut-short message is retried by the trigger, not lost`);
+          }
+        }
       }
       // Scale: instance cap and the per-instance SAG rate.
       const reserved = Number(at(props, 'concurrencyConfig.reservedConcurrency'));
@@ -557,9 +715,12 @@ export async function main(argv = process.argv.slice(2), print: (line: string) =
     print(`HR sources on: ${Object.entries(on).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'}`);
   }
   print(`${yamlPath}: rendered by s preview in ${result.renderMs} ms${ci ? ' (CI dummy values)' : ''}`);
-  for (const p of result.problems) print(`PROBLEM ${formatProblem(p)}`);
-  print(result.problems.length ? `${result.problems.length} problem(s)` : 'no problems');
-  return result.problems.length ? 1 : 0;
+  const errors = result.problems.filter(isError);
+  const warnings = result.problems.filter((p) => !isError(p));
+  for (const p of errors) print(`PROBLEM ${formatProblem(p)}`);
+  for (const p of warnings) print(`WARNING ${formatProblem(p)}`);
+  print(`${errors.length ? `${errors.length} problem(s)` : 'no problems'}${warnings.length ? `, ${warnings.length} warning(s)` : ''}`);
+  return errors.length ? 1 : 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

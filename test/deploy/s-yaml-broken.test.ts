@@ -29,18 +29,23 @@ beforeAll(async () => {
   t = plant(t, "HR_WEBHOOK_SECRET: ${env('HR_WEBHOOK_SECRET', '')}", 'HR_WEBHOOK_SECRET: whsec_c2VjcmV0LXdyaXR0ZW4taW4tdGhlLWZpbGU=');
   t = plant(t, "FEISHU_ENCRYPT_KEY: ${env('FEISHU_ENCRYPT_KEY', '')}", "FEISHU_ENCRYPT_KEY: ${env('FEISHU_ENCRYPT_KEY', 'a-default-key')}");
   t = plant(t, 'IsBase64Decode: true', 'IsBase64Decode: false');
-  t = plant(t, '/queues/${vars.deadLetterQueue}', '/queues/${vars.joinQueue}');
+  t = plant(t, '      deadLetterQueue:\n        Arn: acs:mns:${vars.region}:${vars.accountId}:/queues/${vars.deadLetterQueue}\n', '');
   t = plant(t, 'mode: event-streaming\n      # ALL', 'mode: event-driven\n      # ALL');
   t = plant(t, 'CountBasedWindow: 4', 'CountBasedWindow: 16');
   t = plant(t, 'timeout: 240', 'timeout: 300');
   t = plant(t, "${env('JOIN_QUEUE', 'hr-join')}", "${env('JOIN_QUEUE', 'hr-joins')}");
   t = plant(t, "      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 2", "      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 20");
+  t = plant(t, "    SAG_TIMEOUT_MS: ${env('SAG_TIMEOUT_MS', '10000')}\n", '');
+  t = plant(t, "SAG_ENDPOINT: ${env('SAG_ENDPOINT', 'https://smartag.cn-shanghai.aliyuncs.com')}", 'SAG_ENDPOINT: https://smartag.cn-shanghai.aliyuncs.com');
+  t = plant(t, "    WORKER_CONCURRENCY: ${env('WORKER_CONCURRENCY', '4')}\n", "    WORKER_CONCURRENCY: ${env('WORKER_CONCURRENCY', '4')}\n    WORKER_CONCURENCY: '8'\n");
+  t = plant(t, '    timeout: 120', '    timeout: 60');
   writeFileSync(file, t);
   code = await main(['--ci', '--file', file], (l) => lines.push(l));
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const problems = () => lines.filter((l) => l.startsWith('PROBLEM ')).map((l) => l.slice('PROBLEM '.length));
+const warnings = () => lines.filter((l) => l.startsWith('WARNING ')).map((l) => l.slice('WARNING '.length));
 const SRC = 'props.triggers[0].triggerConfig.eventSourceConfig.eventSourceParameters.sourceMNSParameters';
 const RUN = 'props.triggers[0].triggerConfig.runOptions';
 const WORKERS = ['join-worker', 'transfer-worker', 'enrich-worker'];
@@ -51,9 +56,9 @@ function expectProblem(prefix: string, fragment: string | RegExp): void {
 }
 
 describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
-  it('exits 1 and counts the problems', () => {
+  it('exits 1 and counts the problems and warnings', () => {
     expect(code).toBe(1);
-    expect(lines.at(-1)).toBe(`${problems().length} problem(s)`);
+    expect(lines.at(-1)).toBe(`${problems().length} problem(s), ${warnings().length} warning(s)`);
   });
 
   it('lowercase queueName: named as miscased, and QueueName missing (join-worker only)', () => {
@@ -62,14 +67,30 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
     expect(problems().some((p) => p.startsWith('transfer-worker') && p.includes('queueName'))).toBe(false);
   });
 
-  it('errorsTolerance NONE, event-driven mode, IsBase64Decode false, dead-letter ARN to the wrong queue: on every worker', () => {
+  it('errorsTolerance NONE, event-driven mode, IsBase64Decode false, no dead-letter ARN: on every worker', () => {
     for (const w of WORKERS) {
       expectProblem(`${w}: ${RUN}.errorsTolerance:`, 'must be ALL');
       expectProblem(`${w}: ${RUN}.mode:`, 'must be event-streaming');
       expectProblem(`${w}: ${SRC}.IsBase64Decode:`, 'must be true');
+      expectProblem(`${w}: ${RUN}.deadLetterQueue.Arn:`, 'missing: with errorsTolerance ALL and no dead-letter queue');
       expectProblem(`${w}: ${RUN}.deadLetterQueue.Arn:`, 'acs:mns:cn-shanghai:1234567890123456:/queues/hr-dead-letter');
       expectProblem(`${w}: ${RUN}.batchWindow.CountBasedWindow:`, 'exceeds WORKER_CONCURRENCY');
     }
+  });
+
+  it('a variable the code reads: dropped (missing on the functions that need it), hard-coded, or misspelt', () => {
+    for (const w of WORKERS) expectProblem(`${w}: props.environmentVariables.SAG_TIMEOUT_MS:`, 'missing: the code reads SAG_TIMEOUT_MS (shared/config.ts table)');
+    expect(problems().some((p) => p.startsWith('webhook: props.environmentVariables.SAG_TIMEOUT_MS'))).toBe(false);
+    expectProblem('s.yaml: line ', 'SAG_ENDPOINT does not come from the environment');
+    for (const w of WORKERS) expectProblem(`${w}: props.environmentVariables.WORKER_CONCURENCY:`, 'the code does not read WORKER_CONCURENCY');
+  });
+
+  it('a worker timeout too short for its worst case is a warning naming the arithmetic, not a failure', () => {
+    for (const w of ['join-worker', 'transfer-worker']) {
+      const hit = warnings().find((l) => l.startsWith(`${w}: props.timeout: 60 s may cut the worst case short`));
+      expect(hit, warnings().join('\n')).toMatch(/≤ 2 SAG calls × \(10 s SAG_TIMEOUT_MS \+ 2 s rate-limiter wait\) = 24 s, .*needs T ≥ 73 s; raise the timeout to 73–299 s/);
+    }
+    expect(problems().some((p) => p.includes('may cut the worst case short'))).toBe(false);
   });
 
   it('runtime nodejs22: on every function', () => {

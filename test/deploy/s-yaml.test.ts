@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ENV_NEEDS,
   FUNCTIONS,
   PUSH_LIMIT_SECONDS,
   QUEUE_ENV,
@@ -17,6 +18,7 @@ import {
   checkRawYaml,
   checkRendered,
   ciDummyEnv,
+  codeEnvVariables,
   formatProblem,
   parseDotEnv,
   renderSYaml,
@@ -36,12 +38,13 @@ beforeAll(async () => {
 
 const resources = () => spec.resources as Record<string, { component: string; props: Obj }>;
 const workers = Object.entries(FUNCTIONS).filter(([, f]) => f.queue);
-const mnsTrigger = (name: string) => (resources()[name]?.props.triggers as Obj[]).find((t) => t.triggerType === 'eventbridge') as Obj;
+const mnsTriggerIn = (s: Obj, name: string) => (s.resources[name]?.props.triggers as Obj[]).find((t) => t.triggerType === 'eventbridge') as Obj;
+const mnsTrigger = (name: string) => mnsTriggerIn(spec, name);
 const distBuilt = Object.keys(FUNCTIONS).every((f) => existsSync(join(REPO_ROOT, 'dist', f, 'index.js')));
 
 describe('s.yaml rendered by s preview', () => {
   it('renders offline, without credentials, in about a second', () => {
-    // Measured here: ~0.6–1.1 s on 2 cores (s preview itself); logged for the record.
+    // Measured here: 0.6–2.5 s on 2 shared cores (the s process itself: ~1.4–2.5 s cold, ~0.7 s warm); logged for the record.
     console.log(`s preview: ${renderMs} ms`);
     expect(Object.keys(resources()).sort()).toEqual(Object.keys(FUNCTIONS).sort());
     expect(renderMs).toBeLessThan(20_000);
@@ -98,6 +101,39 @@ describe('s.yaml rendered by s preview', () => {
     const props = resources()[name]!.props;
     expect(props.timeout).toBeLessThan(PUSH_LIMIT_SECONDS);
     expect(props.concurrencyConfig.reservedConcurrency).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a dead-letter ARN naming another queue is named, with the one expected', () => {
+    const broken = structuredClone(spec);
+    mnsTriggerIn(broken, 'transfer-worker').triggerConfig.runOptions.deadLetterQueue.Arn = `acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-join`;
+    expect(checkRendered(broken, { env, bundles: 'skip' }).map(formatProblem)).toEqual([
+      `transfer-worker: props.triggers[0].triggerConfig.runOptions.deadLetterQueue.Arn: must be acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-dead-letter, the dead-letter queue the code uses (got acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-join)`,
+    ]);
+  });
+
+  it('every variable the code reads reaches each function that needs it, and nothing else is passed', () => {
+    const code = codeEnvVariables();
+    // The list comes from shared/config.ts's table and env.X in shared/ and functions/; a few it must contain:
+    for (const v of ['SAG_TIMEOUT_MS', 'RETRY_DELAY_SCALE', 'HR_API_TIMEOUT_MS', 'SITES_JSON', 'SITES_FILE', 'LOG_LEVEL']) expect(code.has(v), v).toBe(true);
+    expect([...code.keys()].filter((v) => /^(FC_|ALIBABA_CLOUD_)/.test(v))).toEqual([]);
+    expect(Object.keys(ENV_NEEDS).sort()).toEqual([...code.keys()].sort());
+    for (const [name, r] of Object.entries(resources())) {
+      const passed = Object.keys(r.props.environmentVariables).sort();
+      const needed = [...code.keys()].filter((v) => ENV_NEEDS[v]?.includes(name)).sort();
+      expect(passed, name).toEqual(needed);
+    }
+  });
+
+  it('a variable the code starts reading is reported until ENV_NEEDS and s.yaml pass it', () => {
+    const code = new Map([...codeEnvVariables(), ['NEW_KNOB', 'shared/new.ts']]);
+    expect(checkRendered(spec, { env, bundles: 'skip', codeEnv: code }).map(formatProblem)).toEqual([
+      's.yaml: NEW_KNOB: the code reads NEW_KNOB (shared/new.ts) but ENV_NEEDS in deploy/check-s-yaml.ts does not say which functions need it: add it there and pass it in s.yaml',
+    ]);
+    const broken = structuredClone(spec);
+    delete broken.resources['enrich-worker'].props.environmentVariables.HR_API_TIMEOUT_MS;
+    expect(checkRendered(broken, { env, bundles: 'skip' }).map(formatProblem)).toEqual([
+      "enrich-worker: props.environmentVariables.HR_API_TIMEOUT_MS: missing: the code reads HR_API_TIMEOUT_MS (shared/config.ts table) and enrich-worker needs it; pass HR_API_TIMEOUT_MS: ${env('HR_API_TIMEOUT_MS', …)}",
+    ]);
   });
 
   it('queue names in s.yaml equal the code’s defaults and deploy/setup.ts provisions exactly those', () => {
