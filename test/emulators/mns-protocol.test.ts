@@ -44,7 +44,8 @@ interface Raw {
 
 function raw(method: string, path: string, headers: Record<string, string>, body: string | Buffer = ''): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    // A Content-Length like the SDK sends (Node's server refuses a chunked DELETE body before the emulator sees it).
+    // A Content-Length like the SDK sends: Node's client frames a DELETE body with neither Content-Length nor chunked
+    // encoding by default, so the server would read the body as a second (garbage) request.
     const all = body.length > 0 ? { 'content-length': String(Buffer.byteLength(body)), ...headers } : headers;
     const req = http.request({ host: '127.0.0.1', port: emu.port, method, path, headers: all, agent: false }, (res) => {
       const chunks: Buffer[] = [];
