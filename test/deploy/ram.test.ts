@@ -61,6 +61,9 @@ describe('RAM policies (deploy/ram)', () => {
     for (const a of ['mns:CreateQueue', 'mns:GetQueueAttributes', 'mns:SetQueueAttributes']) expect(sorted(resourcesFor(doc, a)), a).toEqual(sorted(queueArns(false)));
     expect(actionsOf(doc).filter((a) => a.startsWith('smartag:'))).toEqual([]);
     expect(actionsOf(doc)).not.toContain('mns:SendMessage');
+    // Logs: read only (smoke tests with `s logs`), on the product's logstore; no log write, no project creation.
+    expect(actionsOf(doc).filter((a) => a.startsWith('log:'))).toEqual(['log:GetLogStoreLogs']);
+    expect(resourcesFor(doc, 'log:GetLogStoreLogs')).toEqual(resourcesFor(loadPolicy('worker-role-policy.json', at), 'log:PostLogStoreLogs'));
   });
 
   it('render refuses bad input and leftover placeholders', () => {
