@@ -492,7 +492,7 @@ export function checkRendered(spec: Obj, ctx: CheckContext): Problem[] {
     if (known?.sites) {
       const file = asEnv.SITES_FILE;
       const sitesEnv = { SITES_JSON: asEnv.SITES_JSON, SITES_FILE: file && !isAbsolute(file) && typeof props.code === 'string' ? join(baseDir, props.code, file) : file };
-      if (!asEnv.SITES_JSON?.trim() && !file) add(name, 'props.environmentVariables.SITES_JSON', 'the site directory is missing: set SITES_JSON (or SITES_FILE to a file in the bundle directory)');
+      if (!asEnv.SITES_JSON?.trim() && !file) add(name, 'props.environmentVariables.SITES_JSON', 'the site directory is missing: set SITES_JSON to the directory as minified JSON (config/sites.sample.json shows the shape)');
       else {
         try {
           const dir = SiteDirectory.fromEnv(sitesEnv);
