@@ -14,7 +14,9 @@
  * event-streaming with errorsTolerance ALL and a dead-letter ARN, retry strategy, batch window, timeouts under the
  * 5-minute push limit, queue names equal to the code's defaults, secrets only from the environment, the 4 KB
  * environment limit, the code's own configuration validation (loadConfig, site directory), the SAG rate budget,
- * and the queue VisibilityTimeout of deploy/setup.ts against the trigger's longest hold.
+ * the queue VisibilityTimeout of deploy/setup.ts against the trigger's longest hold, every variable the code reads
+ * (shared/config.ts's table, `env.X` in shared/ and functions/) reaching each function that needs it (ENV_NEEDS)
+ * from `${env('SAME_NAME', …)}`, and, as a warning only, each worker's timeout against its worst-case try.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
