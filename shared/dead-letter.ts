@@ -19,21 +19,23 @@ import * as z from 'zod/mini';
 
 export const DEAD_LETTER_SCHEMA = 'hr-sag-sync.dead-letter/1';
 
-export const DeadLetterSchema = z.object({
-  schema: z.literal(DEAD_LETTER_SCHEMA),
-  reason: z.string(),
-  message: z.string(),
-  retryable: z.boolean(),
-  attempts: z.int(),
-  firstFailureAt: z.string(),
-  lastFailureAt: z.string(),
-  sagRequestId: z.optional(z.string()),
-  function: z.string(),
-  sourceQueue: z.optional(z.string()),
-  messageId: z.optional(z.string()),
-  event: z.optional(z.unknown()),
-  raw: z.optional(z.string()),
-});
+export const DeadLetterSchema = z.lazy(() =>
+  z.object({
+    schema: z.literal(DEAD_LETTER_SCHEMA),
+    reason: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    attempts: z.int(),
+    firstFailureAt: z.string(),
+    lastFailureAt: z.string(),
+    sagRequestId: z.optional(z.string()),
+    function: z.string(),
+    sourceQueue: z.optional(z.string()),
+    messageId: z.optional(z.string()),
+    event: z.optional(z.unknown()),
+    raw: z.optional(z.string()),
+  }),
+);
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
 export function deadLetter(fields: Omit<DeadLetter, 'schema' | 'firstFailureAt' | 'lastFailureAt'> & { firstFailureAt?: string; lastFailureAt?: string }): DeadLetter {

@@ -15,79 +15,95 @@ export const EVENT_SCHEMA_VERSION = 1;
 export const SOURCES = ['generic', 'feishu', 'dingtalk', 'wecom'] as const;
 export type Source = (typeof SOURCES)[number];
 
-const NonEmpty = z.string().check(z.minLength(1), z.maxLength(256));
+// Schemas are built on first use (z.lazy): zod constructs each schema eagerly, and building all of them at load
+// costs ~10 ms of cold start, mostly in paths that never parse them (a webhook handshake, a join worker that never
+// sees a transfer). Parsing and the published JSON Schemas are unchanged.
+const nonEmpty = () => z.string().check(z.minLength(1), z.maxLength(256));
 
-export const EmployeeSchema = z.object({
-  id: NonEmpty,
-  email: z.email().check(z.maxLength(64)),
-  name: z.string().check(z.maxLength(256)),
-});
+export const EmployeeSchema = z.lazy(() =>
+  z.object({
+    id: nonEmpty(),
+    email: z.email().check(z.maxLength(64)),
+    name: z.string().check(z.maxLength(256)),
+  }),
+);
 export type Employee = z.infer<typeof EmployeeSchema>;
 
-export const SiteRefSchema = z.object({
-  id: NonEmpty,
-  regionId: NonEmpty,
-  smartAGId: NonEmpty,
-  bandwidthKbps: z.int().check(z.minimum(1), z.maximum(20_000)),
-  userNamePolicy: z.enum(USER_NAME_POLICIES),
-});
+export const SiteRefSchema = z.lazy(() =>
+  z.object({
+    id: nonEmpty(),
+    regionId: nonEmpty(),
+    smartAGId: nonEmpty(),
+    bandwidthKbps: z.int().check(z.minimum(1), z.maximum(20_000)),
+    userNamePolicy: z.enum(USER_NAME_POLICIES),
+  }),
+);
 
-const base = {
+const eventIdSchema = () => z.string().check(z.regex(/^evt_[a-f0-9]{32}$/));
+const isoTime = () => z.iso.datetime({ offset: true });
+const base = () => ({
   schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
   /** Stable across HR retries: derived from the source and the source's own event id. */
-  id: z.string().check(z.regex(/^evt_[a-f0-9]{32}$/)),
+  id: eventIdSchema(),
   source: z.enum(SOURCES),
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: isoTime(),
   employee: EmployeeSchema,
-};
+});
 
-export const EmployeeJoinedSchema = z.object({ ...base, type: z.literal('employee.joined'), site: SiteRefSchema });
+const joinedObject = () => z.object({ ...base(), type: z.literal('employee.joined'), site: SiteRefSchema });
+export const EmployeeJoinedSchema = z.lazy(joinedObject);
 export type EmployeeJoined = z.infer<typeof EmployeeJoinedSchema>;
 
-export const EmployeeTransferredSchema = z.object({
-  ...base,
-  type: z.literal('employee.transferred'),
-  from: SiteRefSchema,
-  to: SiteRefSchema,
-});
+const transferredObject = () =>
+  z.object({
+    ...base(),
+    type: z.literal('employee.transferred'),
+    from: SiteRefSchema,
+    to: SiteRefSchema,
+  });
+export const EmployeeTransferredSchema = z.lazy(transferredObject);
 export type EmployeeTransferred = z.infer<typeof EmployeeTransferredSchema>;
 
 /**
  * A thin HR event (DingTalk, WeCom: only a user id) waiting for enrichment: the enrich worker fetches the user
  * from the HR API, resolves the site and routes it like any other event (routing.ts).
  */
-export const EnrichRequestSchema = z.object({
-  schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
-  id: base.id,
-  source: z.enum(['dingtalk', 'wecom']),
-  occurredAt: base.occurredAt,
-  type: z.literal('employee.enrich'),
-  /** `created`: a join; `modified`: a possible transfer (the previous site is found in SAG itself). */
-  change: z.enum(['created', 'modified']),
-  employee: z.object({ id: NonEmpty }),
-});
+export const EnrichRequestSchema = z.lazy(() =>
+  z.object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    id: eventIdSchema(),
+    source: z.enum(['dingtalk', 'wecom']),
+    occurredAt: isoTime(),
+    type: z.literal('employee.enrich'),
+    /** `created`: a join; `modified`: a possible transfer (the previous site is found in SAG itself). */
+    change: z.enum(['created', 'modified']),
+    employee: z.object({ id: nonEmpty() }),
+  }),
+);
 export type EnrichRequest = z.infer<typeof EnrichRequestSchema>;
 
-export const CanonicalEventSchema = z.discriminatedUnion('type', [EmployeeJoinedSchema, EmployeeTransferredSchema]);
+export const CanonicalEventSchema = z.lazy(() => z.discriminatedUnion('type', [joinedObject(), transferredObject()]));
 export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
 
 /** Bookkeeping the worker runtime adds when it re-enqueues a message. Absent on a first delivery. */
-export const DeliverySchema = z.object({
-  /** Failed attempts so far (each attempt may include a few in-invocation tries). */
-  attempts: z.int().check(z.minimum(0)),
-  /** Times the message was deferred because it arrived before something it depends on (e.g. transfer before join). */
-  deferrals: z.int().check(z.minimum(0)),
-  firstFailureAt: z.optional(z.iso.datetime({ offset: true })),
-  lastFailureAt: z.optional(z.iso.datetime({ offset: true })),
-  lastReason: z.optional(z.string()),
-});
+export const DeliverySchema = z.lazy(() =>
+  z.object({
+    /** Failed attempts so far (each attempt may include a few in-invocation tries). */
+    attempts: z.int().check(z.minimum(0)),
+    /** Times the message was deferred because it arrived before something it depends on (e.g. transfer before join). */
+    deferrals: z.int().check(z.minimum(0)),
+    firstFailureAt: z.optional(isoTime()),
+    lastFailureAt: z.optional(isoTime()),
+    lastReason: z.optional(z.string()),
+  }),
+);
 export type Delivery = z.infer<typeof DeliverySchema>;
 
 /** A queue message carrying event `E`. */
 export function queueMessageSchema<E extends z.core.$ZodType>(event: E) {
   return z.object({ event, delivery: z.optional(DeliverySchema) });
 }
-export const QueueMessageSchema = queueMessageSchema(CanonicalEventSchema);
+export const QueueMessageSchema = z.lazy(() => queueMessageSchema(CanonicalEventSchema));
 export type QueueMessage<E = CanonicalEvent> = { event: E; delivery?: Delivery };
 
 /**

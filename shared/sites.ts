@@ -22,20 +22,24 @@ import { toFieldIssues } from './validation.js';
 export const USER_NAME_POLICIES = ['email', 'employee-id'] as const;
 export type UserNamePolicy = (typeof USER_NAME_POLICIES)[number];
 
-const SiteSchema = z.object({
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/)),
-  regionId: z.string().check(z.regex(/^[a-z]{2}-[a-z0-9-]+$/)),
-  smartAGId: z.string().check(z.regex(/^sag-[A-Za-z0-9]+$/)),
-  bandwidthKbps: z.int().check(z.minimum(1), z.maximum(20_000)),
-  offices: z._default(z.array(z.string().check(z.trim(), z.minLength(1))), []),
-  departmentIds: z._default(z.array(z.string().check(z.minLength(1))), []),
-  userNamePolicy: z.optional(z.enum(USER_NAME_POLICIES)),
-});
+const SiteSchema = z.lazy(() =>
+  z.object({
+    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/)),
+    regionId: z.string().check(z.regex(/^[a-z]{2}-[a-z0-9-]+$/)),
+    smartAGId: z.string().check(z.regex(/^sag-[A-Za-z0-9]+$/)),
+    bandwidthKbps: z.int().check(z.minimum(1), z.maximum(20_000)),
+    offices: z._default(z.array(z.string().check(z.trim(), z.minLength(1))), []),
+    departmentIds: z._default(z.array(z.string().check(z.minLength(1))), []),
+    userNamePolicy: z.optional(z.enum(USER_NAME_POLICIES)),
+  }),
+);
 
-const DirectorySchema = z.object({
-  userNamePolicy: z._default(z.enum(USER_NAME_POLICIES), 'email'),
-  sites: z.array(z.unknown()).check(z.minLength(1)),
-});
+const DirectorySchema = z.lazy(() =>
+  z.object({
+    userNamePolicy: z._default(z.enum(USER_NAME_POLICIES), 'email'),
+    sites: z.array(z.unknown()).check(z.minLength(1)),
+  }),
+);
 
 /** A site as the events carry it: enough to call SAG without the directory. */
 export interface Site {

@@ -23,28 +23,29 @@ import { toFieldIssues } from '../../validation.js';
 import { json, type WebhookRequest } from '../http-event.js';
 import type { Received, SourceAdapter } from '../source.js';
 
-const UserSchema = z.object({
-  user_id: z.optional(z.string()),
-  open_id: z.optional(z.string()),
-  name: z.optional(z.string()),
-  email: z.optional(z.string()),
-  enterprise_email: z.optional(z.string()),
-  city: z.optional(z.string()),
-  work_station: z.optional(z.string()),
-  department_ids: z.optional(z.array(z.string())),
-});
-type FeishuUser = z.infer<typeof UserSchema>;
+// Built on first use (z.lazy), like every module-level schema: see shared/events.ts.
+const userObject = () =>
+  z.object({
+    user_id: z.optional(z.string()),
+    open_id: z.optional(z.string()),
+    name: z.optional(z.string()),
+    email: z.optional(z.string()),
+    enterprise_email: z.optional(z.string()),
+    city: z.optional(z.string()),
+    work_station: z.optional(z.string()),
+    department_ids: z.optional(z.array(z.string())),
+  });
+type FeishuUser = z.infer<ReturnType<typeof userObject>>;
 
-const EventSchema = z.object({
-  schema: z.optional(z.string()),
-  header: z.object({ event_id: z.string().check(z.minLength(1)), event_type: z.string(), create_time: z.optional(z.string()), token: z.optional(z.string()) }),
-  event: z.optional(z.object({ object: z.optional(UserSchema), old_object: z.optional(UserSchema) })),
-});
+const EventSchema = z.lazy(() =>
+  z.object({
+    schema: z.optional(z.string()),
+    header: z.object({ event_id: z.string().check(z.minLength(1)), event_type: z.string(), create_time: z.optional(z.string()), token: z.optional(z.string()) }),
+    event: z.optional(z.object({ object: z.optional(userObject()), old_object: z.optional(userObject()) })),
+  }),
+);
 
-const JoinedUser = z.object({
-  email: z.email(),
-  name: z.optional(z.string()),
-});
+const JoinedUser = z.lazy(() => z.object({ email: z.email(), name: z.optional(z.string()) }));
 
 function sameSecret(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;

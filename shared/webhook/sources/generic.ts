@@ -18,21 +18,25 @@ import { toFieldIssues } from '../../validation.js';
 import { json, type WebhookRequest } from '../http-event.js';
 import type { Received, SourceAdapter } from '../source.js';
 
-const LocationSchema = z
-  .object({ office: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))), site: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) })
-  .check(z.refine((l) => l.office !== undefined || l.site !== undefined, { message: 'needs "office" or "site"' }));
+// Built on first use (z.lazy), like every module-level schema: see shared/events.ts.
+const locationSchema = () =>
+  z
+    .object({ office: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))), site: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) })
+    .check(z.refine((l) => l.office !== undefined || l.site !== undefined, { message: 'needs "office" or "site"' }));
 
-const Person = {
+const person = () => ({
   employeeId: z.string().check(z.minLength(1), z.maxLength(256)),
   name: z.string().check(z.maxLength(256)),
   email: z.email().check(z.maxLength(64)),
-};
+});
 
-const Envelope = z.object({ type: z.string().check(z.minLength(1), z.maxLength(128)), timestamp: z.iso.datetime({ offset: true }), data: z.unknown() });
-const JoinedData = z.object({ ...Person, office: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))), site: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) }).check(
-  z.refine((d) => d.office !== undefined || d.site !== undefined, { message: 'needs "office" or "site"', path: ['office'] }),
+const Envelope = z.lazy(() => z.object({ type: z.string().check(z.minLength(1), z.maxLength(128)), timestamp: z.iso.datetime({ offset: true }), data: z.unknown() }));
+const JoinedData = z.lazy(() =>
+  z.object({ ...person(), office: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))), site: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) }).check(
+    z.refine((d) => d.office !== undefined || d.site !== undefined, { message: 'needs "office" or "site"', path: ['office'] }),
+  ),
 );
-const TransferredData = z.object({ ...Person, from: LocationSchema, to: LocationSchema });
+const TransferredData = z.lazy(() => z.object({ ...person(), from: locationSchema(), to: locationSchema() }));
 
 export const GENERIC_EVENT_TYPES = ['employee.joined', 'employee.transferred'] as const;
 
