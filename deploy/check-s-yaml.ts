@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_QUEUE_NAMES, loadConfig, type QueueNames } from '../shared/config.js';
 import { SiteDirectory } from '../shared/sites.js';
 import { QUEUE_ATTRIBUTES } from './setup.js';
+import { runAsMain } from './run-main.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const S_YAML = join(REPO_ROOT, 's.yaml');
@@ -725,12 +726,4 @@ export async function main(argv = process.argv.slice(2), print: (line: string) =
   return errors.length ? 1 : 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main);

@@ -17,12 +17,11 @@
  *   SetQueueAttributes with DlqPolicy as a JSON string). Not every account/region offers it, so a failure there is a
  *   warning: the queues still work, and the trigger's own dead-letter queue (s.yaml) still catches failed pushes.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { loadConfig, type QueueNames } from '../shared/config.js';
+import { runAsMain } from './run-main.js';
 
 /** The queue attributes this script manages; any other attribute (LoggingEnabled, PollingWaitSeconds) is left alone. */
 export const MANAGED_ATTRIBUTES = ['VisibilityTimeout', 'MessageRetentionPeriod', 'MaximumMessageSize', 'DelaySeconds'] as const;
@@ -376,12 +375,4 @@ export async function main(argv = process.argv.slice(2), env: NodeJS.ProcessEnv 
   return report.ok ? 0 : 1;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main);

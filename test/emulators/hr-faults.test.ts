@@ -6,6 +6,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HR_ACTIONS, startHrEmulator, type HrEmulator } from '../../emulators/hr/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 let hr: HrEmulator;
 const internalErrors: unknown[] = [];
@@ -46,14 +47,7 @@ const dtUser = async (userid = 'd1') => {
   return json(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid }) });
 };
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the request to fail');
-}
+const failure = (p: Promise<unknown>) => rejection<Error>(p);
 
 describe('HR faults', () => {
   it('lists every action name', () => {

@@ -7,6 +7,7 @@ import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MNS_DEFAULT_PORT, mnsOptionsFromEnv, startMnsEmulator, type MnsEmulator } from '../../emulators/mns/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 let emu: MnsEmulator;
 let mns: MNSClient;
@@ -30,14 +31,7 @@ afterAll(async () => {
 });
 beforeEach(() => emu.reset());
 
-async function thrown(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
+const thrown = (p: Promise<unknown>) => rejection<Error>(p);
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 

@@ -8,6 +8,7 @@ import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMnsEmulator, type MnsEmulator } from '../../emulators/mns/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 let emu: MnsEmulator;
 
@@ -33,14 +34,7 @@ async function admin(method: string, path: string, body?: unknown): Promise<{ st
 
 const addFault = (rule: unknown) => admin('POST', '/faults', rule);
 
-async function thrown(p: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected the call to fail');
-}
+const thrown = (p: Promise<unknown>) => rejection<Error & { code?: string }>(p);
 
 const send = (queue = 'fq', body = 'm') => client().sendMessage(queue, { MessageBody: body });
 

@@ -12,6 +12,7 @@ import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMnsEmulator, type MnsEmulator } from '../../emulators/mns/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 let emu: MnsEmulator;
 let mns: MNSClient;
@@ -45,14 +46,7 @@ interface Received {
 const NINE_FIELDS = ['MessageId', 'ReceiptHandle', 'MessageBodyMD5', 'MessageBody', 'EnqueueTime', 'NextVisibleTime', 'FirstDequeueTime', 'DequeueCount', 'Priority'];
 const PEEK_FIELDS = ['MessageId', 'MessageBodyMD5', 'MessageBody', 'EnqueueTime', 'FirstDequeueTime', 'DequeueCount', 'Priority'];
 
-async function thrown(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
+const thrown = (p: Promise<unknown>) => rejection<Error>(p);
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

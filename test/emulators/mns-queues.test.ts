@@ -8,6 +8,7 @@ import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMnsEmulator, type MnsEmulator } from '../../emulators/mns/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 let emu: MnsEmulator;
 let mns: MNSClient;
@@ -25,14 +26,7 @@ beforeEach(() => {
   emu.reset();
 });
 
-async function thrown(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
+const thrown = (p: Promise<unknown>) => rejection<Error>(p);
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -5,6 +5,7 @@
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSagEmulator, type SagEmulator } from '../../emulators/sag/index.js';
+import { rejection } from '../helpers/rejection.js';
 
 const REGION = 'cn-shanghai';
 const CREATE = 'CreateSmartAccessGatewayClientUser';
@@ -35,14 +36,7 @@ const client = (timeout?: number) =>
 
 const createParams = () => ({ RegionId: REGION, SmartAGId: 'sag-f', UserMail: `f${++seq}@example.com`, Bandwidth: 100 });
 
-async function thrown(p: Promise<unknown>): Promise<Thrown> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Thrown;
-  }
-  throw new Error('expected the call to fail');
-}
+const thrown = (p: Promise<unknown>) => rejection<Thrown>(p);
 
 async function addFault(rule: unknown): Promise<Response> {
   return fetch(`${emu.url}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
