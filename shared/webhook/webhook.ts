@@ -26,7 +26,7 @@ import { createLogger } from '../logger.js';
 import { cachedMnsQueue, type QueueSender } from '../queue.js';
 import { routeEvent } from '../routing.js';
 import { SiteDirectory } from '../sites.js';
-import { json, parseHttpEvent, problem, type HttpResponse } from './http-event.js';
+import { parseHttpEvent, problem, type HttpResponse } from './http-event.js';
 import { RecentKeys } from './recent.js';
 import type { SourceAdapter } from './source.js';
 import { dingTalkSource } from './sources/dingtalk.js';
@@ -156,5 +156,3 @@ export function createWebhookHandler(options: WebhookOptions = {}) {
     }
   };
 }
-
-export { json };
