@@ -17,6 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import { startMnsEmulator, type MnsEmulator } from '../emulators/mns/index.js';
+import { summary } from './stats.js';
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -87,9 +88,8 @@ function merge(results: PhaseResult[]): PhaseResult {
 }
 
 function line(name: string, r: PhaseResult, emulatorCpuMicros?: number, processCpuMicros?: number): void {
-  const lat = [...r.latencies].sort((a, b) => a - b);
-  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0;
-  let text = `  ${name.padEnd(34)} ${(r.units / r.seconds).toFixed(0).padStart(7)} messages/s   p50 ${pct(0.5).toFixed(1)} ms  p99 ${pct(0.99).toFixed(1)} ms   (${r.units} messages, ${r.errors} errors, ${r.seconds.toFixed(1)} s)`;
+  const lat = summary(r.latencies);
+  let text = `  ${name.padEnd(34)} ${(r.units / r.seconds).toFixed(0).padStart(7)} messages/s   p50 ${(lat.p50 || 0).toFixed(1)} ms  p99 ${(lat.p99 || 0).toFixed(1)} ms   (${r.units} messages, ${r.errors} errors, ${r.seconds.toFixed(1)} s)`;
   if (emulatorCpuMicros !== undefined && r.units > 0) {
     const per = emulatorCpuMicros / r.units;
     text += `\n  ${''.padEnd(34)} emulator CPU ${per.toFixed(0)} µs/message, busy ${((emulatorCpuMicros / 1e6 / r.seconds) * 100).toFixed(0)}% of a core → ~${(1e6 / per).toFixed(0)} messages/s on one core`;

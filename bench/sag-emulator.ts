@@ -11,6 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { startSagEmulator, type SagEmulator } from '../emulators/sag/index.js';
+import { summary } from './stats.js';
 
 const REGION = 'cn-shanghai';
 
@@ -84,10 +85,9 @@ async function phase(call: (i: number) => Promise<unknown>, seconds: number): Pr
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  const lat = summary(latencies);
   if (firstError) console.error('  first error:', (firstError as { code?: string; message?: string }).code ?? firstError);
-  return { calls, errors, seconds: elapsed, p50: pct(0.5), p99: pct(0.99) };
+  return { calls, errors, seconds: elapsed, p50: lat.p50 || 0, p99: lat.p99 || 0 };
 }
 
 function line(name: string, r: PhaseResult, serverCpuMicros?: number): void {
