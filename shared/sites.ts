@@ -15,6 +15,7 @@
  * generated and SAG mails the account information). A site may override the directory's policy.
  */
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { toFieldIssues } from './validation.js';
@@ -124,7 +125,11 @@ export class SiteDirectory {
     return new SiteDirectory(sites);
   }
 
-  /** Loads from `SITES_JSON` (JSON text) or `SITES_FILE` (a path), in that order. */
+  /**
+   * Loads from `SITES_JSON` (JSON text) or `SITES_FILE` (a path), in that order. A relative `SITES_FILE` is read
+   * from the function's code directory on FC (`FC_FUNC_CODE_PATH`, where `npm run build` puts `sites.json`), else
+   * from the working directory.
+   */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): SiteDirectory {
     let text: string;
     let origin: string;
@@ -133,8 +138,9 @@ export class SiteDirectory {
       origin = 'SITES_JSON';
     } else if (env.SITES_FILE) {
       origin = `SITES_FILE ${env.SITES_FILE}`;
+      const path = isAbsolute(env.SITES_FILE) ? env.SITES_FILE : join(env.FC_FUNC_CODE_PATH || process.cwd(), env.SITES_FILE);
       try {
-        text = readFileSync(env.SITES_FILE, 'utf8');
+        text = readFileSync(path, 'utf8');
       } catch (err) {
         throw new ConfigError(`site directory: cannot read ${origin}: ${(err as Error).message}`);
       }

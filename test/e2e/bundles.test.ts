@@ -41,6 +41,25 @@ function run(fn: string, event: unknown, extraEnv: Record<string, string> = {}):
 }
 
 describe('function bundles', () => {
+  it('can carry the site directory as sites.json and read it with SITES_FILE (no SITES_JSON)', async () => {
+    const { bundleFunction } = await import('../../scripts/build.js');
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-sites-'));
+    await bundleFunction('webhook', dir, 'config/sites.sample.json');
+    expect(statSync(join(dir, 'sites.json')).size).toBeGreaterThan(0);
+    // The working directory is '/': the file must be found through FC_FUNC_CODE_PATH, not the cwd.
+    const code = `require(${JSON.stringify(join(dir, 'index.js'))}).handler(Buffer.from(process.argv[1]),{}).then(r=>process.stdout.write('\\nRESULT '+JSON.stringify(r)))`;
+    const { SITES_JSON: _omit, ...env } = stack.env;
+    const event = { version: 'v1', rawPath: '/nope', body: '', isBase64Encoded: false, headers: {}, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/nope' } } };
+    const out = await new Promise<string>((res) => {
+      const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], { cwd: '/', env: { PATH: process.env.PATH, ...env, SITES_FILE: 'sites.json', FC_FUNC_CODE_PATH: dir, LOG_LEVEL: 'warn' } });
+      let o = '';
+      child.stdout.on('data', (d) => (o += d));
+      child.on('close', () => res(o.split('\nRESULT ')[1] ?? ''));
+    });
+    // A configured function answers 404 for an unknown path; a misconfigured one would answer 503.
+    expect(JSON.parse(out)).toMatchObject({ statusCode: 404 });
+  });
+
   it.each(FUNCTIONS)('%s is one file under 250 KB exporting handler', (fn) => {
     expect(statSync(`dist/${fn}/index.js`).size).toBeLessThan(250 * 1024);
     const r = spawnSync(process.execPath, ['-e', `const h=require(${JSON.stringify(join(isolated, fn, 'index.js'))}).handler;process.stdout.write('\\nRESULT '+typeof h)`], { encoding: 'utf8', cwd: isolated, env: { PATH: process.env.PATH } });

@@ -55,5 +55,7 @@ describe('SiteDirectory', () => {
     expect(() => SiteDirectory.fromEnv({})).toThrow(/set SITES_JSON/);
     expect(() => SiteDirectory.fromEnv({ SITES_JSON: '{' })).toThrow(/SITES_JSON is not valid JSON/);
     expect(() => SiteDirectory.fromEnv({ SITES_FILE: '/nonexistent.json' })).toThrow(/cannot read SITES_FILE/);
+    // On FC a relative SITES_FILE is read from the code directory (where the build puts sites.json).
+    expect(SiteDirectory.fromEnv({ SITES_FILE: 'sites.sample.json', FC_FUNC_CODE_PATH: 'config' }).sites).toHaveLength(3);
   });
 });
