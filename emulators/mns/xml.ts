@@ -144,19 +144,25 @@ export function parseXml(input: string): XmlElement {
   if (input.charCodeAt(0) === 0xfeff) i = 1;
   if (INVALID_CHARS.test(input)) throw malformed('a character XML does not allow');
 
-  const skipMisc = () => {
-    for (;;) {
-      while (i < n && /\s/.test(input[i] as string)) i++;
-      if (input.startsWith('<!--', i)) {
-        const end = input.indexOf('-->', i + 4);
-        if (end < 0 || input.slice(i + 4, end).includes('--')) throw malformed('a bad comment');
-        i = end + 3;
-      } else if (input.startsWith('<?', i)) {
-        const end = input.indexOf('?>', i + 2);
-        if (end < 0) throw malformed('an unterminated processing instruction');
-        i = end + 2;
-      } else return;
+  /** Skips a comment or a processing instruction at `i`; false when there is none. */
+  const skipCommentOrPi = (): boolean => {
+    if (input.startsWith('<!--', i)) {
+      const end = input.indexOf('-->', i + 4);
+      if (end < 0 || input.slice(i + 4, end).includes('--')) throw malformed('a bad comment');
+      i = end + 3;
+      return true;
     }
+    if (input.startsWith('<?', i)) {
+      const end = input.indexOf('?>', i + 2);
+      if (end < 0) throw malformed('an unterminated processing instruction');
+      i = end + 2;
+      return true;
+    }
+    return false;
+  };
+  const skipMisc = () => {
+    do while (i < n && /\s/.test(input[i] as string)) i++;
+    while (skipCommentOrPi());
   };
 
   const readName = (): string => {
@@ -222,14 +228,8 @@ export function parseXml(input: string): XmlElement {
         if (end < 0) throw malformed('an unterminated CDATA section');
         element.text += input.slice(i + 9, end);
         i = end + 3;
-      } else if (input.startsWith('<!--', i)) {
-        const end = input.indexOf('-->', i + 4);
-        if (end < 0 || input.slice(i + 4, end).includes('--')) throw malformed('a bad comment');
-        i = end + 3;
-      } else if (input.startsWith('<?', i)) {
-        const end = input.indexOf('?>', i + 2);
-        if (end < 0) throw malformed('an unterminated processing instruction');
-        i = end + 2;
+      } else if (skipCommentOrPi()) {
+        // skipped
       } else if (input.startsWith('<!', i)) {
         throw malformed('a declaration inside an element');
       } else {
