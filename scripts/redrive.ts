@@ -6,10 +6,9 @@
  * names, SITES_JSON/SITES_FILE) and ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET.
  */
 import { parseArgs } from 'node:util';
-import MNSClient from '@alicloud/mns/lib/client.js';
 import { loadConfig } from '../shared/config.js';
 import { resolveCredentials } from '../shared/credentials.js';
-import { defaultMnsEndpoint, encodeMessage } from '../shared/queue.js';
+import { createMnsClient, encodeMessage } from '../shared/queue.js';
 import { RateLimiter } from '../shared/rate-limiter.js';
 import { redriveAction } from '../shared/redrive.js';
 import { SiteDirectory } from '../shared/sites.js';
@@ -29,8 +28,7 @@ export async function redrive(o: RedriveOptions): Promise<{ resent: number; kept
   const config = loadConfig(o.env);
   const directory = SiteDirectory.fromEnv(o.env);
   const creds = resolveCredentials(undefined, o.env);
-  const accountId = config.accountId ?? '';
-  const client = new MNSClient(accountId, { ...creds, endpoint: config.mnsEndpoint ?? defaultMnsEndpoint(accountId, config.region) });
+  const client = createMnsClient({ accountId: config.accountId ?? '', region: config.region, endpoint: config.mnsEndpoint, credentials: creds });
   const limiter = new RateLimiter(o.ratePerSecond ?? 10);
   const print = o.print ?? ((l: string) => console.log(l));
   const seen = new Set<string>();

@@ -8,7 +8,8 @@
  */
 import MNSClient from '@alicloud/mns/lib/client.js';
 import { keyedCache } from './client-cache.js';
-import { credentialsKey, type Credentials } from './credentials.js';
+import type { Config } from './config.js';
+import { credentialsKey, type Credentials, type FcContext } from './credentials.js';
 import { ConfigError, PermanentError, TransientError } from './errors.js';
 
 /** The largest message MNS accepts (the queue's MaximumMessageSize upper bound). */
@@ -44,19 +45,24 @@ export function defaultMnsEndpoint(accountId: string, region: string): string {
 
 const CODE = /^MNS(.+)Error$/;
 
+/** The official MNS client for an account, region (or endpoint) and credentials. */
+export function createMnsClient(opts: MnsQueueOptions): MNSClient {
+  if (!opts.accountId) throw new ConfigError('MNS account id is unknown: set MNS_ACCOUNT_ID (FC provides it in the context)');
+  return new MNSClient(opts.accountId, {
+    accessKeyId: opts.credentials.accessKeyId,
+    accessKeySecret: opts.credentials.accessKeySecret,
+    securityToken: opts.credentials.securityToken,
+    endpoint: opts.endpoint ?? defaultMnsEndpoint(opts.accountId, opts.region),
+    readTimeout: opts.timeoutMs ?? 5_000,
+    connectTimeout: opts.timeoutMs ?? 5_000,
+  });
+}
+
 export class MnsQueue implements QueueSender {
   private readonly client: MNSClient;
 
   constructor(opts: MnsQueueOptions) {
-    if (!opts.accountId) throw new ConfigError('MNS account id is unknown: set MNS_ACCOUNT_ID (FC provides it in the context)');
-    this.client = new MNSClient(opts.accountId, {
-      accessKeyId: opts.credentials.accessKeyId,
-      accessKeySecret: opts.credentials.accessKeySecret,
-      securityToken: opts.credentials.securityToken,
-      endpoint: opts.endpoint ?? defaultMnsEndpoint(opts.accountId, opts.region),
-      readTimeout: opts.timeoutMs ?? 5_000,
-      connectTimeout: opts.timeoutMs ?? 5_000,
-    });
+    this.client = createMnsClient(opts);
   }
 
   async send(queue: string, message: unknown, options: SendOptions = {}): Promise<{ messageId: string }> {
@@ -86,3 +92,10 @@ export const cachedMnsQueue = keyedCache(
   (o: MnsQueueOptions) => `${o.endpoint ?? ''}\n${o.accountId}\n${credentialsKey(o.credentials)}`,
   (o: MnsQueueOptions) => new MnsQueue(o),
 );
+
+/** Supplies the queue sender of one invocation (tests and the local stack pass their own). */
+export type QueueFactory = (config: Config, credentials: Credentials, context: FcContext) => QueueSender;
+
+/** The default: MNS with the invocation's credentials, on the account from the configuration or the FC context. */
+export const invocationQueue: QueueFactory = (config, credentials, context) =>
+  cachedMnsQueue({ accountId: config.accountId ?? context.accountId ?? '', region: config.region, endpoint: config.mnsEndpoint, credentials });

@@ -31,7 +31,7 @@ import { deadLetter, type DeadLetter } from './dead-letter.js';
 import { HrSagSyncError, PermanentError, TransientError } from './errors.js';
 import { queueMessageSchema, type Delivery } from './events.js';
 import { createLogger, type Logger } from './logger.js';
-import { cachedMnsQueue, type QueueSender } from './queue.js';
+import { invocationQueue, type QueueFactory, type QueueSender } from './queue.js';
 import { decodeMessageBody, parseTriggerEvent, TriggerEventError, type TriggerRecord } from './trigger-event.js';
 import { toFieldIssues } from './validation.js';
 
@@ -81,7 +81,7 @@ export interface BatchSummary {
 export interface WorkerRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** Supplies the queue sender for an invocation (default: MNS with the invocation's credentials). */
-  queue?: (config: Config, credentials: Credentials, context: FcContext) => QueueSender;
+  queue?: QueueFactory;
   random?: () => number;
 }
 
@@ -128,9 +128,7 @@ export function createWorkerHandler<E extends { id: string; employee: { id: stri
     const softDeadline = started + timeoutMs * 0.6;
     const log = baseLog.child({ invocation: context.requestId });
     const credentials = resolveCredentials(context, env);
-    const queue = options.queue
-      ? options.queue(cfg, credentials, context)
-      : cachedMnsQueue({ accountId: cfg.accountId ?? context.accountId ?? '', region: cfg.region, endpoint: cfg.mnsEndpoint, credentials });
+    const queue = (options.queue ?? invocationQueue)(cfg, credentials, context);
     const ownQueue = def.queue(cfg);
     const summary: BatchSummary = {
       function: def.name,

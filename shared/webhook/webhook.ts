@@ -20,10 +20,10 @@
  * Nothing that was not enqueued is acknowledged, and no input gets a 500.
  */
 import { loadConfig, type Config } from '../config.js';
-import { resolveCredentials, type Credentials, type FcContext } from '../credentials.js';
+import { resolveCredentials, type FcContext } from '../credentials.js';
 import { InputError, MethodNotAllowedError, ValidationError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { cachedMnsQueue, type QueueSender } from '../queue.js';
+import { invocationQueue, type QueueFactory } from '../queue.js';
 import { routeEvent } from '../routing.js';
 import { SiteDirectory } from '../sites.js';
 import { parseHttpEvent, problem, type HttpResponse } from './http-event.js';
@@ -38,7 +38,7 @@ export const FUNCTION_NAME = 'webhook';
 
 export interface WebhookOptions {
   env?: NodeJS.ProcessEnv;
-  queue?: (config: Config, credentials: Credentials, context: FcContext) => QueueSender;
+  queue?: QueueFactory;
   now?: () => number;
   /** Extra adapters (or replacements by name) beside the ones configured from the environment. */
   sources?: (config: Config, env: NodeJS.ProcessEnv) => SourceAdapter[];
@@ -113,9 +113,7 @@ export function createWebhookHandler(options: WebhookOptions = {}) {
       }
 
       const routed = received.events.map((e) => routeEvent(e, directory as SiteDirectory, cfg.queues, FUNCTION_NAME));
-      const queue = options.queue
-        ? options.queue(cfg, resolveCredentials(context, env), context)
-        : cachedMnsQueue({ accountId: cfg.accountId ?? context.accountId ?? '', region: cfg.region, endpoint: cfg.mnsEndpoint, credentials: resolveCredentials(context, env) });
+      const queue = (options.queue ?? invocationQueue)(cfg, resolveCredentials(context, env), context);
       const actions = await Promise.all(
         routed.map(async (r) => {
           if (accepted.has(r.eventId, t0)) return 'duplicate';
