@@ -12,7 +12,9 @@ import { LOCAL_SOURCES } from './hr-samples.js';
 import { enrichWorker } from '../shared/provision/enrich.js';
 import type { RunningServer } from '../emulators/common/http.js';
 import type { FcContext } from '../shared/credentials.js';
-import { DEFAULT_QUEUE_NAMES } from '../shared/config.js';
+import RPCClient from '@alicloud/pop-core/lib/rpc.js';
+import { loadConfig, type QueueNames } from '../shared/config.js';
+import { queueSpecs, setupQueues } from '../deploy/setup.js';
 import { SiteDirectory } from '../shared/sites.js';
 import { createWebhookHandler } from '../shared/webhook/webhook.js';
 import { createWorkerHandler, type WorkerDefinition } from '../shared/worker-runtime.js';
@@ -65,7 +67,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const WORKERS: Array<{ def: WorkerDefinition<any, any>; queue: keyof typeof DEFAULT_QUEUE_NAMES }> = [
+const WORKERS: Array<{ def: WorkerDefinition<any, any>; queue: keyof QueueNames }> = [
   { def: joinWorker, queue: 'join' },
   { def: transferWorker, queue: 'transfer' },
   { def: enrichWorker, queue: 'enrich' },
@@ -111,10 +113,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...opts.env,
   };
   const mnsClient = new MNSClient(LOCAL_ACCOUNT_ID, { ...LOCAL_CREDENTIALS, endpoint: mns.url });
-  const queues = { ...DEFAULT_QUEUE_NAMES };
-  for (const q of Object.values(queues)) {
-    await mnsClient.createQueue(q, { VisibilityTimeout: 120, MaximumMessageSize: 65536, MessageRetentionPeriod: 345600 });
-  }
+  // The queues the functions are configured with, created exactly as `npm run setup` creates them in the cloud
+  // (attributes and the worker queues' dead-letter policy, through the emulator's mns-open API).
+  const queues = loadConfig(env).queues;
+  const mnsOpen = new RPCClient({ endpoint: mns.url, apiVersion: '2022-01-19', ...LOCAL_CREDENTIALS });
+  const setup = await setupQueues({ mns: mnsClient, mnsOpen, queues: queueSpecs(queues), print: () => undefined });
+  if (!setup.ok) throw new Error('local queue setup failed');
   const context = (name: string, timeout: number) => (): FcContext => ({
     accountId: LOCAL_ACCOUNT_ID,
     region: LOCAL_REGION,
