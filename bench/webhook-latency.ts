@@ -11,7 +11,7 @@ import { dingTalkRequest, feishuRequest, feishuUserCreated, LOCAL_SOURCES, weCom
 import { signedGenericRequest, type SignedRequest } from '../local/sample.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_WEBHOOK_SECRET } from '../local/stack.js';
 import { setLogSink } from '../shared/logger.js';
-import { encodeMessage } from '../shared/queue.js';
+import { encodeMessage } from '../shared/mns/queue.js';
 import { createWebhookHandler } from '../shared/webhook/webhook.js';
 import { fmt, summary } from './stats.js';
 

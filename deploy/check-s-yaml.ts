@@ -44,7 +44,7 @@ const BACKOFF_MAX_GAP_SECONDS = 20;
 
 type QueueRole = keyof QueueNames;
 
-/** shared/queue.ts: the MNS client's read/connect timeout, i.e. the longest one re-enqueue or dead-letter send takes. */
+/** shared/mns/queue.ts: the MNS client's read/connect timeout, i.e. the longest one re-enqueue or dead-letter send takes. */
 const MNS_SEND_TIMEOUT_SECONDS = 5;
 /** shared/worker-runtime.ts: no new in-invocation try starts after this share of the function timeout. */
 const SOFT_DEADLINE_SHARE = 0.6;

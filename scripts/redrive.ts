@@ -8,11 +8,11 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { resolveCredentials } from '../shared/credentials.js';
-import { createMnsClient, encodeMessage } from '../shared/queue.js';
+import { createMnsClient, encodeMessage } from '../shared/mns/queue.js';
 import { RateLimiter } from '../shared/rate-limiter.js';
 import { redriveAction } from '../shared/redrive.js';
 import { SiteDirectory } from '../shared/sites.js';
-import { decodeMessageBody } from '../shared/trigger-event.js';
+import { decodeMessageBody } from '../shared/mns/trigger-event.js';
 import { maskEmails } from '../shared/logger.js';
 
 export interface RedriveOptions {

@@ -5,7 +5,7 @@
 export { loadConfig, DEFAULT_QUEUE_NAMES, type Config, type QueueNames, type RetryPolicy } from './config.js';
 export { resolveCredentials, type Credentials, type FcContext } from './credentials.js';
 export * from './errors.js';
-export { DEAD_LETTER_SCHEMA, DeadLetterSchema, type DeadLetter } from './dead-letter.js';
+export { DEAD_LETTER_SCHEMA, DeadLetterSchema, type DeadLetter } from './mns/dead-letter.js';
 export {
   CanonicalEventSchema,
   EmployeeJoinedSchema,
@@ -22,13 +22,13 @@ export {
   type QueueMessage,
 } from './events.js';
 export { createLogger, maskEmails, redact, setLogSink, type Logger } from './logger.js';
-export { MnsQueue, encodeMessage, type QueueSender } from './queue.js';
+export { MnsQueue, encodeMessage, type QueueSender } from './mns/queue.js';
 export { routeEvent, type InboundEvent, type RoutedAction } from './routing.js';
 export { SiteDirectory, type Site, type SiteEntry, type Location } from './sites.js';
 export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSummary, type WorkerRuntimeOptions } from './worker-runtime.js';
-export { joinWorker } from './provision/join.js';
-export { transferWorker } from './provision/transfer.js';
-export { enrichWorker } from './provision/enrich.js';
+export { joinWorker } from './workers/join.js';
+export { transferWorker } from './workers/transfer.js';
+export { enrichWorker } from './workers/enrich.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
 export type { HttpResponse } from './webhook/http-event.js';
 export type { SourceAdapter } from './webhook/source.js';

@@ -9,12 +9,12 @@
  * | a raw trigger event (the FC trigger's own dead letter: a CloudEvents array; its exact format is unverified, so both an array and a single object are read) | send each message body back to the queue named in the CloudEvent's `subject` |
  * | anything else | keep |
  */
-import { DEAD_LETTER_SCHEMA } from './dead-letter.js';
+import { DEAD_LETTER_SCHEMA } from './mns/dead-letter.js';
 import { CanonicalEventSchema, EnrichRequestSchema } from './events.js';
 import type { QueueNames } from './config.js';
 import { routeEvent, type InboundEvent } from './routing.js';
 import type { SiteDirectory } from './sites.js';
-import { decodeMessageBody } from './trigger-event.js';
+import { decodeMessageBody } from './mns/trigger-event.js';
 
 export type RedriveAction = { kind: 'send'; queue: string; body: unknown; note: string }[] | { kind: 'keep'; note: string };
 

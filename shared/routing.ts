@@ -13,7 +13,7 @@
  * Joins: the site resolves → enqueue `employee.joined`; otherwise dead letter `site.unmapped` (redrive once the
  * directory is fixed).
  */
-import { deadLetter, type DeadLetter } from './dead-letter.js';
+import { deadLetter, type DeadLetter } from './mns/dead-letter.js';
 import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type EnrichRequest, type Source } from './events.js';
 import type { QueueNames } from './config.js';
 import { siteRef, type Location, type SiteDirectory } from './sites.js';

@@ -10,7 +10,7 @@
  * 4. retries transient failures a few times in the invocation (jittered backoff), then re-enqueues the message to
  *    its own queue with a growing DelaySeconds and the attempt counter in the body, and dead-letters it when the
  *    budget is spent;
- * 5. dead-letters permanent failures at once, with the documented envelope (dead-letter.ts);
+ * 5. dead-letters permanent failures at once, with the documented envelope (mns/dead-letter.ts);
  * 6. defers messages that arrived before something they depend on (bounded by `maxDeferrals`);
  * 7. throws only when a message could neither be finished, re-enqueued nor dead-lettered: the trigger's own retry
  *    and dead-letter queue are the last line.
@@ -27,12 +27,12 @@ import type * as z from 'zod/mini';
 import { mapLimit, sleep } from './concurrency.js';
 import { loadConfig, type Config } from './config.js';
 import { resolveCredentials, type Credentials, type FcContext } from './credentials.js';
-import { deadLetter, type DeadLetter } from './dead-letter.js';
+import { deadLetter, type DeadLetter } from './mns/dead-letter.js';
 import { HrSagSyncError, PermanentError, TransientError } from './errors.js';
 import { queueMessageSchema, type Delivery } from './events.js';
 import { createLogger, type Logger } from './logger.js';
-import { invocationQueue, type QueueFactory, type QueueSender } from './queue.js';
-import { decodeMessageBody, parseTriggerEvent, TriggerEventError, type TriggerRecord } from './trigger-event.js';
+import { invocationQueue, type QueueFactory, type QueueSender } from './mns/queue.js';
+import { decodeMessageBody, parseTriggerEvent, TriggerEventError, type TriggerRecord } from './mns/trigger-event.js';
 import { toFieldIssues } from './validation.js';
 
 export type Outcome =

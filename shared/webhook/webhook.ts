@@ -23,7 +23,7 @@ import { loadConfig, type Config } from '../config.js';
 import { resolveCredentials, type FcContext } from '../credentials.js';
 import { InputError, MethodNotAllowedError, ValidationError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { invocationQueue, type QueueFactory } from '../queue.js';
+import { invocationQueue, type QueueFactory } from '../mns/queue.js';
 import { routeEvent } from '../routing.js';
 import { SiteDirectory } from '../sites.js';
 import { parseHttpEvent, problem, type HttpResponse } from './http-event.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
-import { deadLetter } from '../../shared/dead-letter.js';
+import { deadLetter } from '../../shared/mns/dead-letter.js';
 import { redriveAction } from '../../shared/redrive.js';
 import { SiteDirectory } from '../../shared/sites.js';
 

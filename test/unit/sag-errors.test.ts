@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySagError } from '../../shared/sag-errors.js';
+import { classifySagError } from '../../shared/sag/errors.js';
 
 const popError = (code: string, status: number) => Object.assign(new Error(`${code} msg`), { name: `${code}Error`, code, data: { Code: code, Message: 'm', RequestId: 'RID' }, entry: { response: { statusCode: status } } });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { renderSchemas, SCHEMA_DIR } from '../../scripts/schemas.js';
 
 describe('published JSON Schemas', () => {
-  it('match the zod schemas (run `npm run schemas` after changing shared/events.ts or dead-letter.ts)', () => {
+  it('match the zod schemas (run `npm run schemas` after changing shared/events.ts or mns/dead-letter.ts)', () => {
     for (const [name, text] of Object.entries(renderSchemas())) {
       expect(readFileSync(join(SCHEMA_DIR, name), 'utf8'), name).toBe(text);
     }

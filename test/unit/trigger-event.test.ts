@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessageBody, parseTriggerEvent, TriggerEventError } from '../../shared/trigger-event.js';
+import { decodeMessageBody, parseTriggerEvent, TriggerEventError } from '../../shared/mns/trigger-event.js';
 
 const ce = (body: unknown) => ({ id: '1', specversion: '1.0', type: 'mns:Queue:SendMessage', data: { requestId: 'r', messageId: 'm1', messageBody: body } });
 

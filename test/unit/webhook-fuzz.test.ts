@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dingTalkRequest, feishuRequest, feishuUserCreated, LOCAL_SOURCES, weComContactXml, weComRequest } from '../../local/hr-samples.js';
 import { signedGenericRequest, type SignedRequest } from '../../local/sample.js';
-import type { QueueSender } from '../../shared/queue.js';
+import type { QueueSender } from '../../shared/mns/queue.js';
 import { createWebhookHandler } from '../../shared/webhook/webhook.js';
 import { setLogSink } from '../../shared/logger.js';
 

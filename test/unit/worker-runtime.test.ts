@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { PermanentError, TransientError } from '../../shared/errors.js';
 import { setLogSink } from '../../shared/logger.js';
-import type { QueueSender } from '../../shared/queue.js';
+import type { QueueSender } from '../../shared/mns/queue.js';
 import { createWorkerHandler, type Outcome } from '../../shared/worker-runtime.js';
 
 const Ev = z.object({ id: z.string(), employee: z.object({ id: z.string() }), behave: z.string() });

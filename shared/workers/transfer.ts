@@ -21,8 +21,8 @@ import { EmployeeTransferredSchema, type EmployeeTransferred } from '../events.j
 import { maskEmails } from '../logger.js';
 import { userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
-import { asWorkerError, attempt } from './sag-outcome.js';
-import { sagFor } from './sag-for.js';
+import { asWorkerError, settle } from '../sag/outcome.js';
+import { sagFor } from '../sag/for-context.js';
 
 /** Codes that say something about the instances or the name, never about a missing origin user. */
 const INSTANCE_CODES = new Set(['SAG.InstanceNoFound', 'ClientUser.NotSupportAction', 'SAG.CidrEmpty', 'SAG.CidrOverlap', 'ClientUser.UserOverLimit', 'ClientUser.NameInvalid', 'ClientUser.BandwidthInvalid', 'ClientUser.InvalidClientIp', 'SAG.InstanceIdEmpty']);
@@ -31,7 +31,7 @@ export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerC
   const sag = sagFor(ctx);
   const { from, to, employee } = event;
   const userName = userNameFor(from.userNamePolicy, employee);
-  const roamed = await attempt(() =>
+  const roamed = await settle(() =>
     sag.roamClientUser({ regionId: to.regionId, targetSmartAGId: to.smartAGId, originRegionId: from.regionId, originSmartAGId: from.smartAGId, userName }),
   );
   if (roamed.ok) return { status: 'done', detail: `roamed ${from.smartAGId} → ${to.smartAGId}`, sagRequestId: roamed.value.requestId };
@@ -39,7 +39,7 @@ export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerC
   const err = roamed.error;
   if (err.kind === 'transient') throw asWorkerError(err);
   if (err.sagCode === 'ClientUser.UserExist' || err.kind === 'unknown') {
-    const onTarget = await attempt(() => sag.findUser(to.regionId, to.smartAGId, userName));
+    const onTarget = await settle(() => sag.findUser(to.regionId, to.smartAGId, userName));
     if (!onTarget.ok) throw asWorkerError(onTarget.error);
     if (onTarget.value.user) {
       const dup = err.sagCode === 'ClientUser.UserExist';
@@ -50,7 +50,7 @@ export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerC
   }
   if (INSTANCE_CODES.has(err.sagCode)) throw asWorkerError(err);
   // Any other refusal: is the user missing on the origin (the join not done yet)?
-  const onOrigin = await attempt(() => sag.findUser(from.regionId, from.smartAGId, userName));
+  const onOrigin = await settle(() => sag.findUser(from.regionId, from.smartAGId, userName));
   if (!onOrigin.ok) throw asWorkerError(onOrigin.error);
   if (!onOrigin.value.user) {
     return {

@@ -1,13 +1,13 @@
 /**
  * The Smart Access Gateway client-user API (smartag 2018-03-13), through the official `@alicloud/pop-core`.
- * Every failure is thrown as a {@link SagCallError} (see sag-errors.ts). Calls are spread by an optional
+ * Every failure is thrown as a {@link SagCallError} (see errors.ts). Calls are spread by an optional
  * per-process rate limit shared by every client instance (an FC instance handles one invocation at a time).
  */
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
-import { keyedCache } from './client-cache.js';
-import { credentialsKey, type Credentials } from './credentials.js';
-import { RateLimiter } from './rate-limiter.js';
-import { classifySagError } from './sag-errors.js';
+import { keyedCache } from '../client-cache.js';
+import { credentialsKey, type Credentials } from '../credentials.js';
+import { RateLimiter } from '../rate-limiter.js';
+import { classifySagError } from './errors.js';
 
 export const SAG_API_VERSION = '2018-03-13';
 

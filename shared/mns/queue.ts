@@ -7,10 +7,10 @@
  * a TransientError `queue.send-failed`: the caller decides (webhook: 503; worker: dead-letter or throw).
  */
 import MNSClient from '@alicloud/mns/lib/client.js';
-import { keyedCache } from './client-cache.js';
-import type { Config } from './config.js';
-import { credentialsKey, type Credentials, type FcContext } from './credentials.js';
-import { ConfigError, PermanentError, TransientError } from './errors.js';
+import { keyedCache } from '../client-cache.js';
+import type { Config } from '../config.js';
+import { credentialsKey, type Credentials, type FcContext } from '../credentials.js';
+import { ConfigError, PermanentError, TransientError } from '../errors.js';
 
 /** The largest message MNS accepts (the queue's MaximumMessageSize upper bound). */
 export const MAX_MESSAGE_BYTES = 65_536;

@@ -3,7 +3,7 @@
  * letter at once, reason `sag.<Code>`), everything else TransientError (retry with backoff).
  */
 import { PermanentError, TransientError } from '../errors.js';
-import { SagCallError, classifySagError } from '../sag-errors.js';
+import { SagCallError, classifySagError } from './errors.js';
 
 export function asWorkerError(err: unknown): PermanentError | TransientError {
   if (err instanceof PermanentError || err instanceof TransientError) return err;
@@ -15,7 +15,7 @@ export function asWorkerError(err: unknown): PermanentError | TransientError {
 }
 
 /** Runs a SAG call and returns the error classification instead of throwing it (for reconcile-or-fail flows). */
-export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: SagCallError }> {
+export async function settle<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: SagCallError }> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {

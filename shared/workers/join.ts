@@ -15,8 +15,8 @@ import { EmployeeJoinedSchema, type EmployeeJoined } from '../events.js';
 import { maskEmails } from '../logger.js';
 import { createCredentialsFor, userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
-import { asWorkerError, attempt } from './sag-outcome.js';
-import { sagFor } from './sag-for.js';
+import { asWorkerError, settle } from '../sag/outcome.js';
+import { sagFor } from '../sag/for-context.js';
 
 const sameMail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -24,7 +24,7 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   const sag = sagFor(ctx);
   const { site, employee } = event;
   const userName = userNameFor(site.userNamePolicy, employee);
-  const created = await attempt(() =>
+  const created = await settle(() =>
     sag.createClientUser({ regionId: site.regionId, smartAGId: site.smartAGId, userMail: employee.email, bandwidth: site.bandwidthKbps, ...createCredentialsFor(site.userNamePolicy, employee) }),
   );
   if (created.ok) return { status: 'done', detail: `created on ${site.smartAGId}`, sagRequestId: created.value.requestId };
@@ -34,7 +34,7 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   if (!exists && err.kind !== 'unknown') throw asWorkerError(err);
 
   // Reconcile: the account may exist (a duplicate delivery, or our own earlier call whose answer we lost).
-  const found = await attempt(() => sag.findUser(site.regionId, site.smartAGId, userName));
+  const found = await settle(() => sag.findUser(site.regionId, site.smartAGId, userName));
   if (!found.ok) throw asWorkerError(found.error);
   const user = found.value.user;
   if (user && sameMail(user.userMail || userName, employee.email)) {

@@ -18,8 +18,8 @@ import { routeEvent, type InboundEvent } from '../routing.js';
 import { SiteDirectory, type Location } from '../sites.js';
 import { userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
-import { asWorkerError, attempt } from './sag-outcome.js';
-import { sagFor } from './sag-for.js';
+import { asWorkerError, settle } from '../sag/outcome.js';
+import { sagFor } from '../sag/for-context.js';
 
 export interface EnrichDeps {
   directory: SiteDirectory;
@@ -46,7 +46,7 @@ export async function enrich(event: EnrichRequest, ctx: WorkerContext<EnrichDeps
     const sag = sagFor(ctx);
     const holding: string[] = [];
     for (const site of directory.sites) {
-      const found = await attempt(() => sag.findUser(site.regionId, site.smartAGId, userNameFor(site.userNamePolicy, employee)));
+      const found = await settle(() => sag.findUser(site.regionId, site.smartAGId, userNameFor(site.userNamePolicy, employee)));
       if (!found.ok) throw asWorkerError(found.error);
       if (found.value.user) holding.push(site.id);
     }
