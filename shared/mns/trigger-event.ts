@@ -13,7 +13,9 @@ export interface TriggerRecord {
   raw: unknown;
 }
 
-export class TriggerEventError extends Error {}
+export class TriggerEventError extends Error {
+  override readonly name = 'TriggerEventError';
+}
 
 export function parseTriggerEvent(event: Buffer | string | unknown): TriggerRecord[] {
   let parsed: unknown = event;
