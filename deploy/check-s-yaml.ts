@@ -27,6 +27,7 @@ import { DEFAULT_QUEUE_NAMES, loadConfig, type QueueNames } from '../shared/conf
 import { SiteDirectory } from '../shared/sites.js';
 import { QUEUE_ATTRIBUTES } from './setup.js';
 import { runAsMain } from './run-main.js';
+import { MNS_CALL_TIMEOUT_MS, SOFT_DEADLINE_SHARE } from '../shared/limits.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const S_YAML = join(REPO_ROOT, 's.yaml');
@@ -44,10 +45,8 @@ const BACKOFF_MAX_GAP_SECONDS = 20;
 
 type QueueRole = keyof QueueNames;
 
-/** shared/mns/queue.ts: the MNS client's read/connect timeout, i.e. the longest one re-enqueue or dead-letter send takes. */
-const MNS_SEND_TIMEOUT_SECONDS = 5;
-/** shared/worker-runtime.ts: no new in-invocation try starts after this share of the function timeout. */
-const SOFT_DEADLINE_SHARE = 0.6;
+/** The MNS client's read/connect timeout, i.e. the longest one re-enqueue or dead-letter send takes. */
+const MNS_SEND_TIMEOUT_SECONDS = MNS_CALL_TIMEOUT_MS / 1000;
 
 /**
  * The functions the product ships. `queue`: the queue a worker consumes; `sites`: needs the site directory;

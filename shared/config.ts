@@ -32,6 +32,7 @@
  */
 import { ConfigError } from './errors.js';
 import type { LogLevel } from './logger.js';
+import { AES_KEY_PATTERN } from './limits.js';
 
 export const DEFAULT_QUEUE_NAMES = { join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', deadLetter: 'hr-dead-letter' } as const;
 
@@ -87,7 +88,7 @@ function allOrNone(env: NodeJS.ProcessEnv, source: string, names: string[]): str
 }
 
 function aesKey(name: string, value: string): string {
-  if (!/^[A-Za-z0-9+/]{43}$/.test(value)) throw new ConfigError(`${name} must be the 43-character key the HR platform shows`);
+  if (!AES_KEY_PATTERN.test(value)) throw new ConfigError(`${name} must be the 43-character key the HR platform shows`);
   return value;
 }
 

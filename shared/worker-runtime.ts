@@ -30,6 +30,7 @@ import { resolveCredentials, type Credentials, type FcContext } from './credenti
 import { deadLetter, type DeadLetter } from './mns/dead-letter.js';
 import { HrSagSyncError, PermanentError, TransientError } from './errors.js';
 import { queueMessageSchema, type Delivery } from './events.js';
+import { SOFT_DEADLINE_SHARE } from './limits.js';
 import { createLogger, type Logger } from './logger.js';
 import { invocationQueue, type QueueFactory, type QueueSender } from './mns/queue.js';
 import { decodeMessageBody, parseTriggerEvent, TriggerEventError, type TriggerRecord } from './mns/trigger-event.js';
@@ -125,7 +126,7 @@ export function createWorkerHandler<E extends { id: string; employee: { id: stri
     const cfg = config;
     const started = Date.now();
     const timeoutMs = (context.function?.timeout ?? 60) * 1000;
-    const softDeadline = started + timeoutMs * 0.6;
+    const softDeadline = started + timeoutMs * SOFT_DEADLINE_SHARE;
     const log = baseLog.child({ invocation: context.requestId });
     const credentials = resolveCredentials(context, env);
     const queue = (options.queue ?? invocationQueue)(cfg, credentials, context);

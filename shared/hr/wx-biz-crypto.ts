@@ -16,10 +16,11 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { isUtf8 } from 'node:buffer';
 import { ConfigError, DecryptError, SignatureError } from '../errors.js';
 import { assertFresh, decodeBase64Strict, hexDigestEquals, type TimestampUnit } from './constant-time.js';
+import { AES_KEY_PATTERN } from '../limits.js';
 
 /** The 32-byte AES key of a 43-character EncodingAESKey; ConfigError for anything else (a deployment error). */
 function wxKey(encodingAesKey: string): Buffer {
-  const key = /^[A-Za-z0-9+/]{43}$/.test(encodingAesKey) ? Buffer.from(`${encodingAesKey}=`, 'base64') : undefined;
+  const key = AES_KEY_PATTERN.test(encodingAesKey) ? Buffer.from(`${encodingAesKey}=`, 'base64') : undefined;
   if (key?.length !== 32) throw new ConfigError('the EncodingAESKey must be 43 Base64 characters');
   return key;
 }

@@ -11,6 +11,7 @@ import { keyedCache } from '../client-cache.js';
 import type { Config } from '../config.js';
 import { credentialsKey, type Credentials, type FcContext } from '../credentials.js';
 import { ConfigError, PermanentError, TransientError } from '../errors.js';
+import { MNS_CALL_TIMEOUT_MS } from '../limits.js';
 
 /** The largest message MNS accepts (the queue's MaximumMessageSize upper bound). */
 export const MAX_MESSAGE_BYTES = 65_536;
@@ -53,8 +54,8 @@ export function createMnsClient(opts: MnsQueueOptions): MNSClient {
     accessKeySecret: opts.credentials.accessKeySecret,
     securityToken: opts.credentials.securityToken,
     endpoint: opts.endpoint ?? defaultMnsEndpoint(opts.accountId, opts.region),
-    readTimeout: opts.timeoutMs ?? 5_000,
-    connectTimeout: opts.timeoutMs ?? 5_000,
+    readTimeout: opts.timeoutMs ?? MNS_CALL_TIMEOUT_MS,
+    connectTimeout: opts.timeoutMs ?? MNS_CALL_TIMEOUT_MS,
   });
 }
 
