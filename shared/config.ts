@@ -28,9 +28,15 @@
  * | `WECOM_TOKEN`, `WECOM_ENCODING_AES_KEY`, `WECOM_CORP_ID`, `WECOM_CORP_SECRET` | — | WeCom; all four, or none (off) |
  * | `DINGTALK_API_ENDPOINT`, `WECOM_API_ENDPOINT` | `https://oapi.dingtalk.com`, `https://qyapi.weixin.qq.com` | HR user APIs (enrichment) |
  * | `HR_API_TIMEOUT_MS` | `5000` | per HR API call |
+ * | `TABLESTORE_INSTANCE` | — | Tablestore instance of the employee ledger; unset = no ledger (SAG alone decides) |
+ * | `TABLESTORE_ENDPOINT` | `https://{instance}.{region}.ots.aliyuncs.com` | its endpoint (the VPC one from inside a VPC) |
+ * | `LEDGER_TABLE` | `hr_sag_ledger` | the ledger table |
+ * | `TABLESTORE_TIMEOUT_MS` | `3000` | per ledger call |
+ * | `LEDGER_LEASE_SECONDS` | `120` | how long one event's claim on an employee holds before another may take it over |
  * | `LOG_LEVEL` | `info` | debug, info, warn, error |
  */
 import { ConfigError } from './errors.js';
+import type { LedgerConfig } from './ledger/for-context.js';
 import type { LogLevel } from './logger.js';
 import { AES_KEY_PATTERN } from './limits.js';
 
@@ -67,6 +73,8 @@ export interface Config {
   webhook: { maxBodyBytes: number; toleranceSeconds: number; genericSecrets: string[] };
   sources: SourcesConfig;
   hrApiTimeoutMs: number;
+  /** The employee ledger (Tablestore); undefined when not configured. */
+  ledger?: LedgerConfig;
   logLevel: LogLevel;
 }
 
@@ -106,6 +114,24 @@ function sourcesFrom(env: NodeJS.ProcessEnv): SourcesConfig {
     out.wecom = { token: w[0] as string, encodingAesKey: aesKey('WECOM_ENCODING_AES_KEY', w[1] as string), corpId: w[2] as string, corpSecret: w[3] as string, apiEndpoint: endpoint(env, 'WECOM_API_ENDPOINT', 'https://qyapi.weixin.qq.com') };
   }
   return out;
+}
+
+function ledgerFrom(env: NodeJS.ProcessEnv, region: string): LedgerConfig | undefined {
+  const instance = env.TABLESTORE_INSTANCE?.trim();
+  if (!instance) {
+    if (env.TABLESTORE_ENDPOINT?.trim()) throw new ConfigError('TABLESTORE_ENDPOINT is set but TABLESTORE_INSTANCE is not: set both, or neither for no ledger');
+    return undefined;
+  }
+  if (!/^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/.test(instance)) throw new ConfigError(`TABLESTORE_INSTANCE is not a valid instance name: "${instance}"`);
+  const table = env.LEDGER_TABLE?.trim() || 'hr_sag_ledger';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(table)) throw new ConfigError(`LEDGER_TABLE is not a valid table name: "${table}"`);
+  return {
+    endpoint: endpoint(env, 'TABLESTORE_ENDPOINT', `https://${instance}.${region}.ots.aliyuncs.com`),
+    instance,
+    table,
+    timeoutMs: int(env, 'TABLESTORE_TIMEOUT_MS', 3_000, 100, 60_000),
+    leaseMs: int(env, 'LEDGER_LEASE_SECONDS', 120, 5, 3_600) * 1000,
+  };
 }
 
 function endpoint(env: NodeJS.ProcessEnv, name: string, def: string): string {
@@ -194,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sources: sourcesFrom(env),
     hrApiTimeoutMs: int(env, 'HR_API_TIMEOUT_MS', 5_000, 100, 60_000),
+    ledger: ledgerFrom(env, region),
     logLevel: logLevel(env.LOG_LEVEL),
   };
 }

@@ -1,0 +1,29 @@
+/**
+ * The ordering rule: an event older than the newest one applied for its employee never wins. An event counts as
+ * applied once its worker finished it (done, already done, or nothing to do); a deferred or failed event does not,
+ * so a transfer that arrives before its join lets the older join apply first.
+ *
+ * | event vs the record's last applied event | decision |
+ * | --- | --- |
+ * | no record, or no event accepted yet | apply |
+ * | same event id (a redelivery, a retry, a redrive) | apply again (SAG reconciliation makes it idempotent) |
+ * | newer HR time | apply |
+ * | older HR time | `stale`: recorded in the history, skipped, never dead-lettered |
+ * | equal HR time, different id | the greater event id wins (deterministic on every worker) |
+ */
+import type { LedgerRecord } from './record.js';
+
+export interface OrderedEvent {
+  id: string;
+  occurredAt: string;
+}
+
+/** True when `event` must not be applied because a newer event of the employee was applied. */
+export function isStale(record: Pick<LedgerRecord, 'lastEventAt' | 'lastEventId'> | undefined, event: OrderedEvent): boolean {
+  if (!record?.lastEventAt || !record.lastEventId) return false;
+  if (record.lastEventId === event.id) return false;
+  const last = Date.parse(record.lastEventAt);
+  const mine = Date.parse(event.occurredAt);
+  if (mine !== last) return mine < last;
+  return event.id < record.lastEventId;
+}
