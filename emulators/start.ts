@@ -1,15 +1,17 @@
 /**
- * `npm run emulators`: the MNS (9100), SAG (9200) and HR API (9300) emulators on their default ports, with their
- * credentials printed. Exits cleanly on SIGINT and SIGTERM. Every default can be overridden by the variables the
- * emulators document (MNS_EMULATOR_PORT, SAG_EMULATOR_PORT, HR_EMULATOR_PORT, EMULATOR_ACCOUNT_ID, EMULATOR_REGION,
+ * `npm run emulators`: the MNS (9100), SAG (9200), HR API (9300) and Tablestore (9400) emulators on their default
+ * ports, with their credentials printed. Exits cleanly on SIGINT and SIGTERM. Every default can be overridden by the variables the
+ * emulators document (MNS_EMULATOR_PORT, SAG_EMULATOR_PORT, HR_EMULATOR_PORT, TABLESTORE_EMULATOR_PORT,
+ * TABLESTORE_INSTANCE, EMULATOR_ACCOUNT_ID, EMULATOR_REGION,
  * EMULATOR_ACCESS_KEY_ID, …). `npm run emulators -- mns hr` starts only the named ones.
  */
 import { hrOptionsFromEnv, startHrEmulator } from './hr/index.js';
 import { mnsOptionsFromEnv, startMnsEmulator } from './mns/index.js';
 import { sagOptionsFromEnv, startSagEmulator } from './sag/index.js';
+import { startTablestoreEmulator, tablestoreOptionsFromEnv } from './tablestore/index.js';
 
 async function main(): Promise<void> {
-  const wanted = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['mns', 'sag', 'hr']);
+  const wanted = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['mns', 'sag', 'hr', 'tablestore']);
   const running: Array<{ close(): Promise<void> }> = [];
   if (wanted.has('mns')) {
     const mns = await startMnsEmulator(mnsOptionsFromEnv(process.env));
@@ -25,6 +27,11 @@ async function main(): Promise<void> {
     const hr = await startHrEmulator(hrOptionsFromEnv(process.env));
     running.push(hr);
     console.log(`HR emulator   ${hr.url}  DingTalk app ${hr.dingtalk.appKey} / ${hr.dingtalk.appSecret}, WeCom corp ${hr.wecom.corpId} / ${hr.wecom.corpSecret}`);
+  }
+  if (wanted.has('tablestore')) {
+    const ots = await startTablestoreEmulator(tablestoreOptionsFromEnv(process.env));
+    running.push(ots);
+    console.log(`Tablestore    ${ots.url}  instance ${ots.instanceName}, AccessKey ${ots.accessKeyId} / ${ots.accessKeySecret}, API version 2015-12-31`);
   }
   console.log('Admin API     <emulator>/__admin/{faults,state,reset}   (see emulators/*/README.md). Ctrl-C stops them.');
   let stopping = false;

@@ -8,6 +8,7 @@ import MNSClient from '@alicloud/mns/lib/client.js';
 import { startMnsEmulator, type MnsEmulator } from '../emulators/mns/index.js';
 import { startSagEmulator, type SagEmulator } from '../emulators/sag/index.js';
 import { startHrEmulator, type HrEmulator } from '../emulators/hr/index.js';
+import { startTablestoreEmulator, type TablestoreEmulator } from '../emulators/tablestore/index.js';
 import { LOCAL_SOURCES } from './hr-samples.js';
 import { enrichWorker } from '../shared/workers/enrich.js';
 import type { RunningServer } from '../emulators/common/http.js';
@@ -34,6 +35,7 @@ export interface StackOptions {
   mnsPort?: number;
   sagPort?: number;
   hrPort?: number;
+  tablestorePort?: number;
   /** The site directory (parsed JSON). Default: config/sites.sample.json. */
   sites?: unknown;
   /** Extra environment for the functions (e.g. RETRY_* knobs). */
@@ -55,6 +57,8 @@ export interface Stack {
   sag: SagEmulator;
   /** The DingTalk and WeCom user APIs (enrichment of thin events). */
   hr: HrEmulator;
+  /** Tablestore (instance `hr-sag-sync`, the local AccessKey). */
+  tablestore: TablestoreEmulator;
   /** A real MNS client on the emulator, for tests that look at queues. */
   mnsClient: MNSClient;
   env: Record<string, string>;
@@ -93,6 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     instances: directory.sites.map((s, i) => ({ id: s.smartAGId, regionId: s.regionId, cidr: `10.${10 + i}.0.0/16`, userQuota: opts.userQuota ?? 2000, allowClientUsers: true })),
   });
   const hr = await startHrEmulator({ host, port: opts.hrPort ?? 0 });
+  const tablestore = await startTablestoreEmulator({ host, port: opts.tablestorePort ?? 0, credentials: [LOCAL_CREDENTIALS] });
   hr.seed({
     dingtalk: { departments: SAMPLE_DEPARTMENTS.map((d) => ({ dept_id: d.id, name: d.name })) },
     wecom: { departments: SAMPLE_DEPARTMENTS.map((d) => ({ id: d.id, name: d.name })) },
@@ -105,6 +110,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     MNS_ENDPOINT: mns.url,
     MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
     SAG_ENDPOINT: sag.url,
+    TABLESTORE_ENDPOINT: tablestore.url,
+    TABLESTORE_INSTANCE: tablestore.instanceName,
     SITES_JSON: JSON.stringify(sitesJson),
     HR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
     RETRY_DELAY_SCALE: '0.02',
@@ -158,6 +165,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     mns,
     sag,
     hr,
+    tablestore,
     mnsClient,
     env,
     directory,
@@ -194,7 +202,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stop() {
       await Promise.all(Object.values(runners).map((r) => r.stop()));
       await web.close();
-      await Promise.all([mns.close(), sag.close(), hr.close()]);
+      await Promise.all([mns.close(), sag.close(), hr.close(), tablestore.close()]);
     },
   };
   return stack;

@@ -2,7 +2,7 @@
  * `npm start`: the whole pipeline locally on its embedded emulators. Prints the endpoints, the local webhook
  * secret, and ready-to-paste signed sample commands; logs one JSON line per outcome. Ctrl-C stops it.
  *
- * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HR_EMULATOR_PORT (9300), HOST (127.0.0.1),
+ * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HR_EMULATOR_PORT (9300), TABLESTORE_EMULATOR_PORT (9400), HOST (127.0.0.1),
  * SITES_FILE (config/sites.sample.json), and any function variable (RETRY_*, WORKER_CONCURRENCY, …).
  */
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     mnsPort: Number(process.env.MNS_EMULATOR_PORT ?? 9100),
     sagPort: Number(process.env.SAG_EMULATOR_PORT ?? 9200),
     hrPort: Number(process.env.HR_EMULATOR_PORT ?? 9300),
+    tablestorePort: Number(process.env.TABLESTORE_EMULATOR_PORT ?? 9400),
     sites: JSON.parse(readFileSync(sitesFile, 'utf8')),
     env: passThrough,
     log: (l) => console.log(JSON.stringify(l)),
@@ -39,6 +40,7 @@ hr-sag-sync local stack is up (sites from ${sitesFile})
   HR API emulator  ${stack.hr.url}   (DingTalk and WeCom user APIs: dt-ann, wc-bob)
   MNS emulator     ${stack.mns.url}   account ${stack.env.MNS_ACCOUNT_ID}, key ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}
   SAG emulator     ${stack.sag.url}   key ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}
+  Tablestore       ${stack.tablestore.url}   instance ${stack.tablestore.instanceName}, state: curl -s ${stack.tablestore.url}/__admin/state
   SAG users        curl -s ${stack.sag.url}/__admin/state
   queues           curl -s ${stack.mns.url}/__admin/state
 
