@@ -2,16 +2,18 @@
  * The product's Tablestore client against the Tablestore emulator, cross-checked with the official `tablestore`
  * SDK on the same tables: rows written by one are read by the other, conditions and errors behave alike.
  */
-import TableStore from 'tablestore';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../../emulators/tablestore/index.js';
 import { INF_MAX, INF_MIN } from '../../shared/tablestore/plain-buffer.js';
 import { TablestoreClient } from '../../shared/tablestore/client.js';
 import { TablestoreError } from '../../shared/tablestore/errors.js';
 
+/** The official SDK has no type declarations: used untyped, as plain JavaScript would. */
+const TableStore: any = createRequire(import.meta.url)('tablestore');
 let ots: TablestoreEmulator;
 let client: TablestoreClient;
-let sdk: InstanceType<typeof TableStore.Client>;
+let sdk: any;
 const T = 'ledger_test';
 const pk = (v: string) => [{ name: 'employee', value: v }];
 
