@@ -13,6 +13,7 @@
  * if (claim.kind === 'claimed') { ...act on SAG...; await ledger.complete(claim.record, entry, true, (r) => ({ ...r, email })); }
  * ```
  */
+import { sleep } from '../concurrency.js';
 import { PermanentError, SystemicError, ThrottledError, TransientError } from '../errors.js';
 import type { TablestoreClient } from '../tablestore/client.js';
 import { TablestoreError } from '../tablestore/errors.js';
@@ -21,8 +22,9 @@ import { emptyRecord, fromColumns, toColumns, withHistory, type HistoryEntry, ty
 
 export const PRIMARY_KEY = 'employee';
 
-/** How often a write that lost a race is re-decided before the message is retried later. */
-const MAX_RACES = 8;
+/** How often a write that lost a race is re-decided (after a short jittered pause) before the message is retried later. */
+const MAX_RACES = 16;
+const RACE_PAUSE_MS = 5;
 
 export interface LedgerOptions {
   client: TablestoreClient;
@@ -107,6 +109,7 @@ export class Ledger {
     for (let i = 0; i < MAX_RACES; i++) {
       const out = await step();
       if (out !== undefined) return out;
+      await sleep(Math.random() * RACE_PAUSE_MS * 2 ** Math.min(i, 5));
     }
     throw new TransientError('ledger.contended', `the ledger row changed under ${MAX_RACES} consecutive writes`);
   }
