@@ -57,7 +57,7 @@ const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker'];
  * deploy check (so a new knob in shared/config.ts cannot be forgotten in s.yaml), and so does a function that needs
  * a variable s.yaml does not pass it.
  */
-export const ENV_NEEDS: Record<string, readonly FunctionName[]> = {
+export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   REGION: ALL,
   MNS_ENDPOINT: ALL,
   MNS_ACCOUNT_ID: ALL,
@@ -96,7 +96,7 @@ export const ENV_NEEDS: Record<string, readonly FunctionName[]> = {
   DINGTALK_API_ENDPOINT: ['enrich-worker'],
   WECOM_API_ENDPOINT: ['enrich-worker'],
   HR_API_TIMEOUT_MS: ['enrich-worker'],
-};
+} satisfies Record<string, readonly FunctionName[]>;
 
 /** Every variable the functions read (the keys of ENV_NEEDS). */
 export const FUNCTION_ENV: readonly string[] = Object.keys(ENV_NEEDS);
