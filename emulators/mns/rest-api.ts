@@ -1,5 +1,5 @@
 /**
- * The 2015-06-06 data-plane operations (alicloud-apis.md §1.3, §2.2–2.3): routing a request to its operation name
+ * The 2015-06-06 data-plane operations (https://help.aliyun.com/en/mns/developer-reference/sendmessage and its sibling pages): routing a request to its operation name
  * (the name fault rules use) and applying it to the store. HTTP-agnostic: an operation returns a status, an XML body
  * and headers, or throws an {@link MnsApiError}.
  */
@@ -29,7 +29,7 @@ export const MNS_OPERATIONS = [
 
 export type MnsOperation = (typeof MNS_OPERATIONS)[number];
 
-/** Batch limits (alicloud-apis.md §2.3, §2.6). */
+/** Batch limits (https://www.alibabacloud.com/help/en/mns/developer-reference/batchsendmessage, https://www.alibabacloud.com/help/doc-detail/128343.htm). */
 export const BATCH_LIMITS = Object.freeze({ messages: 16, totalBodyBytes: 65536, handles: 16, receive: 16 });
 
 /** Longest long poll, seconds. */

@@ -23,7 +23,7 @@ import { QueueStore } from './queue-store.js';
 import { applyOperation, parseQuery, route, type RestContext, type RestResult, type RoutedRequest } from './rest-api.js';
 import { errorXml } from './xml.js';
 
-/** What a rate-limit fault rule without a code answers: 429 TooManyRequests (alicloud-apis.md §2.5, §2.6). */
+/** What a rate-limit fault rule without a code answers: 429 TooManyRequests (https://www.alibabacloud.com/help/en/mns/developer-reference/flow-limiting-policy). */
 export const MNS_THROTTLE_ERROR: Readonly<FaultErrorSpec> = Object.freeze({
   code: 'TooManyRequests',
   httpStatus: 429,

@@ -1,5 +1,5 @@
 /**
- * MNS XML (alicloud-apis.md §1.5, §2.1–2.3): the documented response documents (namespace
+ * MNS XML (https://help.aliyun.com/en/mns/developer-reference/sendmessage, https://github.com/aliyun/mns-nodejs-sdk): the documented response documents (namespace
  * `http://mns.aliyuncs.com/doc/v1/`) and request parsing.
  *
  * Request bodies are small data documents (`<Queue>`, `<Message>`, `<Messages>`, `<ReceiptHandles>`). The exact

@@ -44,7 +44,7 @@ const distBuilt = Object.keys(DEPLOYED_FUNCTIONS).every((f) => existsSync(join(R
 
 describe('s.yaml rendered by s preview', () => {
   it('renders offline, without credentials, in about a second', () => {
-    // Measured here: 0.6–2.5 s on 2 shared cores (the s process itself: ~1.4–2.5 s cold, ~0.7 s warm); logged for the record.
+    // Measured: 0.6–2.5 s on 2 shared cores with Node 20.20 (the s process itself: ~1.4–2.5 s cold, ~0.7 s warm); logged for the record.
     console.log(`s preview: ${renderMs} ms`);
     expect(Object.keys(resources()).sort()).toEqual(Object.keys(DEPLOYED_FUNCTIONS).sort());
     expect(renderMs).toBeLessThan(20_000);
