@@ -21,7 +21,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../shared/config.js';
+import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../shared/index.js';
 import { SOURCE_ENV } from './function-env.js';
 import { runAsMain } from './run-main.js';
 import { checkBuild, checkCodeEnvKnown, checkEditionAndAccount, checkFunctionsDeployed, checkOneRegion, checkRolesSeparated, checkSagBudget } from './s-yaml/account-checks.js';

@@ -3,8 +3,7 @@
  * and how the HR sources group them. Declared once; deploy/check-s-yaml.ts checks s.yaml against it and the local
  * stack (local/local-env.ts) takes from the operator's environment exactly these variables.
  */
-import { FUNCTIONS, WORKER_FUNCTIONS, type FunctionName } from '../shared/catalogue.js';
-import type { QueueNames } from '../shared/config.js';
+import { FUNCTIONS, WORKER_FUNCTIONS, type FunctionName, type QueueNames } from '../shared/index.js';
 
 /** The variable holding each queue name. */
 export const QUEUE_ENV: Record<keyof QueueNames, string> = {

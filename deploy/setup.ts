@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
-import { loadConfig, type QueueNames } from '../shared/config.js';
+import { loadConfig, type QueueNames } from '../shared/index.js';
 import { runAsMain } from './run-main.js';
 
 /** The queue attributes this script manages; any other attribute (LoggingEnabled, PollingWaitSeconds) is left alone. */

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type MNSClient from '@alicloud/mns/lib/client.js';
-import type { FcContext } from '../shared/credentials.js';
+import type { FcContext } from '../shared/index.js';
 
 export interface TriggerRunnerOptions {
   client: MNSClient;

@@ -4,7 +4,7 @@
  * one message makes ('per-instance': one DescribeSmartAccessGatewayClientUsers per SAG instance of the site
  * directory, to find the previous site). A function added to the catalogue without its entry here fails to compile.
  */
-import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../shared/catalogue.js';
+import { FUNCTIONS, type FunctionName, type FunctionSpec } from '../../shared/index.js';
 
 export interface DeployTraits {
   callsSag: boolean;

@@ -1,6 +1,6 @@
 /** Checks of each function: its basics, its environment, its queue names and what the code's own validation says. */
 import { join } from 'node:path';
-import type { QueueNames } from '../../shared/config.js';
+import type { QueueNames } from '../../shared/index.js';
 import { ENV_NEEDS, QUEUE_ENV, isSecretName } from '../function-env.js';
 import { perFunction, type Check } from './check.js';
 import { ENV_LIMIT_BYTES, RUNTIME, WHSEC_MIN_BYTES } from './platform.js';

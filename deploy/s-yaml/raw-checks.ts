@@ -2,7 +2,7 @@
  * Checks of the raw text of s.yaml: what the rendered values cannot show, i.e. where a value came from (hard-coded
  * secrets, secret defaults, queue-name defaults, variables written in the file instead of read from the environment).
  */
-import type { QueueNames } from '../../shared/config.js';
+import type { QueueNames } from '../../shared/index.js';
 import { QUEUE_ENV, isSecretName } from '../function-env.js';
 import type { Problem } from './problem.js';
 

@@ -1,5 +1,5 @@
 /** Checks of the triggers: the webhook's HTTP trigger, each worker's MNS trigger, its run options and timeouts. */
-import { MNS_CALL_TIMEOUT_MS, SOFT_DEADLINE_SHARE } from '../../shared/limits.js';
+import { MNS_CALL_TIMEOUT_MS, SOFT_DEADLINE_SHARE } from '../../shared/index.js';
 import { QUEUE_ENV } from '../function-env.js';
 import { QUEUE_ATTRIBUTES } from '../setup.js';
 import { perFunction } from './check.js';

@@ -3,8 +3,7 @@
  * code's own validation makes of that environment (loadConfig, the site directory), derived once.
  */
 import { isAbsolute, join } from 'node:path';
-import { loadConfig, type Config, type QueueNames } from '../../shared/config.js';
-import { SiteDirectory } from '../../shared/sites.js';
+import { loadConfig, SiteDirectory, type Config, type QueueNames } from '../../shared/index.js';
 import { DEPLOYED_FUNCTIONS, type DeployedFunction } from './deployed-functions.js';
 import { isObj, str, type Obj } from './problem.js';
 
