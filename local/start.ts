@@ -64,7 +64,8 @@ function redriveCommand(stack: Stack, sitesFile: string | undefined): string {
   for (const k of ['JOIN_QUEUE', 'TRANSFER_QUEUE', 'ENRICH_QUEUE', 'DEAD_LETTER_QUEUE']) {
     if (stack.envInEffect.origins[k] === 'environment') vars[k] = stack.env[k] as string;
   }
-  return `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ')} npm run redrive -- --reason site.unmapped`;
+  const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  return `${Object.entries(vars).map(([k, v]) => `${k}=${shellWord(v)}`).join(' ')} npm run redrive -- --reason site.unmapped`;
 }
 
 function banner(stack: Stack, sitesFile: string | undefined): string {
