@@ -8,9 +8,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startStack, LOCAL_WEBHOOK_SECRET } from '../local/stack.js';
 import { signedGenericRequest } from '../local/sample.js';
-import { encodeMessage } from '../shared/mns/queue.js';
-import { EVENT_SCHEMA_VERSION, eventId } from '../shared/events.js';
-import { setLogSink } from '../shared/logger.js';
+import { encodeMessage, EVENT_SCHEMA_VERSION, eventId, setLogSink } from '../shared/index.js';
 
 const N = Number(process.env.BENCH_INVOCATIONS ?? 300);
 

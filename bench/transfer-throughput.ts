@@ -9,9 +9,7 @@
  * Environment: BENCH_TRANSFERS (1000), BENCH_RATE (20), BENCH_LATENCY_MS (50).
  */
 import { startStack } from '../local/stack.js';
-import { encodeMessage } from '../shared/mns/queue.js';
-import { EVENT_SCHEMA_VERSION, eventId } from '../shared/events.js';
-import { setLogSink } from '../shared/logger.js';
+import { encodeMessage, EVENT_SCHEMA_VERSION, eventId, setLogSink } from '../shared/index.js';
 import { fmt } from './stats.js';
 
 const N = Number(process.env.BENCH_TRANSFERS ?? 1000);

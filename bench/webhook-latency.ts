@@ -10,9 +10,7 @@ import { startMnsEmulator } from '../emulators/mns/index.js';
 import { dingTalkRequest, feishuRequest, feishuUserCreated, LOCAL_SOURCES, weComContactXml, weComRequest } from '../local/hr-samples.js';
 import { signedGenericRequest, type SignedRequest } from '../local/sample.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_WEBHOOK_SECRET } from '../local/stack.js';
-import { setLogSink } from '../shared/logger.js';
-import { encodeMessage } from '../shared/mns/queue.js';
-import { createWebhookHandler } from '../shared/webhook/webhook.js';
+import { setLogSink, encodeMessage, createWebhookHandler } from '../shared/index.js';
 import { fmt, summary } from './stats.js';
 
 const N = Number(process.env.BENCH_REQUESTS ?? 500);

@@ -9,7 +9,7 @@
  * Account: --account-id, else ALIBABA_CLOUD_ACCOUNT_ID (the variable s.yaml reads), else MNS_ACCOUNT_ID.
  * Queue names: JOIN_QUEUE, TRANSFER_QUEUE, ENRICH_QUEUE, DEAD_LETTER_QUEUE, defaults as in shared/config.ts.
  *
- * Two APIs, because the data-plane API has no dead-letter policy (alicloud-apis.md §2.7):
+ * Two APIs, because the data-plane API has no dead-letter policy (https://www.alibabacloud.com/help/en/mns/developer-reference/api-mns-open-2022-01-19-createqueue):
  * - queues and their attributes: the MNS data-plane API (2015-06-06) through `@alicloud/mns`. CreateQueue answers
  *   201 (created), 204 (exists with identical attributes) or 409 QueueAlreadyExist (exists with other attributes:
  *   then GetQueueAttributes, compare the attributes managed here, SetQueueAttributes if any differs);
@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
-import { loadConfig, type QueueNames } from '../shared/config.js';
+import { loadConfig, type QueueNames } from '../shared/index.js';
 import { runAsMain } from './run-main.js';
 
 /** The queue attributes this script manages; any other attribute (LoggingEnabled, PollingWaitSeconds) is left alone. */

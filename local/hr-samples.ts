@@ -3,8 +3,7 @@
  * platforms send them. Used by `npm start` to print ready-to-paste commands and by the tests for round trips.
  */
 import { randomBytes } from 'node:crypto';
-import { feishuEncrypt, feishuSignature } from '../shared/hr/feishu-crypto.js';
-import { wxSeal } from '../shared/hr/wx-biz-crypto.js';
+import { feishuEncrypt, feishuSignature, wxSeal } from '../shared/index.js';
 import type { SignedRequest } from './sample.js';
 
 /** Local secrets of the sample sources (the local stack turns these sources on with them). */

@@ -7,8 +7,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { listen, type RunningServer } from '../emulators/common/http.js';
-import type { FcContext } from '../shared/credentials.js';
-import type { HttpResponse } from '../shared/webhook/http-event.js';
+import type { FcContext, HttpResponse } from '../shared/index.js';
 
 export type HttpHandler = (event: Buffer, context: FcContext) => Promise<HttpResponse>;
 

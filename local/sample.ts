@@ -3,7 +3,7 @@
  * Used by `npm start` (local) and `npm run sign` (against a deployed URL, for smoke tests).
  */
 import { randomUUID } from 'node:crypto';
-import { signStandardWebhook } from '../shared/hr/standard-webhooks.js';
+import { signStandardWebhook } from '../shared/index.js';
 
 export interface SignedRequest {
   url: string;

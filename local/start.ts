@@ -1,72 +1,106 @@
 /**
- * `npm start`: the whole pipeline locally on its embedded emulators. Prints the endpoints, the local webhook
- * secret, and ready-to-paste signed sample commands; logs one JSON line per outcome. Ctrl-C stops it.
+ * `npm start`: the whole pipeline locally on its embedded emulators. Prints the endpoints, the functions' variables
+ * in effect (secrets masked) and ready-to-paste signed sample commands on stderr; stdout carries only the JSON log
+ * lines (one per outcome), so `npm start | jq` works. Ctrl-C stops it.
  *
- * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HR_EMULATOR_PORT (9300), TABLESTORE_EMULATOR_PORT (9400), HOST (127.0.0.1),
- * SITES_FILE (config/sites.sample.json), and any function variable (RETRY_*, WORKER_CONCURRENCY, …).
+ * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HR_EMULATOR_PORT (9300),
+ * TABLESTORE_EMULATOR_PORT (9400), HOST (127.0.0.1), SITES_FILE (config/sites.sample.json, re-read whenever it changes) or SITES_JSON, and every
+ * function variable (HR_WEBHOOK_SECRET, FEISHU_*, DINGTALK_*, WECOM_*, the queue names, RETRY_*, …): each one set
+ * is used, the local defaults fill in the rest (local/local-env.ts).
  */
-import { readFileSync } from 'node:fs';
-import { dingTalkRequest, feishuRequest, feishuUserCreated, weComContactXml, weComRequest, weComUrlCheck } from './hr-samples.js';
+import { dingTalkRequest, feishuRequest, feishuUserCreated, LOCAL_SOURCES, weComContactXml, weComRequest, weComUrlCheck } from './hr-samples.js';
+import { describeEnv, pickFunctionEnv } from './local-env.js';
 import { sampleJoin, sampleTransfer, signedGenericRequest, toCurl } from './sample.js';
-import { LOCAL_CREDENTIALS, LOCAL_WEBHOOK_SECRET, startStack } from './stack.js';
+import { LOCAL_CREDENTIALS, SAMPLE_SITES_FILE, startStack, type Stack, type StackOptions } from './stack.js';
 
-async function main(): Promise<void> {
-  const host = process.env.HOST ?? '127.0.0.1';
-  const sitesFile = process.env.SITES_FILE ?? 'config/sites.sample.json';
-  const passThrough = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(RETRY_|WORKER_|SAG_MAX|SAG_TIMEOUT|LOG_LEVEL)/.test(k)) as Array<[string, string]>);
-  const stack = await startStack({
-    host,
-    webhookPort: Number(process.env.WEBHOOK_PORT ?? 8080),
-    mnsPort: Number(process.env.MNS_EMULATOR_PORT ?? 9100),
-    sagPort: Number(process.env.SAG_EMULATOR_PORT ?? 9200),
-    hrPort: Number(process.env.HR_EMULATOR_PORT ?? 9300),
-    tablestorePort: Number(process.env.TABLESTORE_EMULATOR_PORT ?? 9400),
-    sites: JSON.parse(readFileSync(sitesFile, 'utf8')),
-    env: passThrough,
-    log: (l) => console.log(JSON.stringify(l)),
-  });
-  const url = `${stack.webhookUrl}/webhooks/generic`;
+/** The stack's options from the environment `npm start` runs in. */
+function startOptions(env: NodeJS.ProcessEnv): StackOptions {
+  const sitesJson = env.SITES_JSON?.trim();
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    webhookPort: Number(env.WEBHOOK_PORT ?? 8080),
+    mnsPort: Number(env.MNS_EMULATOR_PORT ?? 9100),
+    sagPort: Number(env.SAG_EMULATOR_PORT ?? 9200),
+    hrPort: Number(env.HR_EMULATOR_PORT ?? 9300),
+    tablestorePort: Number(env.TABLESTORE_EMULATOR_PORT ?? 9400),
+    ...(sitesJson ? { sites: JSON.parse(sitesJson) } : { sitesFile: env.SITES_FILE || SAMPLE_SITES_FILE }),
+    env: pickFunctionEnv(env),
+    log: (l) => process.stdout.write(`${JSON.stringify(l)}\n`),
+  };
+}
+
+/** The sample requests of each source, signed with the secrets in effect. */
+function sourceSamples(stack: Stack): string {
+  const s = Object.fromEntries(Object.keys(LOCAL_SOURCES).map((k) => [k, stack.env[k] ?? ''])) as Record<keyof typeof LOCAL_SOURCES, string>;
   const hook = (source: string) => `${stack.webhookUrl}/webhooks/${source}`;
-  stack.hr.dingtalk.addUser({ userid: 'dt-ann', name: 'Ding Ann', email: 'ding.ann@example.com', dept_id_list: [101], work_place: 'Shanghai' });
-  stack.hr.wecom.addUser({ userid: 'wc-bob', name: 'Wei Bob', email: 'wei.bob@example.com', department: [102] });
+  const generic = (stack.env.HR_WEBHOOK_SECRET ?? '').split(/\s+/)[0] as string;
   const feishuUser = { user_id: 'fs-carol', open_id: 'ou_carol', name: 'Fei Carol', email: 'fei.carol@example.com', city: 'Beijing', work_station: 'BJ-3F', department_ids: ['od-beijing'] };
-  const line = '-'.repeat(100);
-  console.log(`${line}
-hr-sag-sync local stack is up (sites from ${sitesFile})
+  const out = [
+    'A signed join (Ann Lee joins in Shanghai). Signatures are valid for 5 minutes: `npm run sign` makes fresh ones.',
+    toCurl(signedGenericRequest(hook('generic'), generic, sampleJoin())),
+    'Then a signed transfer (Shanghai → Hangzhou):',
+    toCurl(signedGenericRequest(hook('generic'), generic, sampleTransfer())),
+  ];
+  if (s.FEISHU_ENCRYPT_KEY) out.push('Feishu (encrypted, signed): Carol joins in Beijing', toCurl(feishuRequest(hook('feishu'), feishuUserCreated(feishuUser, s), s)));
+  if (s.DINGTALK_TOKEN) {
+    const event = { EventType: 'user_add_org', UserId: ['dt-ann'], TimeStamp: String(Date.now()) };
+    out.push('DingTalk (encrypted, signed; thin event enriched from the HR API emulator): dt-ann joins', toCurl(dingTalkRequest(hook('dingtalk'), event, s)));
+  }
+  if (s.WECOM_TOKEN) {
+    out.push('WeCom (encrypted XML, signed): wc-bob joins; and the GET URL check', toCurl(weComRequest(hook('wecom'), weComContactXml('create_user', 'wc-bob', s), s)));
+    out.push(`curl -sS '${weComUrlCheck(hook('wecom'), 'hello-wecom', s)}'`);
+  }
+  return out.join('\n\n');
+}
 
-  webhook          ${url}      (POST, Standard Webhooks signature)
-  webhook secret   ${LOCAL_WEBHOOK_SECRET}
-  HR sources       ${hook('feishu')}  ${hook('dingtalk')}  ${hook('wecom')}
+/** The `npm run redrive` command for this stack's dead-letter queue (after a site is added to the directory). */
+function redriveCommand(stack: Stack, sitesFile: string | undefined): string {
+  const vars: Record<string, string> = {
+    MNS_ENDPOINT: stack.mns.url,
+    MNS_ACCOUNT_ID: stack.env.MNS_ACCOUNT_ID as string,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret,
+    ...(sitesFile ? { SITES_FILE: sitesFile } : {}),
+  };
+  for (const k of ['JOIN_QUEUE', 'TRANSFER_QUEUE', 'ENRICH_QUEUE', 'DEAD_LETTER_QUEUE']) {
+    if (stack.envInEffect.origins[k] === 'environment') vars[k] = stack.env[k] as string;
+  }
+  const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  return `${Object.entries(vars).map(([k, v]) => `${k}=${shellWord(v)}`).join(' ')} npm run redrive -- --reason site.unmapped`;
+}
+
+function banner(stack: Stack, sitesFile: string | undefined): string {
+  const line = '-'.repeat(100);
+  const key = `${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}`;
+  const sites = sitesFile ? `${sitesFile} (re-read when it changes)` : 'SITES_JSON';
+  return `${line}
+hr-sag-sync local stack is up (site directory: ${sites})
+
+  webhook          ${stack.webhookUrl}/webhooks/generic   (POST, Standard Webhooks signature)
+  HR sources       ${['feishu', 'dingtalk', 'wecom'].map((s) => `${stack.webhookUrl}/webhooks/${s}`).join('  ')}
   HR API emulator  ${stack.hr.url}   (DingTalk and WeCom user APIs: dt-ann, wc-bob)
-  MNS emulator     ${stack.mns.url}   account ${stack.env.MNS_ACCOUNT_ID}, key ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}
-  SAG emulator     ${stack.sag.url}   key ${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}
-  Tablestore       ${stack.tablestore.url}   instance ${stack.tablestore.instanceName}, state: curl -s ${stack.tablestore.url}/__admin/state
+  MNS emulator     ${stack.mns.url}   account ${stack.env.MNS_ACCOUNT_ID}, key ${key}
+  SAG emulator     ${stack.sag.url}   key ${key}
   SAG users        curl -s ${stack.sag.url}/__admin/state
   queues           curl -s ${stack.mns.url}/__admin/state
+  redrive          ${redriveCommand(stack, sitesFile)}
 
-A signed join (Ann Lee joins in Shanghai). Signatures are valid for 5 minutes: \`npm run sign\` makes fresh ones.
+The functions' variables in effect (set in your environment, else the local defaults):
+${describeEnv(stack.envInEffect).join('\n')}
 
-${toCurl(signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, sampleJoin()))}
+${sourceSamples(stack)}
+${line}
+`;
+}
 
-Then a signed transfer (Shanghai → Hangzhou):
-
-${toCurl(signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, sampleTransfer()))}
-
-Feishu (encrypted, signed): Carol joins in Beijing
-
-${toCurl(feishuRequest(hook('feishu'), feishuUserCreated(feishuUser)))}
-
-DingTalk (encrypted, signed; thin event enriched from the HR API emulator): dt-ann joins
-
-${toCurl(dingTalkRequest(hook('dingtalk'), { EventType: 'user_add_org', UserId: ['dt-ann'], TimeStamp: String(Date.now()) }))}
-
-WeCom (encrypted XML, signed): wc-bob joins; and the GET URL check
-
-${toCurl(weComRequest(hook('wecom'), weComContactXml('create_user', 'wc-bob')))}
-curl -sS '${weComUrlCheck(hook('wecom'), 'hello-wecom')}'
-${line}`);
+async function main(): Promise<void> {
+  const options = startOptions(process.env);
+  const stack = await startStack(options);
+  stack.hr.dingtalk.addUser({ userid: 'dt-ann', name: 'Ding Ann', email: 'ding.ann@example.com', dept_id_list: [101], work_place: 'Shanghai' });
+  stack.hr.wecom.addUser({ userid: 'wc-bob', name: 'Wei Bob', email: 'wei.bob@example.com', department: [102] });
+  process.stderr.write(banner(stack, options.sitesFile));
   const stop = async () => {
-    console.log('stopping…');
+    process.stderr.write('stopping…\n');
     await stack.stop();
     process.exit(0);
   };

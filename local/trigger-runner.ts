@@ -1,6 +1,6 @@
 /**
  * A local stand-in for the FC 3.0 Simple Message Queue trigger (EventBridge event streaming,
- * fc-platform.md §3): it consumes a queue with the real `@alicloud/mns` client and hands the messages to a worker
+ * https://www.alibabacloud.com/help/en/functioncompute/fc/mns-queue-triggers): it consumes a queue with the real `@alicloud/mns` client and hands the messages to a worker
  * handler exactly as the trigger does:
  * - a JSON array of CloudEvents whose `data` is `{requestId, messageId, messageBody}` and nothing else;
  * - batched by a count window and a time window (`CountBasedWindow`, `TimeBasedWindow`);
@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type MNSClient from '@alicloud/mns/lib/client.js';
-import type { FcContext } from '../shared/credentials.js';
+import type { FcContext } from '../shared/index.js';
 
 export interface TriggerRunnerOptions {
   client: MNSClient;

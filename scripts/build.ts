@@ -11,7 +11,7 @@
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SiteDirectory } from '../shared/sites.js';
+import { SiteDirectory } from '../shared/index.js';
 
 export const FUNCTIONS_DIR = 'functions';
 export const DIST_DIR = 'dist';

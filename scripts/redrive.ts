@@ -6,14 +6,7 @@
  * names, SITES_JSON/SITES_FILE) and ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../shared/config.js';
-import { resolveCredentials } from '../shared/credentials.js';
-import { createMnsClient, encodeMessage } from '../shared/mns/queue.js';
-import { RateLimiter } from '../shared/rate-limiter.js';
-import { redriveAction } from '../shared/redrive.js';
-import { SiteDirectory } from '../shared/sites.js';
-import { decodeMessageBody } from '../shared/mns/trigger-event.js';
-import { maskEmails } from '../shared/logger.js';
+import { loadConfig, resolveCredentials, createMnsClient, encodeMessage, RateLimiter, redriveAction, SiteDirectory, decodeMessageBody, maskEmails } from '../shared/index.js';
 
 export interface RedriveOptions {
   env: NodeJS.ProcessEnv;

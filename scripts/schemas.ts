@@ -6,8 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DeadLetterSchema } from '../shared/mns/dead-letter.js';
-import { EmployeeJoinedSchema, EmployeeTransferredSchema, EnrichRequestSchema, QueueMessageSchema } from '../shared/events.js';
+import { DeadLetterSchema, EmployeeJoinedSchema, EmployeeTransferredSchema, EnrichRequestSchema, QueueMessageSchema } from '../shared/index.js';
 
 export const SCHEMA_DIR = join('docs', 'schemas');
 

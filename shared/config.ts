@@ -1,6 +1,7 @@
 /**
  * Configuration: one typed object read from the environment and validated once per cold start.
- * Every knob, its variable and its default is listed here; README "Configuration" mirrors this table.
+ * Every knob, its variable and its default is listed here (the one full table; README "Configuration" lists
+ * the main knobs and points here).
  *
  * | variable | default | meaning |
  * | --- | --- | --- |

@@ -1,8 +1,13 @@
 /**
- * The public surface of hr-sag-sync's shared code: what functions, the local stack and tools import.
- * Internal modules (adapters' helpers, parsing details) stay unexported.
+ * The public surface of hr-sag-sync's shared code: everything outside shared/ imports from here — the FC
+ * functions (functions/<fn>/index.ts), the local stack (local/), the operator tools (scripts/), the deploy tooling
+ * (deploy/) and the benchmarks (bench/). Only the unit tests reach into shared/'s modules directly, to test their
+ * internals. Adapters' helpers and parsing details stay unexported. The bundles stay small: package.json declares
+ * `"sideEffects": false`, so esbuild drops whatever a function does not use.
  */
 export { loadConfig, DEFAULT_QUEUE_NAMES, type Config, type QueueNames, type RetryPolicy } from './config.js';
+export { FUNCTIONS, WORKER_FUNCTIONS, type FunctionName, type FunctionRole, type FunctionSpec } from './catalogue.js';
+export { AES_KEY_PATTERN, MNS_CALL_TIMEOUT_MS, MNS_MAX_DELAY_SECONDS, SOFT_DEADLINE_SHARE } from './limits.js';
 export { resolveCredentials, type Credentials, type FcContext } from './credentials.js';
 export * from './errors.js';
 export { DEAD_LETTER_SCHEMA, DeadLetterSchema, type DeadLetter } from './mns/dead-letter.js';
@@ -22,7 +27,10 @@ export {
   type QueueMessage,
 } from './events.js';
 export { createLogger, maskEmails, redact, setLogSink, type Logger } from './logger.js';
-export { MnsQueue, encodeMessage, type QueueSender } from './mns/queue.js';
+export { MnsQueue, createMnsClient, encodeMessage, type QueueSender } from './mns/queue.js';
+export { decodeMessageBody, parseTriggerEvent, type TriggerRecord } from './mns/trigger-event.js';
+export { RateLimiter } from './rate-limiter.js';
+export { redriveAction, type RedriveAction } from './redrive.js';
 export { routeEvent, type InboundEvent, type RoutedAction } from './routing.js';
 export { SiteDirectory, type Site, type SiteEntry, type Location } from './sites.js';
 export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSummary, type WorkerRuntimeOptions } from './worker-runtime.js';
@@ -32,3 +40,7 @@ export { enrichWorker } from './workers/enrich.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
 export type { HttpResponse } from './webhook/http-event.js';
 export type { SourceAdapter } from './webhook/source.js';
+/** The HR platforms' signing and encryption, for tools that make signed sample requests. */
+export { signStandardWebhook } from './hr/standard-webhooks.js';
+export { feishuEncrypt, feishuSignature } from './hr/feishu-crypto.js';
+export { wxSeal } from './hr/wx-biz-crypto.js';

@@ -1,6 +1,6 @@
 /**
  * Routing normalised HR events to queue actions, in one place for every source (the webhook, and the enrich
- * worker for thin sources). Decision table for transfers (docs/routing.md mirrors it):
+ * worker for thin sources). Decision table for transfers (README "Transfer routing" shows it):
  *
  * | `from` resolves | `to` resolves | action |
  * | --- | --- | --- |

@@ -1,6 +1,8 @@
 /**
  * The Alibaba Cloud POP RPC protocol (what `@alicloud/pop-core`'s RPCClient speaks), server side, for loopback
- * emulators of RPC-style products (smartag 2018-03-13, mns-open 2022-01-19, …). See alicloud-apis.md §3 and §4.2.
+ * emulators of RPC-style products (smartag 2018-03-13, mns-open 2022-01-19, …). See
+ * https://github.com/aliyun/openapi-core-nodejs-sdk (lib/rpc.js) and the common parameters in
+ * https://github.com/AlibabaCloudDocs/smartag (API Reference/Common parameters.md).
  *
  * - Requests: GET with the parameters in the query string, or POST with an `application/x-www-form-urlencoded`
  *   body (query parameters are merged in); any path (the RPC signature always signs `/`).
@@ -87,7 +89,7 @@ export function isApiErrorLike(value: unknown): value is ApiErrorLike {
   return typeof v.code === 'string' && typeof v.message === 'string' && typeof v.httpStatus === 'number' && v.httpStatus >= 400 && v.httpStatus <= 599;
 }
 
-/** Messages and statuses of the POP gateway's common errors (alicloud-apis.md §4.4). */
+/** Messages and statuses of the POP gateway's common errors (https://help.aliyun.com/en/openapi/throttling-and-quota-management, https://help.aliyun.com/en/dns/error-code). */
 export const COMMON_ERRORS: Readonly<Record<string, { httpStatus: number; message: string }>> = Object.freeze({
   Throttling: { httpStatus: 400, message: 'Request was denied due to request throttling.' },
   'Throttling.User': { httpStatus: 429, message: 'Request was denied due to user flow control.' },
@@ -130,7 +132,9 @@ export function invalidParameter(name: string, detail?: string): PopRpcError {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Encoding and signing (alicloud-apis.md §3.3), exported for clients that sign by hand (bench, scripts).
+// Encoding and signing (RPC signature v1.0, as
+// https://github.com/aliyun/openapi-core-nodejs-sdk/blob/master/lib/rpc.js computes it), exported for clients that
+// sign by hand (bench, scripts).
 
 const NEEDS_EXTRA_ESCAPE = /[!'()*]/;
 

@@ -1,5 +1,5 @@
 /**
- * MNS request authentication (alicloud-apis.md §1.4, §2.1): `Authorization: MNS <AccessKeyId>:<Signature>` with
+ * MNS request authentication (https://www.alibabacloud.com/help/doc-detail/27487.htm): `Authorization: MNS <AccessKeyId>:<Signature>` with
  * Signature = base64(HMAC-SHA1(secret, VERB\nContent-MD5\nContent-Type\nDate\n<sorted x-mns-* "k:v\n">Resource)),
  * Resource being the raw path and query exactly as sent. The Content-MD5 header is used verbatim and not checked
  * against the body (SDKs disagree on its form). `security-token` (STS) is accepted and not signed.

@@ -1,5 +1,5 @@
 /**
- * MNS API errors: the codes, HTTP statuses and messages of the data-plane API (alicloud-apis.md §2.5), and the error
+ * MNS API errors: the codes, HTTP statuses and messages of the data-plane API (https://www.alibabacloud.com/help/doc-detail/27501.html), and the error
  * class every layer of the emulator throws. The server answers them as the documented `<Error>` XML document.
  */
 

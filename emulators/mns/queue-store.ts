@@ -1,7 +1,7 @@
 /**
  * The Simple Message Queue (MNS) domain, pure (no HTTP, no timers), with an injectable clock: queues with their
  * attributes, and messages moving Delayed → Active → Inactive (received) → Active again at NextVisibleTime unless
- * deleted, removed after MessageRetentionPeriod whatever their state (alicloud-apis.md §2.2–2.4). A dead-letter
+ * deleted, removed after MessageRetentionPeriod whatever their state (https://www.alibabacloud.com/help/doc-detail/27477.htm). A dead-letter
  * policy moves a message to its target queue when a receive would take its DequeueCount past MaxReceiveCount (§2.7).
  *
  * Receives take the highest priority first (1 highest), oldest first within a priority. Nothing scans a queue:
@@ -35,7 +35,7 @@ export const DEFAULT_ATTRIBUTES: Readonly<QueueAttributes> = Object.freeze({
   LoggingEnabled: false,
 });
 
-/** Documented ranges (alicloud-apis.md §2.2). */
+/** Documented ranges (CreateQueue, https://www.alibabacloud.com/help/en/doc-detail/35129.htm). */
 export const ATTRIBUTE_RANGES: Readonly<Record<Exclude<keyof QueueAttributes, 'LoggingEnabled'>, readonly [number, number]>> = Object.freeze({
   DelaySeconds: [0, 604800],
   MaximumMessageSize: [1024, 65536],

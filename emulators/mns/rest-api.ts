@@ -1,5 +1,5 @@
 /**
- * The 2015-06-06 data-plane operations (alicloud-apis.md §1.3, §2.2–2.3): routing a request to its operation name
+ * The 2015-06-06 data-plane operations (https://help.aliyun.com/en/mns/developer-reference/sendmessage and its sibling pages): routing a request to its operation name
  * (the name fault rules use) and applying it to the store. HTTP-agnostic: an operation returns a status, an XML body
  * and headers, or throws an {@link MnsApiError}.
  */
@@ -29,7 +29,7 @@ export const MNS_OPERATIONS = [
 
 export type MnsOperation = (typeof MNS_OPERATIONS)[number];
 
-/** Batch limits (alicloud-apis.md §2.3, §2.6). */
+/** Batch limits (https://www.alibabacloud.com/help/en/mns/developer-reference/batchsendmessage, https://www.alibabacloud.com/help/doc-detail/128343.htm). */
 export const BATCH_LIMITS = Object.freeze({ messages: 16, totalBodyBytes: 65536, handles: 16, receive: 16 });
 
 /** Longest long poll, seconds. */
@@ -150,136 +150,170 @@ export interface RestRequest {
   onGone(cb: () => void): void;
 }
 
-/** Applies one routed operation. Throws MnsApiError. */
-export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequest, r: RestRequest): Promise<RestResult> {
-  const { store } = ctx;
-  const name = queue as string;
-  switch (op) {
-    case 'ListQueue': {
-      const one = (k: string) => {
-        const v = r.headers[k];
-        return Array.isArray(v) ? v[0] : v;
-      };
-      const limit = intParam(one('x-mns-ret-number'), 'x-mns-ret-number', 1, 1000) ?? 1000;
-      const { names, nextMarker } = store.list(one('x-mns-prefix') ?? '', one('x-mns-marker') ?? '', limit);
-      let inner = '';
-      for (const n of names) inner += `<Queue><QueueURL>${esc(`${ctx.url()}/queues/${n}`)}</QueueURL></Queue>`;
-      if (nextMarker !== undefined) inner += `<NextMarker>${esc(nextMarker)}</NextMarker>`;
-      return { status: 200, xml: doc('Queues', inner) };
+/** One data-plane operation on queue `name` (undefined for ListQueue). Throws MnsApiError. */
+type Operation = (ctx: RestContext, name: string, r: RestRequest, op: MnsOperation) => RestResult | Promise<RestResult>;
+
+const header = (r: RestRequest, k: string): string | undefined => {
+  const v = r.headers[k];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+const listQueue: Operation = (ctx, _name, r) => {
+  const limit = intParam(header(r, 'x-mns-ret-number'), 'x-mns-ret-number', 1, 1000) ?? 1000;
+  const { names, nextMarker } = ctx.store.list(header(r, 'x-mns-prefix') ?? '', header(r, 'x-mns-marker') ?? '', limit);
+  let inner = '';
+  for (const n of names) inner += `<Queue><QueueURL>${esc(`${ctx.url()}/queues/${n}`)}</QueueURL></Queue>`;
+  if (nextMarker !== undefined) inner += `<NextMarker>${esc(nextMarker)}</NextMarker>`;
+  return { status: 200, xml: doc('Queues', inner) };
+};
+
+const createQueue: Operation = (ctx, name, r) => {
+  validateQueueName(name);
+  const created = ctx.store.create(name, queueAttributesOf(r.body));
+  return { status: created === 'created' ? 201 : 204, headers: { location: `${ctx.url()}/queues/${name}` } };
+};
+
+const setQueueAttributes: Operation = ({ store }, name, r) => {
+  store.get(name);
+  store.setAttributes(name, queueAttributesOf(r.body));
+  return { status: 204 };
+};
+
+const getQueueAttributes: Operation = ({ store }, name) => ({ status: 200, xml: queueXml(store.get(name)) });
+
+const deleteQueue: Operation = (ctx, name) => {
+  ctx.store.delete(name);
+  ctx.longPoll.endQueue(name);
+  return { status: 204 };
+};
+
+const sendMessage: Operation = ({ store }, name, r) => {
+  store.get(name);
+  const entry = fastSendMessage(r.body) ?? messageEntry(parseRequest(r.body, 'Message'));
+  const a = entryArgs(entry);
+  const m = store.send(name, a.body, a.delay, a.priority);
+  return { status: 201, xml: doc('Message', `<MessageId>${m.id}</MessageId><MessageBodyMD5>${m.md5}</MessageBodyMD5>`) };
+};
+
+/** The entries of a batch send, each parsed or its error; the batch itself refused when too many or too large. */
+function batchEntries(body: string): Array<MessageEntry | MnsApiError> {
+  const entries = parseRequest(body, 'Messages').children.filter((c) => c.name === 'Message');
+  if (entries.length < 1 || entries.length > BATCH_LIMITS.messages) {
+    throw mnsError('InvalidArgument', `The count of message should be between 1 and ${BATCH_LIMITS.messages}.`);
+  }
+  const parsed = entries.map((e) => {
+    try {
+      return messageEntry(e);
+    } catch (err) {
+      return err as MnsApiError;
     }
-    case 'CreateQueue': {
-      validateQueueName(name);
-      const created = store.create(name, queueAttributesOf(r.body));
-      return { status: created === 'created' ? 201 : 204, headers: { location: `${ctx.url()}/queues/${name}` } };
-    }
-    case 'SetQueueAttributes': {
-      store.get(name);
-      store.setAttributes(name, queueAttributesOf(r.body));
-      return { status: 204 };
-    }
-    case 'GetQueueAttributes':
-      return { status: 200, xml: queueXml(store.get(name)) };
-    case 'DeleteQueue':
-      store.delete(name);
-      ctx.longPoll.endQueue(name);
-      return { status: 204 };
-    case 'SendMessage': {
-      store.get(name);
-      const entry = fastSendMessage(r.body) ?? messageEntry(parseRequest(r.body, 'Message'));
-      const a = entryArgs(entry);
+  });
+  let total = 0;
+  for (const p of parsed) if (!(p instanceof Error) && p.body) total += Buffer.byteLength(p.body, 'utf8');
+  if (total > BATCH_LIMITS.totalBodyBytes) {
+    throw mnsError('InvalidArgument', `The total size of the messages should not be larger than ${BATCH_LIMITS.totalBodyBytes} bytes.`);
+  }
+  return parsed;
+}
+
+/** Sends each valid entry; any failed entry makes the answer a 500 listing every entry's result. */
+const batchSendMessage: Operation = ({ store }, name, r) => {
+  store.get(name);
+  let failed = false;
+  let inner = '';
+  for (const p of batchEntries(r.body)) {
+    try {
+      if (p instanceof Error) throw p;
+      const a = entryArgs(p);
       const m = store.send(name, a.body, a.delay, a.priority);
-      return { status: 201, xml: doc('Message', `<MessageId>${m.id}</MessageId><MessageBodyMD5>${m.md5}</MessageBodyMD5>`) };
-    }
-    case 'BatchSendMessage': {
-      store.get(name);
-      const root = parseRequest(r.body, 'Messages');
-      const entries = root.children.filter((c) => c.name === 'Message');
-      if (entries.length < 1 || entries.length > BATCH_LIMITS.messages) {
-        throw mnsError('InvalidArgument', `The count of message should be between 1 and ${BATCH_LIMITS.messages}.`);
-      }
-      const parsed = entries.map((e) => {
-        try {
-          return messageEntry(e);
-        } catch (err) {
-          return err as MnsApiError;
-        }
-      });
-      let total = 0;
-      for (const p of parsed) if (!(p instanceof Error) && p.body) total += Buffer.byteLength(p.body, 'utf8');
-      if (total > BATCH_LIMITS.totalBodyBytes) {
-        throw mnsError('InvalidArgument', `The total size of the messages should not be larger than ${BATCH_LIMITS.totalBodyBytes} bytes.`);
-      }
-      let failed = false;
-      let inner = '';
-      for (const p of parsed) {
-        try {
-          if (p instanceof Error) throw p;
-          const a = entryArgs(p);
-          const m = store.send(name, a.body, a.delay, a.priority);
-          inner += `<Message><MessageId>${m.id}</MessageId><MessageBodyMD5>${m.md5}</MessageBodyMD5></Message>`;
-        } catch (err) {
-          if (!(err instanceof MnsApiError)) throw err;
-          failed = true;
-          inner += `<Message><ErrorCode>${esc(err.code)}</ErrorCode><ErrorMessage>${esc(err.message)}</ErrorMessage></Message>`;
-        }
-      }
-      return { status: failed ? 500 : 201, xml: doc('Messages', inner) };
-    }
-    case 'ReceiveMessage':
-    case 'BatchReceiveMessage': {
-      const q = store.get(name);
-      const batch = op === 'BatchReceiveMessage';
-      const n = batch ? batchSize(r.query) : 1;
-      const wait = intParam(r.query.get('waitseconds'), 'waitseconds', 0, MAX_WAIT_SECONDS) ?? q.attributes.PollingWaitSeconds;
-      const got = await ctx.longPoll.receive(name, n, wait * 1000, r.onGone);
-      if (got.length === 0) {
-        if (!store.has(name)) throw mnsError('QueueNotExist');
-        throw mnsError('MessageNotExist');
-      }
-      return { status: 200, xml: messagesXml(got, batch, true) };
-    }
-    case 'PeekMessage':
-    case 'BatchPeekMessage': {
-      const q = store.get(name);
-      const batch = op === 'BatchPeekMessage';
-      const n = batch ? batchSize(r.query) : 1;
-      const got: StoredMessage[] = q.peek(n);
-      if (got.length === 0) throw mnsError('MessageNotExist');
-      return { status: 200, xml: messagesXml(got, batch, false) };
-    }
-    case 'DeleteMessage': {
-      const q = store.get(name);
-      const handle = r.query.get('receipthandle');
-      if (!handle) throw mnsError('MissingReceiptHandle');
-      q.delete(handle);
-      return { status: 204 };
-    }
-    case 'BatchDeleteMessage': {
-      const q = store.get(name);
-      const handles = parseRequest(r.body, 'ReceiptHandles').children.filter((c) => c.name === 'ReceiptHandle');
-      if (handles.length < 1 || handles.length > BATCH_LIMITS.handles) {
-        throw mnsError('InvalidArgument', `The count of receipt handles should be between 1 and ${BATCH_LIMITS.handles}.`);
-      }
-      let errors = '';
-      for (const h of handles) {
-        try {
-          q.delete(h.text);
-        } catch (err) {
-          if (!(err instanceof MnsApiError)) throw err;
-          errors += `<Error><ErrorCode>${esc(err.code)}</ErrorCode><ErrorMessage>${esc(err.message)}</ErrorMessage><ReceiptHandle>${esc(h.text)}</ReceiptHandle></Error>`;
-        }
-      }
-      return errors ? { status: 404, xml: doc('Errors', errors) } : { status: 204 };
-    }
-    case 'ChangeMessageVisibility': {
-      store.get(name);
-      const handle = r.query.get('receipthandle');
-      if (!handle) throw mnsError('MissingReceiptHandle');
-      const raw = r.query.get('visibilitytimeout');
-      if (raw === undefined || raw === '') throw mnsError('MissingVisibilityTimeout');
-      const seconds = intParam(raw, 'visibilityTimeout', 1, 43200) as number;
-      const m = store.changeVisibility(name, handle, seconds);
-      return { status: 200, xml: doc('ChangeVisibility', `<ReceiptHandle>${m.handle}</ReceiptHandle><NextVisibleTime>${m.visibleAt}</NextVisibleTime>`) };
+      inner += `<Message><MessageId>${m.id}</MessageId><MessageBodyMD5>${m.md5}</MessageBodyMD5></Message>`;
+    } catch (err) {
+      if (!(err instanceof MnsApiError)) throw err;
+      failed = true;
+      inner += `<Message><ErrorCode>${esc(err.code)}</ErrorCode><ErrorMessage>${esc(err.message)}</ErrorMessage></Message>`;
     }
   }
+  return { status: failed ? 500 : 201, xml: doc('Messages', inner) };
+};
+
+const receiveMessage: Operation = async (ctx, name, r, op) => {
+  const q = ctx.store.get(name);
+  const batch = op === 'BatchReceiveMessage';
+  const n = batch ? batchSize(r.query) : 1;
+  const wait = intParam(r.query.get('waitseconds'), 'waitseconds', 0, MAX_WAIT_SECONDS) ?? q.attributes.PollingWaitSeconds;
+  const got = await ctx.longPoll.receive(name, n, wait * 1000, r.onGone);
+  if (got.length === 0) {
+    if (!ctx.store.has(name)) throw mnsError('QueueNotExist');
+    throw mnsError('MessageNotExist');
+  }
+  return { status: 200, xml: messagesXml(got, batch, true) };
+};
+
+const peekMessage: Operation = ({ store }, name, r, op) => {
+  const q = store.get(name);
+  const batch = op === 'BatchPeekMessage';
+  const got: StoredMessage[] = q.peek(batch ? batchSize(r.query) : 1);
+  if (got.length === 0) throw mnsError('MessageNotExist');
+  return { status: 200, xml: messagesXml(got, batch, false) };
+};
+
+const deleteMessage: Operation = ({ store }, name, r) => {
+  const q = store.get(name);
+  const handle = r.query.get('receipthandle');
+  if (!handle) throw mnsError('MissingReceiptHandle');
+  q.delete(handle);
+  return { status: 204 };
+};
+
+/** Deletes each handle; the ones that fail are listed in a 404 answer. */
+const batchDeleteMessage: Operation = ({ store }, name, r) => {
+  const q = store.get(name);
+  const handles = parseRequest(r.body, 'ReceiptHandles').children.filter((c) => c.name === 'ReceiptHandle');
+  if (handles.length < 1 || handles.length > BATCH_LIMITS.handles) {
+    throw mnsError('InvalidArgument', `The count of receipt handles should be between 1 and ${BATCH_LIMITS.handles}.`);
+  }
+  let errors = '';
+  for (const h of handles) {
+    try {
+      q.delete(h.text);
+    } catch (err) {
+      if (!(err instanceof MnsApiError)) throw err;
+      errors += `<Error><ErrorCode>${esc(err.code)}</ErrorCode><ErrorMessage>${esc(err.message)}</ErrorMessage><ReceiptHandle>${esc(h.text)}</ReceiptHandle></Error>`;
+    }
+  }
+  return errors ? { status: 404, xml: doc('Errors', errors) } : { status: 204 };
+};
+
+const changeMessageVisibility: Operation = ({ store }, name, r) => {
+  store.get(name);
+  const handle = r.query.get('receipthandle');
+  if (!handle) throw mnsError('MissingReceiptHandle');
+  const raw = r.query.get('visibilitytimeout');
+  if (raw === undefined || raw === '') throw mnsError('MissingVisibilityTimeout');
+  const seconds = intParam(raw, 'visibilityTimeout', 1, 43200) as number;
+  const m = store.changeVisibility(name, handle, seconds);
+  return { status: 200, xml: doc('ChangeVisibility', `<ReceiptHandle>${m.handle}</ReceiptHandle><NextVisibleTime>${m.visibleAt}</NextVisibleTime>`) };
+};
+
+/** Every operation's implementation. */
+const OPERATIONS: Record<MnsOperation, Operation> = {
+  ListQueue: listQueue,
+  CreateQueue: createQueue,
+  SetQueueAttributes: setQueueAttributes,
+  GetQueueAttributes: getQueueAttributes,
+  DeleteQueue: deleteQueue,
+  SendMessage: sendMessage,
+  BatchSendMessage: batchSendMessage,
+  ReceiveMessage: receiveMessage,
+  BatchReceiveMessage: receiveMessage,
+  PeekMessage: peekMessage,
+  BatchPeekMessage: peekMessage,
+  DeleteMessage: deleteMessage,
+  BatchDeleteMessage: batchDeleteMessage,
+  ChangeMessageVisibility: changeMessageVisibility,
+};
+
+/** Applies one routed operation. Throws MnsApiError. */
+export async function applyOperation(ctx: RestContext, { op, queue }: RoutedRequest, r: RestRequest): Promise<RestResult> {
+  return OPERATIONS[op](ctx, queue as string, r, op);
 }

@@ -23,7 +23,7 @@ import { QueueStore } from './queue-store.js';
 import { applyOperation, parseQuery, route, type RestContext, type RestResult, type RoutedRequest } from './rest-api.js';
 import { errorXml } from './xml.js';
 
-/** What a rate-limit fault rule without a code answers: 429 TooManyRequests (alicloud-apis.md §2.5, §2.6). */
+/** What a rate-limit fault rule without a code answers: 429 TooManyRequests (https://www.alibabacloud.com/help/en/mns/developer-reference/flow-limiting-policy). */
 export const MNS_THROTTLE_ERROR: Readonly<FaultErrorSpec> = Object.freeze({
   code: 'TooManyRequests',
   httpStatus: 429,
@@ -78,159 +78,195 @@ function isRpcRequest(url: string): boolean {
   return pathOf(url) === '/';
 }
 
-/** Creates the store, fault injector and request listener of one emulator. */
-export function createMnsServer(o: MnsServerOptions): MnsServer {
-  const now = o.now ?? Date.now;
-  const store = new QueueStore(o.accountId, o.region, now);
-  const faults = new FaultInjector(MNS_THROTTLE_ERROR, o.seed);
-  const auth = new MnsAuthenticator(o.credentials, o.maxDateSkewSeconds * 1000);
+/** What one emulator's handlers share: its options, state, authenticators and helpers. */
+interface Parts {
+  o: MnsServerOptions;
+  store: QueueStore;
+  faults: FaultInjector;
+  auth: MnsAuthenticator;
+  longPoll: LongPoll;
+  protocol: ReturnType<typeof mnsOpenProtocol>;
+  nextRequestId: () => string;
+  maxBody: number;
+  onInternal: (err: unknown) => void;
+  ctx: RestContext;
+}
+
+function createParts(o: MnsServerOptions): Parts {
+  const store = new QueueStore(o.accountId, o.region, o.now ?? Date.now);
   const longPoll = new LongPoll(store);
   store.onAvailable = (queue) => longPoll.notify(queue);
-  // Request Dates and Timestamps are written from the client's wall clock: they are checked against the wall clock,
-  // not against the queues' clock (a test that moves `now` days ahead must still be able to call).
-  const protocol = mnsOpenProtocol(o.region, o.credentials);
-  const nextRequestId = requestIds();
-  const maxBody = o.maxBodyBytes ?? MNS_MAX_BODY_BYTES;
-  const onInternal = o.onInternalError ?? ((err: unknown) => process.stderr.write(`MNS emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`));
-  const ctx: RestContext = { store, longPoll, url: o.url };
+  return {
+    o,
+    store,
+    faults: new FaultInjector(MNS_THROTTLE_ERROR, o.seed),
+    // Request Dates and Timestamps are written from the client's wall clock: they are checked against the wall
+    // clock, not against the queues' clock (a test that moves `now` days ahead must still be able to call).
+    auth: new MnsAuthenticator(o.credentials, o.maxDateSkewSeconds * 1000),
+    longPoll,
+    protocol: mnsOpenProtocol(o.region, o.credentials),
+    nextRequestId: requestIds(),
+    maxBody: o.maxBodyBytes ?? MNS_MAX_BODY_BYTES,
+    onInternal: o.onInternalError ?? ((err: unknown) => process.stderr.write(`MNS emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`)),
+    ctx: { store, longPoll, url: o.url },
+  };
+}
 
-  // ---- XML data plane ----------------------------------------------------------------------------------------
+// ---- XML data plane ------------------------------------------------------------------------------------------
 
-  const xmlReply =
-    (requestId: string, status: number, xml?: string, headers?: Record<string, string>): Reply =>
-    (res) => {
-      const h: Record<string, string | number> = { 'x-mns-request-id': requestId, 'x-mns-version': MNS_API_VERSION, ...headers };
-      if (xml) {
-        h['content-type'] = 'text/xml;charset=utf-8';
-        h['content-length'] = Buffer.byteLength(xml);
-      } else h['content-length'] = 0;
-      res.writeHead(status, h);
-      res.end(xml);
-    };
-
-  const errorReply = (requestId: string, err: MnsApiError): Reply => xmlReply(requestId, err.httpStatus, errorXml(err.code, err.message, requestId, o.url()));
-
-  const failure = (requestId: string, err: unknown): Reply => {
-    if (err instanceof MnsApiError) return errorReply(requestId, err);
-    onInternal(err);
-    return errorReply(requestId, mnsError('InternalError'));
+const xmlReply =
+  (requestId: string, status: number, xml?: string, headers?: Record<string, string>): Reply =>
+  (res) => {
+    const h: Record<string, string | number> = { 'x-mns-request-id': requestId, 'x-mns-version': MNS_API_VERSION, ...headers };
+    if (xml) {
+      h['content-type'] = 'text/xml;charset=utf-8';
+      h['content-length'] = Buffer.byteLength(xml);
+    } else h['content-length'] = 0;
+    res.writeHead(status, h);
+    res.end(xml);
   };
 
-  const resultReply = (requestId: string, r: RestResult): Reply => xmlReply(requestId, r.status, r.xml, r.headers);
+const errorReply = (p: Parts, requestId: string, err: MnsApiError): Reply => xmlReply(requestId, err.httpStatus, errorXml(err.code, err.message, requestId, p.o.url()));
 
-  async function serveRest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const requestId = nextRequestId();
-    let body: string;
-    try {
-      body = (await readBody(req, maxBody)).toString('utf8');
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        return writeReply(res, errorReply(requestId, mnsError('InvalidArgument', `The request body should not be larger than ${maxBody} bytes.`)));
-      }
-      // The client left mid-body: nobody is left to answer, and it is not the emulator's failure.
-      if (!res.destroyed) res.destroy();
-      return;
+/** An API error as its XML answer; anything else is reported and answered InternalError. */
+function failure(p: Parts, requestId: string, err: unknown): Reply {
+  if (err instanceof MnsApiError) return errorReply(p, requestId, err);
+  p.onInternal(err);
+  return errorReply(p, requestId, mnsError('InternalError'));
+}
+
+/** The request body, or undefined once the request has been answered (too large) or dropped (client gone). */
+async function readRestBody(p: Parts, req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<string | undefined> {
+  try {
+    return (await readBody(req, p.maxBody)).toString('utf8');
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      writeReply(res, errorReply(p, requestId, mnsError('InvalidArgument', `The request body should not be larger than ${p.maxBody} bytes.`)));
+      return undefined;
     }
-    const url = req.url ?? '/';
-    let routed: RoutedRequest;
-    let query: Map<string, string>;
-    try {
-      auth.authenticate(req, Date.now());
-      query = parseQuery(url);
-      routed = route(req.method ?? 'GET', pathOf(url), query, body);
-    } catch (err) {
-      return writeReply(res, failure(requestId, err));
-    }
-    const decision = faults.decide(routed.op, routed.queue);
-    await serveWithFaults(req, res, decision, {
-      apply: () =>
-        applyOperation(ctx, routed, { headers: req.headers, query, body, onGone: (cb) => res.once('close', cb) }).then(
-          (r) => resultReply(requestId, r),
-          (err: unknown) => failure(requestId, err),
-        ),
-      fault: (spec) => errorReply(requestId, new MnsApiError(spec.code, spec.httpStatus, messageForCode(spec.code, spec.message))),
-    });
+    // The client left mid-body: nobody is left to answer, and it is not the emulator's failure.
+    if (!res.destroyed) res.destroy();
+    return undefined;
   }
+}
 
-  // ---- mns-open management RPC -------------------------------------------------------------------------------
+/** Authenticates and routes a data-plane request, or throws the API error that answers it. */
+function routeRest(p: Parts, req: http.IncomingMessage, body: string): { routed: RoutedRequest; query: Map<string, string> } {
+  const url = req.url ?? '/';
+  p.auth.authenticate(req, Date.now());
+  const query = parseQuery(url);
+  return { routed: route(req.method ?? 'GET', pathOf(url), query, body), query };
+}
 
-  const rpcFailure = (requestId: string, err: unknown): Reply => {
-    if (isApiErrorLike(err)) return (res) => protocol.sendError(res, requestId, err);
-    onInternal(err);
-    return (res) => protocol.sendError(res, requestId, commonError('InternalError'));
-  };
-
-  async function serveRpc(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const requestId = protocol.newRequestId();
-    let request: PopRpcRequest;
-    try {
-      request = await protocol.receive(req, requestId);
-    } catch (err) {
-      return writeReply(res, rpcFailure(requestId, err));
-    }
-    const decision = faults.decide(request.action, request.params.QueueName);
-    await serveWithFaults(req, res, decision, {
-      apply: async () => {
-        try {
-          const data = applyMnsOpen(store, request);
-          if (request.action === 'DeleteQueue' && request.params.QueueName) longPoll.endQueue(request.params.QueueName);
-          return (r: http.ServerResponse) => sendMnsOpenSuccess(r, requestId, data);
-        } catch (err) {
-          return rpcFailure(requestId, err);
-        }
-      },
-      fault: (spec) => (r) => protocol.sendError(r, requestId, protocol.faultError(spec)),
-    });
+async function serveRest(p: Parts, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const requestId = p.nextRequestId();
+  const body = await readRestBody(p, req, res, requestId);
+  if (body === undefined) return;
+  let routed: ReturnType<typeof routeRest>;
+  try {
+    routed = routeRest(p, req, body);
+  } catch (err) {
+    return writeReply(res, failure(p, requestId, err));
   }
+  const { routed: op, query } = routed;
+  await serveWithFaults(req, res, p.faults.decide(op.op, op.queue), {
+    apply: () =>
+      applyOperation(p.ctx, op, { headers: req.headers, query, body, onGone: (cb) => res.once('close', cb) }).then(
+        (r: RestResult) => xmlReply(requestId, r.status, r.xml, r.headers),
+        (err: unknown) => failure(p, requestId, err),
+      ),
+    fault: (spec) => errorReply(p, requestId, new MnsApiError(spec.code, spec.httpStatus, messageForCode(spec.code, spec.message))),
+  });
+}
 
-  // ---- admin -------------------------------------------------------------------------------------------------
+// ---- mns-open management RPC ---------------------------------------------------------------------------------
 
-  const resetState = () => {
-    longPoll.cancelAll();
-    store.clear();
-    protocol.resetNonces();
-  };
+function rpcFailure(p: Parts, requestId: string, err: unknown): Reply {
+  if (isApiErrorLike(err)) return (res) => p.protocol.sendError(res, requestId, err);
+  p.onInternal(err);
+  return (res) => p.protocol.sendError(res, requestId, commonError('InternalError'));
+}
 
-  const admin: AdminOptions = {
-    faults,
-    state: () => snapshotOf(store),
-    reset: resetState,
-    extra: adminRoutes(store, (name) => longPoll.endQueue(name)),
-  };
+/** Applies one management action (a deleted queue also ends its long polls). */
+function applyRpc(p: Parts, request: PopRpcRequest, requestId: string): Reply {
+  try {
+    const data = applyMnsOpen(p.store, request);
+    if (request.action === 'DeleteQueue' && request.params.QueueName) p.longPoll.endQueue(request.params.QueueName);
+    return (r: http.ServerResponse) => sendMnsOpenSuccess(r, requestId, data);
+  } catch (err) {
+    return rpcFailure(p, requestId, err);
+  }
+}
 
-  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+async function serveRpc(p: Parts, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const requestId = p.protocol.newRequestId();
+  let request: PopRpcRequest;
+  try {
+    request = await p.protocol.receive(req, requestId);
+  } catch (err) {
+    return writeReply(res, rpcFailure(p, requestId, err));
+  }
+  await serveWithFaults(req, res, p.faults.decide(request.action, request.params.QueueName), {
+    apply: async () => applyRpc(p, request, requestId),
+    fault: (spec) => (r) => p.protocol.sendError(r, requestId, p.protocol.faultError(spec)),
+  });
+}
+
+// ---- admin and dispatch --------------------------------------------------------------------------------------
+
+/** Queues, messages, waits and nonces cleared (fault rules are kept: the admin reset clears them itself). */
+function resetState(p: Parts): void {
+  p.longPoll.cancelAll();
+  p.store.clear();
+  p.protocol.resetNonces();
+}
+
+/** A failure that escaped a handler: answered InternalError if nothing was sent yet, else the socket is reset. */
+function answerEscaped(p: Parts, req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+  try {
+    p.onInternal(err);
+    if (!res.headersSent && !res.destroyed) errorReply(p, p.nextRequestId(), mnsError('InternalError'))(res);
+    else if (!res.writableEnded) resetSocket(req, res);
+  } catch {
+    // the connection is gone; nothing left to answer
+  }
+}
+
+/** Routes each request to the admin API, the management RPC API or the XML data plane. */
+function listenerFor(p: Parts, admin: AdminOptions): MnsServer['listener'] {
+  return (req, res) => {
     const url = req.url ?? '/';
     let served: Promise<void>;
     try {
       if (isAdminPath(url)) served = handleAdmin(req, res, admin);
-      else if (isRpcRequest(url)) served = serveRpc(req, res);
-      else served = serveRest(req, res);
+      else if (isRpcRequest(url)) served = serveRpc(p, req, res);
+      else served = serveRest(p, req, res);
     } catch (err) {
       served = Promise.reject(err);
     }
-    served.catch((err: unknown) => {
-      try {
-        onInternal(err);
-        if (!res.headersSent && !res.destroyed) {
-          const requestId = nextRequestId();
-          errorReply(requestId, mnsError('InternalError'))(res);
-        } else if (!res.writableEnded) resetSocket(req, res);
-      } catch {
-        // the connection is gone; nothing left to answer
-      }
-    });
+    served.catch((err: unknown) => answerEscaped(p, req, res, err));
   };
+}
 
+/** Creates the store, fault injector and request listener of one emulator. */
+export function createMnsServer(o: MnsServerOptions): MnsServer {
+  const p = createParts(o);
+  const admin: AdminOptions = {
+    faults: p.faults,
+    state: () => snapshotOf(p.store),
+    reset: () => resetState(p),
+    extra: adminRoutes(p.store, (name) => p.longPoll.endQueue(name)),
+  };
   return {
-    listener,
-    store,
-    faults,
-    longPoll,
-    snapshot: () => snapshotOf(store),
+    listener: listenerFor(p, admin),
+    store: p.store,
+    faults: p.faults,
+    longPoll: p.longPoll,
+    snapshot: () => snapshotOf(p.store),
     reset: () => {
-      resetState();
-      faults.clear();
+      resetState(p);
+      p.faults.clear();
     },
-    close: () => longPoll.cancelAll(),
+    close: () => p.longPoll.cancelAll(),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * MNS XML (alicloud-apis.md §1.5, §2.1–2.3): the documented response documents (namespace
+ * MNS XML (https://help.aliyun.com/en/mns/developer-reference/sendmessage, https://github.com/aliyun/mns-nodejs-sdk): the documented response documents (namespace
  * `http://mns.aliyuncs.com/doc/v1/`) and request parsing.
  *
  * Request bodies are small data documents (`<Queue>`, `<Message>`, `<Messages>`, `<ReceiptHandles>`). The exact
@@ -133,117 +133,147 @@ function decodeEntities(raw: string): string {
   });
 }
 
+/** The cursor of one parse: each method reads one construct at `i` and advances past it. Throws MalformedXML. */
+class XmlReader {
+  i = 0;
+  readonly n: number;
+  constructor(readonly input: string) {
+    this.n = input.length;
+    if (input.charCodeAt(0) === 0xfeff) this.i = 1;
+  }
+
+  skipSpace(): void {
+    while (this.i < this.n && /\s/.test(this.input[this.i] as string)) this.i++;
+  }
+
+  /** Skips a comment or a processing instruction at `i`; false when there is none. */
+  skipCommentOrPi(): boolean {
+    const { input } = this;
+    if (input.startsWith('<!--', this.i)) {
+      const end = input.indexOf('-->', this.i + 4);
+      if (end < 0 || input.slice(this.i + 4, end).includes('--')) throw malformed('a bad comment');
+      this.i = end + 3;
+      return true;
+    }
+    if (input.startsWith('<?', this.i)) {
+      const end = input.indexOf('?>', this.i + 2);
+      if (end < 0) throw malformed('an unterminated processing instruction');
+      this.i = end + 2;
+      return true;
+    }
+    return false;
+  }
+
+  skipMisc(): void {
+    do this.skipSpace();
+    while (this.skipCommentOrPi());
+  }
+
+  readName(): string {
+    NAME.lastIndex = this.i;
+    const m = NAME.exec(this.input);
+    if (!m) throw malformed('a bad element name');
+    this.i += m[0].length;
+    return m[0];
+  }
+
+  /** One `name="value"` (checked, then ignored). */
+  readAttribute(): void {
+    const { input } = this;
+    this.readName();
+    this.skipSpace();
+    if (input[this.i] !== '=') throw malformed('an attribute without a value');
+    this.i++;
+    this.skipSpace();
+    const quote = input[this.i];
+    if (quote !== '"' && quote !== "'") throw malformed('an unquoted attribute value');
+    const end = input.indexOf(quote, this.i + 1);
+    if (end < 0) throw malformed('an unterminated attribute value');
+    const value = input.slice(this.i + 1, end);
+    if (value.includes('<')) throw malformed("'<' in an attribute value");
+    decodeEntities(value);
+    this.i = end + 1;
+  }
+
+  /** Reads the rest of a start tag after its name; true if it was self-closing. */
+  readAttributes(): boolean {
+    for (;;) {
+      const before = this.i;
+      this.skipSpace();
+      if (this.input[this.i] === '>') {
+        this.i++;
+        return false;
+      }
+      if (this.input.startsWith('/>', this.i)) {
+        this.i += 2;
+        return true;
+      }
+      if (this.i === before) throw malformed('a bad start tag');
+      this.readAttribute();
+    }
+  }
+
+  /** The end tag of `name`, at `</`. */
+  readEndTag(name: string): void {
+    this.i += 2;
+    const closing = this.readName();
+    if (closing !== name) throw malformed(`</${closing}> closes <${name}>`);
+    this.skipSpace();
+    if (this.input[this.i] !== '>') throw malformed('a bad end tag');
+    this.i++;
+  }
+
+  /** What follows `<` inside an element: CDATA (its text), a comment or PI (''), or a child element. */
+  readMarkup(element: XmlElement, depth: number): void {
+    const { input } = this;
+    if (input.startsWith('<![CDATA[', this.i)) {
+      const end = input.indexOf(']]>', this.i + 9);
+      if (end < 0) throw malformed('an unterminated CDATA section');
+      element.text += input.slice(this.i + 9, end);
+      this.i = end + 3;
+    } else if (this.skipCommentOrPi()) {
+      // skipped
+    } else if (input.startsWith('<!', this.i)) {
+      throw malformed('a declaration inside an element');
+    } else {
+      element.children.push(this.readElement(depth + 1));
+    }
+  }
+
+  readElement(depth: number): XmlElement {
+    if (depth > MAX_DEPTH) throw malformed('elements nested too deeply');
+    this.i++; // '<'
+    const name = this.readName();
+    const element: XmlElement = { name, text: '', children: [] };
+    if (this.readAttributes()) return element;
+    for (;;) {
+      const lt = this.input.indexOf('<', this.i);
+      if (lt < 0) throw malformed(`the element ${name} is not closed`);
+      if (lt > this.i) element.text += decodeEntities(this.input.slice(this.i, lt));
+      this.i = lt;
+      if (this.input.startsWith('</', this.i)) {
+        this.readEndTag(name);
+        return element;
+      }
+      this.readMarkup(element, depth);
+    }
+  }
+}
+
 /**
  * A strict reader for data documents: one root element, optional XML declaration, comments and processing
  * instructions, attributes (ignored), text with the five predefined entities and character references, CDATA.
  * No DOCTYPE. Throws MalformedXML.
  */
 export function parseXml(input: string): XmlElement {
-  let i = 0;
-  const n = input.length;
-  if (input.charCodeAt(0) === 0xfeff) i = 1;
   if (INVALID_CHARS.test(input)) throw malformed('a character XML does not allow');
-
-  /** Skips a comment or a processing instruction at `i`; false when there is none. */
-  const skipCommentOrPi = (): boolean => {
-    if (input.startsWith('<!--', i)) {
-      const end = input.indexOf('-->', i + 4);
-      if (end < 0 || input.slice(i + 4, end).includes('--')) throw malformed('a bad comment');
-      i = end + 3;
-      return true;
-    }
-    if (input.startsWith('<?', i)) {
-      const end = input.indexOf('?>', i + 2);
-      if (end < 0) throw malformed('an unterminated processing instruction');
-      i = end + 2;
-      return true;
-    }
-    return false;
-  };
-  const skipMisc = () => {
-    do while (i < n && /\s/.test(input[i] as string)) i++;
-    while (skipCommentOrPi());
-  };
-
-  const readName = (): string => {
-    NAME.lastIndex = i;
-    const m = NAME.exec(input);
-    if (!m) throw malformed('a bad element name');
-    i += m[0].length;
-    return m[0];
-  };
-
-  /** Reads the rest of a start tag after its name; true if it was self-closing. */
-  const readAttributes = (): boolean => {
-    for (;;) {
-      const before = i;
-      while (i < n && /\s/.test(input[i] as string)) i++;
-      if (input[i] === '>') {
-        i++;
-        return false;
-      }
-      if (input.startsWith('/>', i)) {
-        i += 2;
-        return true;
-      }
-      if (i === before) throw malformed('a bad start tag');
-      readName();
-      while (i < n && /\s/.test(input[i] as string)) i++;
-      if (input[i] !== '=') throw malformed('an attribute without a value');
-      i++;
-      while (i < n && /\s/.test(input[i] as string)) i++;
-      const quote = input[i];
-      if (quote !== '"' && quote !== "'") throw malformed('an unquoted attribute value');
-      const end = input.indexOf(quote, i + 1);
-      if (end < 0) throw malformed('an unterminated attribute value');
-      const value = input.slice(i + 1, end);
-      if (value.includes('<')) throw malformed("'<' in an attribute value");
-      decodeEntities(value);
-      i = end + 1;
-    }
-  };
-
-  const readElement = (depth: number): XmlElement => {
-    if (depth > MAX_DEPTH) throw malformed('elements nested too deeply');
-    i++; // '<'
-    const name = readName();
-    const element: XmlElement = { name, text: '', children: [] };
-    if (readAttributes()) return element;
-    for (;;) {
-      const lt = input.indexOf('<', i);
-      if (lt < 0) throw malformed(`the element ${name} is not closed`);
-      if (lt > i) element.text += decodeEntities(input.slice(i, lt));
-      i = lt;
-      if (input.startsWith('</', i)) {
-        i += 2;
-        const closing = readName();
-        if (closing !== name) throw malformed(`</${closing}> closes <${name}>`);
-        while (i < n && /\s/.test(input[i] as string)) i++;
-        if (input[i] !== '>') throw malformed('a bad end tag');
-        i++;
-        return element;
-      }
-      if (input.startsWith('<![CDATA[', i)) {
-        const end = input.indexOf(']]>', i + 9);
-        if (end < 0) throw malformed('an unterminated CDATA section');
-        element.text += input.slice(i + 9, end);
-        i = end + 3;
-      } else if (skipCommentOrPi()) {
-        // skipped
-      } else if (input.startsWith('<!', i)) {
-        throw malformed('a declaration inside an element');
-      } else {
-        element.children.push(readElement(depth + 1));
-      }
-    }
-  };
-
-  skipMisc();
-  if (input.startsWith('<!', i)) throw malformed('a DOCTYPE or declaration (not accepted)');
-  if (input[i] !== '<') throw malformed('no root element');
-  const root = readElement(1);
-  skipMisc();
-  if (i < n) throw malformed('content after the root element');
+  const r = new XmlReader(input);
+  r.skipMisc();
+  if (input.startsWith('<!', r.i)) throw malformed('a DOCTYPE or declaration (not accepted)');
+  if (input[r.i] !== '<') throw malformed('no root element');
+  const root = r.readElement(1);
+  r.skipMisc();
+  if (r.i < r.n) throw malformed('content after the root element');
   return root;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The SAG client-user actions (smartag 2018-03-13): wire parameters → {@link SagStore} operations → response fields
- * (alicloud-apis.md §4.3). Parameter names are case-sensitive as on the wire (`SmartAGId`, `UserMail`, and `Email`
+ * (https://github.com/AlibabaCloudDocs/smartag). Parameter names are case-sensitive as on the wire (`SmartAGId`, `UserMail`, and `Email`
  * on Modify).
  */
 import { invalidParameter, missingParameter } from '../common/pop-rpc.js';

@@ -1,5 +1,5 @@
 /**
- * Smart Access Gateway API error codes and their documented messages (alicloud-apis.md §4.3, the seed API pages).
+ * Smart Access Gateway API error codes and their documented messages (https://www.alibabacloud.com/help/doc-detail/120685.html, https://www.alibabacloud.com/help/doc-detail/183879.htm).
  * All are HTTP 400 in the documentation. `ClientUser.UserNotExist` and the `SAG.InstanceIdEmpty` message are the
  * emulator's own (the docs name no code / give no message); see README.md.
  */

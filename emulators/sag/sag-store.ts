@@ -1,7 +1,8 @@
 /**
- * The Smart Access Gateway domain: SAG app instances and their client users, with the API's rules (alicloud-apis.md
- * §4.3). Pure (no HTTP); the clock is injected. API failures are thrown as {@link SagApiError}, bad seeding input
- * as {@link SagConfigError}.
+ * The Smart Access Gateway domain: SAG app instances and their client users, with the API's rules
+ * (https://www.alibabacloud.com/help/doc-detail/120685.html, https://www.alibabacloud.com/help/doc-detail/183879.htm).
+ * Pure (no HTTP); the clock is injected. API failures are thrown as {@link SagApiError}, bad seeding input as
+ * {@link SagConfigError}.
  *
  * Every user holds a client IP of its instance's CIDR: a static one given by the caller, or one allocated by the
  * emulator (IsStaticIp 0). Users are kept per instance in creation order with O(1) lookups by name and by mail.

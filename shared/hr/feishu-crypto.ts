@@ -1,5 +1,5 @@
 /**
- * Feishu/Lark event crypto (anchors.md §3.2). With an Encrypt Key configured, every push is
+ * Feishu/Lark event crypto (https://open.larkoffice.com/document/ukTMukTMukTM/uYDNxYjL2QTM24iN0EjN/event-subscription-configure-/encrypt-key-encryption-configuration-case.md). With an Encrypt Key configured, every push is
  * `{"encrypt":"<base64( IV(16) || AES-256-CBC-PKCS#7(plaintext) )>"}` with key = SHA-256(Encrypt Key), and carries
  * `X-Lark-Signature` = hex SHA-256(`X-Lark-Request-Timestamp` + `X-Lark-Request-Nonce` + Encrypt Key + raw body) —
  * plain SHA-256, not HMAC (the URL-verification request is not signed). The signature is computed over the raw

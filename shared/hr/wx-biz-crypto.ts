@@ -1,5 +1,5 @@
 /**
- * The "WXBizMsgCrypt" callback scheme that DingTalk (HTTP push) and WeCom share (anchors.md §3.3, §3.4):
+ * The "WXBizMsgCrypt" callback scheme that DingTalk (HTTP push) and WeCom share (https://github.com/open-dingtalk/DingTalk-Callback-Crypto, https://www.npmjs.com/package/@wecom/crypto):
  *
  * - signature = hex SHA-1 of `[token, timestamp, nonce, encrypt]` sorted (UTF-16 code-unit order, as the official
  *   Java and JS libraries sort) and concatenated;

@@ -2,7 +2,7 @@
  * Sending to Simple Message Queue (MNS) through the official `@alicloud/mns` client.
  *
  * Bodies are base64 of UTF-8 JSON: the SDK interpolates bodies into XML unescaped, so raw JSON would break on
- * `<` or `&` (alicloud-apis.md §1.5). The worker runtime accepts both encodings, so the trigger's IsBase64Decode
+ * `<` or `&` (https://github.com/aliyun/mns-nodejs-sdk, lib/client.js). The worker runtime accepts both encodings, so the trigger's IsBase64Decode
  * may be on or off. Every failure (thrown SDK error, or a non-2xx answer the SDK resolves without throwing) becomes
  * a TransientError `queue.send-failed`: the caller decides (webhook: 503; worker: dead-letter or throw).
  */

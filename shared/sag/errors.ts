@@ -1,6 +1,6 @@
 /**
  * Classification of Smart Access Gateway API failures, in one place. pop-core surfaces failures in four shapes
- * (alicloud-apis.md §3.4): an Error with `code` and `data.RequestId` (the API answered an error), a
+ * (https://github.com/aliyun/openapi-core-nodejs-sdk, lib/rpc.js): an Error with `code` and `data.RequestId` (the API answered an error), a
  * `RequestTimeoutError`, a Node socket error (`ECONNRESET`, `ECONNREFUSED`, …), and a thrown non-Error
  * `{name:'SyntaxError'}` object when the body was not JSON (e.g. an HTML 502 from a load balancer).
  *

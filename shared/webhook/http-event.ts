@@ -1,5 +1,5 @@
 /**
- * The FC 3.0 HTTP trigger contract (fc-platform.md §2): the handler gets a Buffer holding
+ * The FC 3.0 HTTP trigger contract (https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function): the handler gets a Buffer holding
  * `{version, rawPath, body, isBase64Encoded, headers, queryParameters, requestContext}` (header names keep their
  * original casing) and returns `{statusCode, headers, body}`.
  */

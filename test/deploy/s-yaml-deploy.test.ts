@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, REPO_ROOT, SECRET_ENV, S_YAML } from '../../deploy/check-s-yaml.js';
+import { DEPLOYED_FUNCTIONS, REPO_ROOT, SECRET_ENV, S_YAML } from '../../deploy/check-s-yaml.js';
 import { loadConfig } from '../../shared/config.js';
 
 const ACCOUNT = '1234567890123456';
@@ -37,7 +37,7 @@ beforeAll(async () => {
   runs = text.split('\n').filter((l) => /^\s*- run:/.test(l));
   text = replaceAll(text, BUILD, `    - run: echo build >> ${log}`, 1);
   text = replaceAll(text, CHECK, `    - run: echo check >> ${log}`, 1);
-  text = replaceAll(text, 'component: fc3', 'component: ./stub', Object.keys(FUNCTIONS).length);
+  text = replaceAll(text, 'component: fc3', 'component: ./stub', Object.keys(DEPLOYED_FUNCTIONS).length);
   writeFileSync(join(dir, 's.yaml'), text);
   mkdirSync(join(dir, 'stub'));
   writeFileSync(join(dir, 'stub', 'package.json'), JSON.stringify({ name: 'stub', version: '0.0.0', main: 'index.js' }));
@@ -77,7 +77,7 @@ const fn = (name: string) => props[`hr-sag-sync-${name}`] as Record<string, any>
 describe('s deploy with a stub component (offline)', () => {
   it('deploys every function', () => {
     expect(exitCode, output).toBe(0);
-    expect(Object.keys(props).sort()).toEqual(Object.keys(FUNCTIONS).map((f) => `hr-sag-sync-${f}`).sort());
+    expect(Object.keys(props).sort()).toEqual(Object.keys(DEPLOYED_FUNCTIONS).map((f) => `hr-sag-sync-${f}`).sort());
   });
 
   it('runs the global pre-deploy action once: install + build, then the check, before the first function', () => {
@@ -90,7 +90,7 @@ describe('s deploy with a stub component (offline)', () => {
 
   it("renders an unset optional secret as '' (the source is off), never as a placeholder or null", () => {
     let seen = 0;
-    for (const name of Object.keys(FUNCTIONS)) {
+    for (const name of Object.keys(DEPLOYED_FUNCTIONS)) {
       const env = fn(name).environmentVariables as Record<string, unknown>;
       for (const secret of SECRET_ENV) {
         if (secret in env) {
@@ -108,9 +108,9 @@ describe('s deploy with a stub component (offline)', () => {
 
   it("every tunable s.yaml writes out is the code's default, except the per-instance SAG rate limit", () => {
     const defaults = loadConfig({});
-    for (const name of Object.keys(FUNCTIONS)) {
+    for (const name of Object.keys(DEPLOYED_FUNCTIONS)) {
       const config = loadConfig(fn(name).environmentVariables);
-      const expected = FUNCTIONS[name]?.callsSag ? { ...defaults, sagMaxCallsPerSecond: 2 } : defaults;
+      const expected = DEPLOYED_FUNCTIONS[name]?.callsSag ? { ...defaults, sagMaxCallsPerSecond: 2 } : defaults;
       expect(config, name).toEqual(expected);
     }
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ENV_NEEDS,
-  FUNCTIONS,
+  DEPLOYED_FUNCTIONS,
   PUSH_LIMIT_SECONDS,
   QUEUE_ENV,
   REPO_ROOT,
@@ -37,16 +37,16 @@ beforeAll(async () => {
 }, 60_000);
 
 const resources = () => spec.resources as Record<string, { component: string; props: Obj }>;
-const workers = Object.entries(FUNCTIONS).filter(([, f]) => f.queue);
+const workers = Object.entries(DEPLOYED_FUNCTIONS).filter(([, f]) => f.queue);
 const mnsTriggerIn = (s: Obj, name: string) => (s.resources[name]?.props.triggers as Obj[]).find((t) => t.triggerType === 'eventbridge') as Obj;
 const mnsTrigger = (name: string) => mnsTriggerIn(spec, name);
-const distBuilt = Object.keys(FUNCTIONS).every((f) => existsSync(join(REPO_ROOT, 'dist', f, 'index.js')));
+const distBuilt = Object.keys(DEPLOYED_FUNCTIONS).every((f) => existsSync(join(REPO_ROOT, 'dist', f, 'index.js')));
 
 describe('s.yaml rendered by s preview', () => {
   it('renders offline, without credentials, in about a second', () => {
-    // Measured here: 0.6–2.5 s on 2 shared cores (the s process itself: ~1.4–2.5 s cold, ~0.7 s warm); logged for the record.
+    // Measured: 0.6–2.5 s on 2 shared cores with Node 20.20 (the s process itself: ~1.4–2.5 s cold, ~0.7 s warm); logged for the record.
     console.log(`s preview: ${renderMs} ms`);
-    expect(Object.keys(resources()).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+    expect(Object.keys(resources()).sort()).toEqual(Object.keys(DEPLOYED_FUNCTIONS).sort());
     expect(renderMs).toBeLessThan(20_000);
   });
 
@@ -127,7 +127,7 @@ describe('s.yaml rendered by s preview', () => {
   it('a variable the code starts reading is reported until ENV_NEEDS and s.yaml pass it', () => {
     const code = new Map([...codeEnvVariables(), ['NEW_KNOB', 'shared/new.ts']]);
     expect(checkRendered(spec, { env, bundles: 'skip', codeEnv: code }).map(formatProblem)).toEqual([
-      's.yaml: NEW_KNOB: the code reads NEW_KNOB (shared/new.ts) but ENV_NEEDS in deploy/check-s-yaml.ts does not say which functions need it: add it there and pass it in s.yaml',
+      's.yaml: NEW_KNOB: the code reads NEW_KNOB (shared/new.ts) but ENV_NEEDS in deploy/function-env.ts does not say which functions need it: add it there and pass it in s.yaml',
     ]);
     const broken = structuredClone(spec);
     delete broken.resources['enrich-worker'].props.environmentVariables.HR_API_TIMEOUT_MS;

@@ -10,8 +10,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRET, startStack, type Stack } from '../../local/stack.js';
 import { signedGenericRequest } from '../../local/sample.js';
+import { FUNCTIONS as CATALOGUE, WORKER_FUNCTIONS } from '../../shared/catalogue.js';
 
-const FUNCTIONS = ['webhook', 'join-worker', 'transfer-worker', 'enrich-worker'];
+const FUNCTIONS = CATALOGUE.map((f) => f.name);
 let stack: Stack;
 let isolated: string;
 
@@ -40,6 +41,18 @@ function run(fn: string, event: unknown, extraEnv: Record<string, string> = {}):
   });
 }
 
+/** Runs a bundle's handler with a bad configuration: what it logs and the error it throws, by name. */
+function runMisconfigured(fn: string, event: unknown): Promise<{ logs: string; thrown: string; result: string }> {
+  const entry = join(isolated, fn, 'index.js');
+  const code = `require(${JSON.stringify(entry)}).handler(Buffer.from(process.argv[1]),{credentials:{accessKeyId:'local-ak',accessKeySecret:'local-sk'},function:{name:${JSON.stringify(fn)},timeout:60}}).then(r=>process.stdout.write('\\nRESULT '+JSON.stringify(r)),e=>process.stdout.write('\\nTHROWN '+JSON.stringify({name:e.name,ctor:e.constructor.name})))`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], { env: { PATH: process.env.PATH, ...stack.env, RETRY_MAX_ATTEMPTS: 'many' }, cwd: isolated });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', () => resolve({ logs: out.split(/\n(?:RESULT|THROWN) /)[0] ?? '', thrown: out.split('\nTHROWN ')[1] ?? '', result: out.split('\nRESULT ')[1] ?? '' }));
+  });
+}
+
 describe('function bundles', () => {
   it('can carry the site directory as sites.json and read it with SITES_FILE (no SITES_JSON)', async () => {
     const { bundleFunction } = await import('../../scripts/build.js');
@@ -64,6 +77,19 @@ describe('function bundles', () => {
     expect(statSync(`dist/${fn}/index.js`).size).toBeLessThan(250 * 1024);
     const r = spawnSync(process.execPath, ['-e', `const h=require(${JSON.stringify(join(isolated, fn, 'index.js'))}).handler;process.stdout.write('\\nRESULT '+typeof h)`], { encoding: 'utf8', cwd: isolated, env: { PATH: process.env.PATH } });
     expect(r.stdout.split('\nRESULT ')[1]).toBe('function');
+  });
+
+  it('the webhook bundle logs a bad configuration as "name":"ConfigError" (literal names survive minification)', async () => {
+    const event = { version: 'v1', rawPath: '/webhooks/generic', body: '', isBase64Encoded: false, headers: {}, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/webhooks/generic' } } };
+    const r = await runMisconfigured('webhook', event);
+    expect(JSON.parse(r.result)).toMatchObject({ statusCode: 503 });
+    expect(r.logs).toContain('"name":"ConfigError"');
+  });
+
+  it.each(WORKER_FUNCTIONS.map((f) => f.name))('the %s bundle throws an error named ConfigError on a bad configuration', async (fn) => {
+    const r = await runMisconfigured(fn, [{ id: '1', specversion: '1.0', data: { requestId: 'r', messageId: 'm', messageBody: 'e30=' } }]);
+    expect(r.result).toBe('');
+    expect(JSON.parse(r.thrown)).toMatchObject({ name: 'ConfigError' });
   });
 
   it('the webhook bundle enqueues a signed join, and the join-worker bundle creates the account', async () => {

@@ -2,7 +2,8 @@
  * MNS emulator, message operations through the real `@alicloud/mns` client: Send/BatchSend (limits, MD5, per-entry
  * errors), Receive/BatchReceive (the nine fields, counters, visibility, priority, delay), long polling, Peek/BatchPeek,
  * Delete/BatchDelete (stale, foreign and garbage handles), ChangeMessageVisibility, MaximumMessageSize, retention
- * and the dead-letter policy (alicloud-apis.md §1.3, §1.6, §2.3, §2.4, §2.6, §2.7).
+ * and the dead-letter policy (https://www.alibabacloud.com/help/doc-detail/27477.htm,
+ * https://www.alibabacloud.com/help/doc-detail/128343.htm, https://help.aliyun.com/en/mns/developer-reference/dead-letter-queue).
  *
  * The emulator runs on a clock `Date.now() + offset`, so visibility, delays and retention are crossed by moving
  * `offset` instead of waiting. Long-poll tests use real (short) waits.

@@ -1,6 +1,6 @@
 /**
  * MNS emulator, protocol level: hand-signed raw HTTP (node:http, so that every header is under control) for
- * authentication, headers, XML bodies, sizes, routes and receipt-handle encoding (alicloud-apis.md §1.4, §1.5,
+ * authentication, headers, XML bodies, sizes, routes and receipt-handle encoding (https://www.alibabacloud.com/help/doc-detail/27487.htm,
  * §2.1, §2.5, §2.8). Every error answer is checked for its status, XML error code, namespace, Content-Type,
  * `x-mns-request-id` (equal to the body's RequestId) and `x-mns-version`, and the emulator must still serve after it.
  */

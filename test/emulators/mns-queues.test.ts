@@ -2,7 +2,8 @@
  * MNS emulator, queue operations through the real `@alicloud/mns` client: CreateQueue (201 / 204 identical / 409
  * different, names, attribute ranges), Get/SetQueueAttributes, DeleteQueue, ListQueue (prefix, marker, ret-number),
  * and the dead-letter policy through the mns-open 2022-01-19 RPC API (pop-core) and `POST /__admin/dlq-policy`.
- * Results and errors are asserted exactly as the SDK surfaces them (alicloud-apis.md §1.3, §1.6, §2.2, §2.7).
+ * Results and errors are asserted exactly as the SDK surfaces them (https://github.com/aliyun/mns-nodejs-sdk,
+ * https://www.alibabacloud.com/help/en/doc-detail/35129.htm).
  */
 import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';

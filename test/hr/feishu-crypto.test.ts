@@ -5,7 +5,7 @@ import { ConfigError, DecryptError, SignatureError } from '../../shared/errors.j
 import { feishuDecrypt, feishuEncrypt, feishuSignature, verifyFeishuSignature, type FeishuSignatureInput } from '../../shared/hr/feishu-crypto.js';
 import { anyBytes, anyOptionalText, anyText, blockBytes, flipByte, outcome, substitute } from './_fuzz.js';
 
-// anchors.md §3.8 F1 and F2.
+// F1: the sample reused by Feishu SDK test suites; F2: https://github.com/larksuite/node-sdk (adaptor/services/__tests__/challenge.ts).
 const F1 = { key: 'test key', encrypt: 'P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=', plain: 'hello world' };
 const F2 = {
   key: 'mazhe.nerd',

@@ -5,7 +5,7 @@ import { ConfigError, SignatureError } from '../../shared/errors.js';
 import { signStandardWebhook, verifyStandardWebhook, type StandardWebhookInput } from '../../shared/hr/standard-webhooks.js';
 import { anyBytes, anyOptionalText, anyText, outcome, substitute } from './_fuzz.js';
 
-// anchors.md §3.8 S1 (every reference library's "sign function works" test).
+// S1: every reference library's "sign function works" test (https://github.com/standard-webhooks/standard-webhooks, libraries/javascript/src/webhook.test.ts).
 const S1 = { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', ts: 1614265330, body: '{"test": 2432232314}' };
 const S1_SIG = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=';
 const OTHER_SECRET = 'whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC0xMjM0NTY=';

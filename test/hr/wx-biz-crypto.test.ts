@@ -5,7 +5,7 @@ import { ConfigError, DecryptError, SignatureError } from '../../shared/errors.j
 import { verifyWxSignature, wxDecrypt, wxEncrypt, wxSeal, wxSignature, type WxSignatureInput } from '../../shared/hr/wx-biz-crypto.js';
 import { anyOptionalText, anyText, blockBytes, flipByte, outcome, substitute } from './_fuzz.js';
 
-// anchors.md §3.8 D1 (open-dingtalk/DingTalk-Callback-Crypto) and W1 (WeCom official sample data).
+// D1: https://github.com/open-dingtalk/DingTalk-Callback-Crypto (DingCallbackCrypto3.py); W1: WeCom's official sample data (checked with https://www.npmjs.com/package/@wecom/crypto).
 const D1 = {
   token: 'mryue',
   aesKey: 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7',

@@ -1,5 +1,5 @@
 /**
- * DingTalk HTTP push, `/webhooks/dingtalk` (anchors.md §3.3). Query `signature`|`msg_signature`,
+ * DingTalk HTTP push, `/webhooks/dingtalk` (https://github.com/open-dingtalk/DingTalk-Callback-Crypto). Query `signature`|`msg_signature`,
  * `timestamp`|`timeStamp` (ms), `nonce`; body `{"encrypt"}`. The signature is SHA-1 over the sorted
  * [token, timestamp, nonce, encrypt]; the ciphertext is AES-256-CBC with key base64(aesKey + "="), IV from the key,
  * PKCS#7 to 32 bytes, and must end with our owner key (the app key). Every answer — `check_url` included — is the

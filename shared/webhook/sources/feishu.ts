@@ -1,5 +1,5 @@
 /**
- * Feishu/Lark, `/webhooks/feishu` (anchors.md §3.2). Plain or encrypted (`{"encrypt"}`: AES-256-CBC, key
+ * Feishu/Lark, `/webhooks/feishu` (https://open.larkoffice.com/document/server-docs/event-subscription-guide/overview.md). Plain or encrypted (`{"encrypt"}`: AES-256-CBC, key
  * SHA-256(Encrypt Key), IV prefixed) bodies.
  * - With an Encrypt Key: `X-Lark-Signature` = hex SHA-256(timestamp + nonce + key + raw body) is required
  *   (plain SHA-256, not HMAC), within the replay window; the URL check, which Feishu sends unsigned, is accepted when

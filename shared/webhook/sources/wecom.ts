@@ -1,5 +1,5 @@
 /**
- * WeCom (企业微信), `/webhooks/wecom` (anchors.md §3.4). The same SHA-1 signature and AES scheme as DingTalk, with
+ * WeCom (企业微信), `/webhooks/wecom` (https://developer.work.weixin.qq.com/document/path/96302). The same SHA-1 signature and AES scheme as DingTalk, with
  * the CorpID as receive id; query `msg_signature`, `timestamp` (s), `nonce`.
  * - GET with `echostr`: the URL check; the decrypted echostr is answered as plain text.
  * - POST XML `<xml><Encrypt>…</Encrypt></xml>`: `change_contact` with `create_user` → enrich (join),
