@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { PermanentError, TransientError } from '../../shared/errors.js';
+import { ConfigError, PermanentError, TransientError } from '../../shared/errors.js';
 import { setLogSink } from '../../shared/logger.js';
 import type { QueueSender } from '../../shared/mns/queue.js';
-import { createWorkerHandler, type Outcome } from '../../shared/worker-runtime.js';
+import { createWorkerHandler, LostMessagesError, type Outcome } from '../../shared/worker-runtime.js';
 
 const Ev = z.object({ id: z.string(), employee: z.object({ id: z.string() }), behave: z.string() });
 type Ev = z.infer<typeof Ev>;
@@ -115,13 +115,17 @@ describe('worker runtime', () => {
     expect(sent[0]?.message.delivery.lastReason).toBe('worker.unexpected-error');
   });
 
-  it('dead-letters when the re-enqueue fails, and throws only when the dead letter fails too', async () => {
+  it('never dead-letters a message whose re-enqueue failed: it is lost, and the invocation throws for the trigger to redeliver', async () => {
     const a = setup({ failSends: (q) => q === 'hr-join' });
-    const s = await a.handler(batch(ce(msg('r', 'transient'))), {});
-    expect(s.results['dead-lettered']).toBe(1);
-    expect(a.sent[0]?.message.message).toMatch(/re-enqueue failed/);
+    const err = await a.handler(batch(ce(msg('r', 'transient')), ce(msg('ok', 'ok'))), {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LostMessagesError);
+    expect((err as LostMessagesError).lost).toBe(1);
+    expect(a.sent).toEqual([]);
+    expect(a.calls.ok).toBe(1);
     const b = setup({ failSends: () => true });
-    await expect(b.handler(batch(ce(msg('ok', 'ok')), ce(msg('x', 'permanent'))), {})).rejects.toThrow(/1 message\(s\) could neither be finished, re-enqueued nor dead-lettered/);
+    const both = await b.handler(batch(ce(msg('ok', 'ok')), ce(msg('x', 'permanent'))), {}).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(LostMessagesError);
+    expect((both as LostMessagesError).lost).toBe(1);
   });
 
   it('dead-letters a trigger event that is not JSON at all', async () => {
@@ -133,6 +137,8 @@ describe('worker runtime', () => {
 
   it('throws the ConfigError on every invocation when the configuration is invalid', async () => {
     const { handler } = setup({ env: { RETRY_MAX_ATTEMPTS: 'lots' } });
-    await expect(handler(batch(ce(msg('a', 'ok'))), {})).rejects.toThrow(/RETRY_MAX_ATTEMPTS/);
+    const err = await handler(batch(ce(msg('a', 'ok'))), {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(/RETRY_MAX_ATTEMPTS/);
   });
 });
