@@ -20,8 +20,8 @@
  * | `InternalError` 500 | MNS SendMessage (webhook enqueue, re-enqueues, dead letters) | 0.05 |
  *
  * The webhook answers 503 when its enqueue still fails after the send's own retries; the test then retries like
- * an HR system (same webhook-id, new timestamp). Delays are scaled down so that the run takes well under a minute
- * on 2 cores.
+ * an HR system (same webhook-id, new timestamp). Delays are scaled down: the run takes about 25 s on a quiet
+ * 2-core machine (Node 20.20); the timeouts leave room for a machine busy with other work.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
@@ -106,7 +106,7 @@ it('1,000 employees under SAG and MNS faults: every accepted event applied, noth
   const accepted = [...(await mapLimit(t.early, 16, deliver))];
   accepted.push(...(await mapLimit(t.joins, 32, deliver)));
   accepted.push(...(await mapLimit(t.transfers, 32, deliver)));
-  await stack.waitForIdle(50_000);
+  await stack.waitForIdle(120_000);
 
   // Every accepted event applied: one finishing outcome line per event id.
   const finished = new Set(logs.lines.filter((l) => l.msg === 'outcome' && (l.result === 'done' || l.result === 'already-done')).map((l) => l.eventId));
@@ -130,4 +130,4 @@ it('1,000 employees under SAG and MNS faults: every accepted event applied, noth
   expect(results).toContain('deferred');
   expect(stack.sag.faults.list().every((r) => r.fired > 0)).toBe(true);
   expect(stack.mns.faults.list().every((r) => r.fired > 0)).toBe(true);
-}, 90_000);
+}, 180_000);
