@@ -6,7 +6,7 @@
  * names, SITES_JSON/SITES_FILE) and ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, resolveCredentials, createMnsClient, encodeMessage, RateLimiter, redriveAction, SiteDirectory, decodeMessageBody, maskEmails } from '../shared/index.js';
+import { loadConfig, resolveCredentials, createMnsClient, encodeMessage, RateLimiter, redriveAction, SiteDirectory, decodeMessageBody, maskEmails, mnsErrorCode } from '../shared/index.js';
 
 export interface RedriveOptions {
   env: NodeJS.ProcessEnv;
@@ -32,7 +32,7 @@ export async function redrive(o: RedriveOptions): Promise<{ resent: number; kept
     try {
       batch = (await client.batchReceiveMessage(config.queues.deadLetter, 16, 1)).body ?? [];
     } catch (err) {
-      if ((err as Error).name === 'MNSMessageNotExistError') break;
+      if (mnsErrorCode(err) === 'MessageNotExist') break;
       throw err;
     }
     if (batch.length === 0) break;

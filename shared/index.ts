@@ -28,6 +28,7 @@ export {
 } from './events.js';
 export { createLogger, maskEmails, redact, setLogSink, type Logger } from './logger.js';
 export { MnsQueue, createMnsClient, encodeMessage, type QueueSender } from './mns/queue.js';
+export { mnsErrorCode } from './mns/errors.js';
 export { decodeMessageBody, parseTriggerEvent, type TriggerRecord } from './mns/trigger-event.js';
 export { RateLimiter } from './rate-limiter.js';
 export { redriveAction, type RedriveAction } from './redrive.js';
