@@ -22,10 +22,14 @@ export function processIo(): Io {
 
 type Style = 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan';
 
-/** `text` in `style` when `stream` is a colour terminal, else unchanged. */
+/** Whether `stream` gets colours: a terminal, and neither NO_COLOR nor TERM=dumb. */
+export function colours(io: Io, stream: 'stdout' | 'stderr'): boolean {
+  return !!io[stream].isTTY && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
+}
+
+/** `text` in `style` when `stream` gets colours, else unchanged. */
 export function paint(io: Io, stream: 'stdout' | 'stderr', style: Style, text: string): string {
-  if (!io[stream].isTTY || io.env.NO_COLOR || io.env.TERM === 'dumb') return text;
-  return styleText(style, text);
+  return colours(io, stream) ? styleText(style, text) : text;
 }
 
 /** One line to stdout. */

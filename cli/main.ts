@@ -16,7 +16,7 @@ import * as sign from './commands/sign.js';
 import * as status from './commands/status.js';
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
-import { eprintln, paint, processIo, type Io } from './io.js';
+import { colours, eprintln, paint, processIo, type Io } from './io.js';
 
 /** The commands, in the order `--help` lists them. */
 const COMMANDS: Array<{ register(parent: Command, ctx: CommandContext): void }> = [status, dlq, queues, doctor, setup, sign];
@@ -34,6 +34,10 @@ export function program(ctx: CommandContext): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      getOutHelpWidth: () => io.stdout.columns ?? 80,
+      getErrHelpWidth: () => 80,
+      getOutHasColors: () => colours(io, 'stdout'),
+      getErrHasColors: () => colours(io, 'stderr'),
       outputError: (s, write) => write(paint(io, 'stderr', 'red', s)),
     })
     .addHelpText('after', '\nExit codes: 0 all well, 1 findings (dead letters, a failed check), 2 usage error.\nEvery command takes --json and --local; see `hr-sag-sync <command> --help`.');

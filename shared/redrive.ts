@@ -36,10 +36,10 @@ export function redriveAction(record: unknown, directory: SiteDirectory, queues:
     const canonical = CanonicalEventSchema.safeParse(r.event);
     if (canonical.success) {
       const queue = canonical.data.type === 'employee.joined' ? queues.join : queues.transfer;
-      return [{ kind: 'send', queue, body: { event: canonical.data }, note: `resent ${canonical.data.type}` }];
+      return [{ kind: 'send', queue, body: { event: canonical.data }, note: `${canonical.data.type} to its queue` }];
     }
     const enrich = EnrichRequestSchema.safeParse(r.event);
-    if (enrich.success) return [{ kind: 'send', queue: queues.enrich, body: { event: enrich.data }, note: 'resent employee.enrich' }];
+    if (enrich.success) return [{ kind: 'send', queue: queues.enrich, body: { event: enrich.data }, note: 'employee.enrich to its queue' }];
     return { kind: 'keep', note: `no event to redrive (reason ${r.reason})` };
   }
   const items = Array.isArray(record) ? record : record && typeof record === 'object' && 'data' in record ? [record] : [];
@@ -54,7 +54,7 @@ export function redriveAction(record: unknown, directory: SiteDirectory, queues:
     } catch {
       return { kind: 'keep', note: 'trigger dead letter with an undecodable body' };
     }
-    sends.push({ kind: 'send', queue, body: decoded, note: 'trigger dead letter resent' });
+    sends.push({ kind: 'send', queue, body: decoded, note: 'trigger dead letter to its source queue' });
   }
   return sends.length ? sends : { kind: 'keep', note: 'not a dead letter of this product' };
 }
