@@ -58,14 +58,15 @@ export interface Target {
 }
 
 /** Variables of the functions' configuration that override the local stack's defaults when set. */
-const LOCAL_OVERRIDABLE = ['JOIN_QUEUE', 'TRANSFER_QUEUE', 'ENRICH_QUEUE', 'DEAD_LETTER_QUEUE', 'SITES_FILE', 'SITES_JSON', 'HR_WEBHOOK_SECRET', ...Object.keys(LOCAL_SOURCES)];
+const LOCAL_OVERRIDABLE = ['JOIN_QUEUE', 'TRANSFER_QUEUE', 'ENRICH_QUEUE', 'DEAD_LETTER_QUEUE', 'SITES_FILE', 'SITES_JSON', 'HR_WEBHOOK_SECRET', 'DINGTALK_API_ENDPOINT', 'WECOM_API_ENDPOINT', ...Object.keys(LOCAL_SOURCES)];
 
 /** The local stack (`npm start`) on its ports, with its keys. */
 export function localTarget(env: NodeJS.ProcessEnv): Target {
   const host = env.HOST || '127.0.0.1';
   const url = (port: number | undefined) => `http://${host}:${port}`;
-  const mns = url(mnsOptionsFromEnv(env).port);
-  const hr = url(hrOptionsFromEnv(env).port);
+  // Only the port variables go to the emulators' option readers (they also validate their other variables).
+  const mns = url(mnsOptionsFromEnv({ MNS_EMULATOR_PORT: env.MNS_EMULATOR_PORT }).port);
+  const hr = url(hrOptionsFromEnv({ HR_EMULATOR_PORT: env.HR_EMULATOR_PORT }).port);
   const webhookPort = env.WEBHOOK_PORT ? Number(env.WEBHOOK_PORT) : LOCAL_WEBHOOK_PORT;
   const defaults: NodeJS.ProcessEnv = {
     ...LOCAL_SOURCES,
@@ -84,7 +85,7 @@ export function localTarget(env: NodeJS.ProcessEnv): Target {
     credentialSource: 'local stack',
     mnsEndpoint: mns,
     mnsOpenEndpoint: mns,
-    sagEndpoint: url(sagOptionsFromEnv(env).port),
+    sagEndpoint: url(sagOptionsFromEnv({ SAG_EMULATOR_PORT: env.SAG_EMULATOR_PORT }).port),
     env: { ...defaults, ...overrides, REGION: LOCAL_REGION },
     webhookUrl: url(webhookPort),
   };
