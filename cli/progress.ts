@@ -41,7 +41,7 @@ export class Progress {
     const filled = Math.round((pct / 100) * WIDTH);
     const seconds = (Date.now() - this.started) / 1000;
     const rate = seconds > 0 ? this.done / seconds : 0;
-    const eta = rate > 0 ? formatAge((this.total - this.done) / rate) : '?';
+    const eta = this.done >= this.total ? '0s' : rate > 0 ? formatAge((this.total - this.done) / rate) : '?';
     return `${this.label} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${String(pct).padStart(3)}%  ${this.done}/${this.total}  ${rate.toFixed(1)}/s  ETA ${eta}`;
   }
 

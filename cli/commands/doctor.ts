@@ -87,11 +87,11 @@ const queueCheck = (r: QueueResult): Check => {
   return fail(name, r.action === 'failed' ? r.error : r.action, 'hr-sag-sync setup');
 };
 
-const dlqCheck = (r: DlqResult): Check => {
+const dlqCheck = (r: DlqResult, queueMissing: boolean): Check => {
   const name = `dlq-policy:${r.queue}`;
   if (r.action === 'dlq-unchanged') return pass(name, `→ ${r.policy.DeadLetterTargetQueue} after ${r.policy.MaxReceiveCount} receives`);
   if (r.action === 'dlq-would-set') {
-    const now = r.from ? `→ ${r.from.DeadLetterTargetQueue} after ${r.from.MaxReceiveCount} receives` : 'off';
+    const now = queueMissing ? 'not set (no queue)' : r.from ? `→ ${r.from.DeadLetterTargetQueue} after ${r.from.MaxReceiveCount} receives` : 'off';
     return fail(name, `is ${now}; setup makes it → ${r.policy.DeadLetterTargetQueue} after ${r.policy.MaxReceiveCount} receives`, 'hr-sag-sync setup');
   }
   if (r.action === 'dlq-warning') return fail(name, r.warning, "hr-sag-sync setup, or set it in the SMQ console (queue → Dead-letter queue) if mns-open is not offered in this region");
@@ -100,7 +100,8 @@ const dlqCheck = (r: DlqResult): Check => {
 
 async function queueChecks(target: Target, config: Config): Promise<Check[]> {
   const report = await setupQueues({ mns: mnsFor(target), mnsOpen: mnsOpenFor(target), queues: queueSpecs(config.queues), dryRun: true, print: () => undefined });
-  return [...report.queues.map(queueCheck), ...report.dlq.map(dlqCheck)];
+  const missing = new Set(report.queues.filter((q) => q.action === 'would-create').map((q) => q.queue));
+  return [...report.queues.map(queueCheck), ...report.dlq.map((d) => dlqCheck(d, missing.has(d.queue)))];
 }
 
 async function sagChecks(target: Target, directory: SiteDirectory): Promise<Check[]> {

@@ -98,7 +98,7 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
   const accounts = await Promise.all(directory.sites.map((s) => accountOn(sag, s, who)));
   ctx.exitCode = messages.some((m) => m.role === 'deadLetter') ? EXIT.findings : EXIT.ok;
   if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.status/1', employee: { query, ...who }, accounts, messages } satisfies StatusReport);
-  println(ctx.io, `employee ${who.id ?? '?'} ${who.email ? maskEmails(who.email) : ''}`.trimEnd());
+  println(ctx.io, ['employee', who.id, who.email && maskEmails(who.email)].filter(Boolean).join(' '));
   println(ctx.io, '\nSAG accounts');
   println(ctx.io, table(['site', 'instance', 'account', 'state', 'detail'], accounts.map((a) => [a.site, a.smartAGId, a.account, a.state ?? '', a.detail ?? ''])));
   println(ctx.io, '\nqueued messages (first 16 of each queue, peeked)');
