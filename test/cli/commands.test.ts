@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { addFault, clearFaults, join, postSigned, sagUsers, transfer } from '../helpers/stack.js';
+import { deadLetter } from '../../shared/mns/dead-letter.js';
+import { encodeMessage } from '../../shared/mns/queue.js';
 import { cli, localEnv } from './run-cli.js';
 
 let stack: Stack;
@@ -160,4 +162,33 @@ describe('fixing', () => {
     const q = await cli(['queues', '--local', '--json'], env);
     expect([q.code, q.json().deadLetters]).toEqual([0, 0]);
   });
+});
+
+describe('more than a peek can see', () => {
+  it('list peeks 16 and says so; --all walks all of them (trigger dead letters included); purge without a filter empties the queue', async () => {
+    for (let i = 0; i < 19; i++) {
+      stack.mns.sendMessage('hr-dead-letter', encodeMessage(deadLetter({ reason: 'message.invalid', message: 'bad', retryable: false, attempts: 1, function: 'join-worker', raw: `x${i}` })));
+    }
+    // The trigger's own dead letter: the CloudEvents it failed to push, the body base64 of a queue message.
+    const body = encodeMessage({ event: { type: 'employee.joined', employee: { id: 'E5005', email: 'eve@example.com' } } });
+    const trigger = [{ subject: 'acs:mns:cn-shanghai:1234567890123456:queues/hr-join', data: { messageId: 'M1', messageBody: body } }];
+    stack.mns.sendMessage('hr-dead-letter', Buffer.from(JSON.stringify(trigger)).toString('base64'));
+
+    const peeked = await cli(['dlq', 'list', '--local', '--json'], env);
+    expect(peeked.json()).toMatchObject({ total: 20, examined: 16 });
+    expect((await cli(['dlq', 'list', '--local'], env)).stdout).toContain('looked at the first 16 of 20 (MNS peeks 16 at most): --all walks the whole queue');
+
+    const all = (await cli(['dlq', 'list', '--local', '--json', '--all'], env)).json();
+    expect([all.total, all.examined, all.deadLetters.length]).toEqual([20, 20, 20]);
+    const raw = all.deadLetters.find((d: { reason: string }) => d.reason === 'trigger.dead-letter');
+    expect(raw).toMatchObject({ employeeId: 'E5005', attempts: 0 });
+    await pause(1100); // --all makes each message visible again after 1 s
+    const shown = (await cli(['dlq', 'show', raw.messageId, '--local', '--json', '--all'], env)).json();
+    expect(shown.record).toEqual([{ ...trigger[0], data: { messageId: 'M1', messageBody: { event: { type: 'employee.joined', employee: { id: 'E5005', email: 'eve@example.com' } } } } }]);
+    await pause(1100);
+
+    const purged = await cli(['dlq', 'purge', '--local', '--json', '--yes'], env);
+    expect(purged.json()).toMatchObject({ deleted: 20, kept: 0 });
+    expect(stack.mns.queueDepth('hr-dead-letter')).toBe(0);
+  }, 20_000);
 });
