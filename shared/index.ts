@@ -31,7 +31,7 @@ export { MnsQueue, createMnsClient, encodeMessage, type QueueSender } from './mn
 export { mnsErrorCode } from './mns/errors.js';
 export { decodeMessageBody, parseTriggerEvent, type TriggerRecord } from './mns/trigger-event.js';
 export { RateLimiter } from './rate-limiter.js';
-export { redriveAction, type RedriveAction } from './redrive.js';
+export { messageList, redriveAction, redriveDeadLetters, walkQueue, type ReceivedMessage, type RedriveAction, type RedriveOutcome } from './redrive.js';
 export { routeEvent, type InboundEvent, type RoutedAction } from './routing.js';
 export { SiteDirectory, type Site, type SiteEntry, type Location } from './sites.js';
 export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSummary, type WorkerRuntimeOptions } from './worker-runtime.js';
@@ -45,3 +45,8 @@ export type { SourceAdapter } from './webhook/source.js';
 export { signStandardWebhook } from './hr/standard-webhooks.js';
 export { feishuEncrypt, feishuSignature } from './hr/feishu-crypto.js';
 export { wxSeal } from './hr/wx-biz-crypto.js';
+/** For the operator command: SAG and HR API clients and the user-name rule. */
+export { SagClient } from './sag/client.js';
+export { SagCallError } from './sag/errors.js';
+export { userNameFor } from './user-name.js';
+export { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from './hr/hr-api.js';

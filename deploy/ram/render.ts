@@ -15,7 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export const RAM_DIR = dirname(fileURLToPath(import.meta.url));
-export const POLICY_FILES = ['trust-policy.json', 'webhook-role-policy.json', 'worker-role-policy.json', 'deployer-policy.json'] as const;
+export const POLICY_FILES = [
+  'trust-policy.json',
+  'webhook-role-policy.json',
+  'worker-role-policy.json',
+  'deployer-policy.json',
+  'operator-readonly-policy.json',
+  'operator-redrive-policy.json',
+  'operator-policy.json',
+] as const;
 
 export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';

@@ -66,6 +66,36 @@ describe('RAM policies (deploy/ram)', () => {
     expect(resourcesFor(doc, 'log:GetLogStoreLogs')).toEqual(resourcesFor(loadPolicy('worker-role-policy.json', at), 'log:PostLogStoreLogs'));
   });
 
+  describe('operator policies (hr-sag-sync)', () => {
+    const dlqArns = [`acs:mns:${at.region}:${at.accountId}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}`, `acs:mns:${at.region}:${at.accountId}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}/messages`];
+    const workArns = queueArns(true).filter((a) => !dlqArns.includes(a));
+    const readonly = loadPolicy('operator-readonly-policy.json', at);
+    const redrive = loadPolicy('operator-redrive-policy.json', at);
+    const full = loadPolicy('operator-policy.json', at);
+
+    it('read-only: queue attributes, peeks and SAG Describe; nothing that receives, deletes, sends or writes SAG', () => {
+      expect(sorted(actionsOf(readonly))).toEqual(['mns:BatchPeekMessage', 'mns:GetQueueAttributes', 'smartag:DescribeSmartAccessGatewayClientUsers']);
+      expect(sorted(resourcesFor(readonly, 'mns:GetQueueAttributes'))).toEqual(sorted(queueArns(false)));
+      expect(sorted(resourcesFor(readonly, 'mns:BatchPeekMessage'))).toEqual(sorted(queueArns(true)));
+    });
+
+    it('redrive: read-only plus receive/release/delete on the dead-letter queue only and SendMessage on the work queues only', () => {
+      const extra = actionsOf(redrive).filter((a) => !actionsOf(readonly).includes(a));
+      expect(sorted(extra)).toEqual(['mns:BatchReceiveMessage', 'mns:ChangeMessageVisibility', 'mns:DeleteMessage', 'mns:SendMessage']);
+      for (const a of ['mns:BatchReceiveMessage', 'mns:ChangeMessageVisibility', 'mns:DeleteMessage']) expect(sorted(resourcesFor(redrive, a)), a).toEqual(sorted(dlqArns));
+      expect(sorted(resourcesFor(redrive, 'mns:SendMessage'))).toEqual(sorted(workArns));
+      expect(actionsOf(redrive).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
+    });
+
+    it('full operator policy: redrive plus what setup calls (create and set the four queues), no SAG write, no queue deletion', () => {
+      const extra = actionsOf(full).filter((a) => !actionsOf(redrive).includes(a));
+      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes']);
+      for (const a of extra) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted(queueArns(false)));
+      expect(actionsOf(full)).not.toContain('mns:DeleteQueue');
+      expect(actionsOf(full).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
+    });
+  });
+
   it('render refuses bad input and leftover placeholders', () => {
     const text = readFileSync(join(RAM_DIR, 'worker-role-policy.json'), 'utf8');
     expect(() => renderPolicy(text, { region: 'Shanghai', accountId: '1' })).toThrow(/region/);

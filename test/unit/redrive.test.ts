@@ -11,13 +11,13 @@ const event = { schemaVersion: 1 as const, id: `evt_${'a'.repeat(32)}`, source: 
 describe('redriveAction', () => {
   it('resends a canonical event from our envelope to its queue, without the old delivery bookkeeping', () => {
     const a = redriveAction(deadLetter({ reason: 'sag.throttled', message: 'm', retryable: true, attempts: 9, function: 'join-worker', event }), dir, DEFAULT_QUEUE_NAMES);
-    expect(a).toEqual([{ kind: 'send', queue: 'hr-join', body: { event }, note: 'resent employee.joined' }]);
+    expect(a).toEqual([{ kind: 'send', queue: 'hr-join', body: { event }, note: 'employee.joined to its queue' }]);
   });
 
   it('resends each message of the trigger’s own dead letter (a CloudEvents array) to the queue in its subject', () => {
     const body = Buffer.from(JSON.stringify({ event })).toString('base64');
     const ce = { subject: 'acs:mns:cn-shanghai:123:queues/hr-join', data: { messageId: 'm', messageBody: body } };
-    expect(redriveAction([ce], dir, DEFAULT_QUEUE_NAMES)).toEqual([{ kind: 'send', queue: 'hr-join', body: { event }, note: 'trigger dead letter resent' }]);
+    expect(redriveAction([ce], dir, DEFAULT_QUEUE_NAMES)).toEqual([{ kind: 'send', queue: 'hr-join', body: { event }, note: 'trigger dead letter to its source queue' }]);
     expect(redriveAction(ce, dir, DEFAULT_QUEUE_NAMES)).toHaveLength(1);
   });
 

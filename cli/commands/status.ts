@@ -1,0 +1,107 @@
+/**
+ * `hr-sag-sync status <employeeId|email>`: what the system holds about one employee.
+ * - SAG: the account on each of the directory's instances (a roamed account shows on several), by
+ *   DescribeSmartAccessGatewayClientUsers with the user name the site's policy gives (or the email filter);
+ * - the queues: messages about the employee waiting in the work queues and the dead-letter queue, peeked (never
+ *   received; MNS peeks the first 16 visible messages of each queue).
+ * Exits 1 when a dead letter about the employee is waiting.
+ */
+import type { Command } from 'commander';
+import type MNSClient from '@alicloud/mns/lib/client.js';
+import { mnsFor, sagFor } from '../clients.js';
+import { withTargetFlags, type CommonFlags } from '../common-options.js';
+import type { CommandContext } from '../context.js';
+import { decodeRecord, describeDeadLetter, employeeOf, peek } from '../dead-letters.js';
+import { EXIT } from '../exit-codes.js';
+import { formatAge, paint, printJson, println, table } from '../io.js';
+import { resolveTarget } from '../target.js';
+import { SagCallError, SiteDirectory, loadConfig, maskEmails, userNameFor, type QueueNames, type SagClient, type SiteEntry } from '../../shared/index.js';
+
+/** The employee's account on one instance. */
+export interface AccountRow {
+  site: string;
+  smartAGId: string;
+  regionId: string;
+  /** `present`, `absent`, `unknown` (no user name to look for), or `error` (see `detail`). */
+  account: 'present' | 'absent' | 'unknown' | 'error';
+  userName?: string;
+  /** SAG's State: `enabled` (0), `disabled` (1), or the raw number. */
+  state?: string;
+  detail?: string;
+}
+
+/** A message about the employee in a queue. */
+export interface MessageRow {
+  queue: string;
+  role: keyof QueueNames;
+  messageId: string;
+  /** The event type (work queues) or the dead-letter reason. */
+  what: string;
+  ageSeconds: number;
+}
+
+/** `status --json`. */
+export interface StatusReport {
+  schema: 'hr-sag-sync.cli.status/1';
+  employee: { query: string; id?: string; email?: string };
+  accounts: AccountRow[];
+  messages: MessageRow[];
+}
+
+const typeOf = (record: unknown) => (record as { event?: { type?: string } } | undefined)?.event?.type ?? 'message';
+
+async function messagesAbout(client: MNSClient, queues: QueueNames, who: { id?: string; email?: string }, query: string): Promise<MessageRow[]> {
+  const rows: MessageRow[] = [];
+  const lower = query.toLowerCase();
+  for (const role of Object.keys(queues) as Array<keyof QueueNames>) {
+    for (const m of await peek(client, queues[role])) {
+      const record = decodeRecord(m.MessageBody);
+      const e = employeeOf(record);
+      if (e.id !== query && e.email?.toLowerCase() !== lower) continue;
+      who.id ??= e.id;
+      who.email ??= e.email;
+      const row = describeDeadLetter(m, record);
+      rows.push({ queue: queues[role], role, messageId: m.MessageId, what: role === 'deadLetter' ? row.reason : typeOf(record), ageSeconds: row.ageSeconds });
+    }
+  }
+  return rows;
+}
+
+const STATE: Record<string, string> = { '0': 'enabled', '1': 'disabled' };
+
+async function accountOn(sag: SagClient, site: SiteEntry, who: { id?: string; email?: string }): Promise<AccountRow> {
+  const base = { site: site.id, smartAGId: site.smartAGId, regionId: site.regionId };
+  const known = site.userNamePolicy === 'email' ? who.email : who.id;
+  if (!known) return { ...base, account: 'unknown', detail: `the ${site.userNamePolicy === 'email' ? 'email' : 'employee id'} is needed for this site` };
+  const userName = userNameFor(site.userNamePolicy, { id: who.id ?? '', email: who.email ?? '' });
+  try {
+    const { user } = await sag.findUser(site.regionId, site.smartAGId, userName);
+    if (!user) return { ...base, account: 'absent', userName };
+    return { ...base, account: 'present', userName, state: user.state === undefined ? undefined : (STATE[String(user.state)] ?? String(user.state)) };
+  } catch (err) {
+    return { ...base, account: 'error', userName, detail: err instanceof SagCallError ? err.sagCode : String(err) };
+  }
+}
+
+async function status(ctx: CommandContext, query: string, flags: CommonFlags): Promise<void> {
+  const target = await resolveTarget(ctx.io, flags);
+  const config = loadConfig(target.env);
+  const directory = SiteDirectory.fromEnv(target.env);
+  const who: { id?: string; email?: string } = query.includes('@') ? { email: query } : { id: query };
+  const messages = await messagesAbout(mnsFor(target), config.queues, who, query);
+  const sag = sagFor(target);
+  const accounts = await Promise.all(directory.sites.map((s) => accountOn(sag, s, who)));
+  ctx.exitCode = messages.some((m) => m.role === 'deadLetter') ? EXIT.findings : EXIT.ok;
+  if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.status/1', employee: { query, ...who }, accounts, messages } satisfies StatusReport);
+  println(ctx.io, ['employee', who.id, who.email && maskEmails(who.email)].filter(Boolean).join(' '));
+  println(ctx.io, '\nSAG accounts');
+  println(ctx.io, table(['site', 'instance', 'account', 'state', 'detail'], accounts.map((a) => [a.site, a.smartAGId, a.account, a.state ?? '', a.detail ?? ''])));
+  println(ctx.io, '\nqueued messages (first 16 of each queue, peeked)');
+  if (!messages.length) println(ctx.io, 'none');
+  else println(ctx.io, table(['queue', 'message id', 'what', 'age'], messages.map((m) => [m.queue, m.messageId, m.what, formatAge(m.ageSeconds)])));
+}
+
+export function register(parent: Command, ctx: CommandContext): void {
+  withTargetFlags(parent.command('status').description("one employee: SAG accounts across the directory's instances, messages waiting in the queues").argument('<employeeIdOrEmail>', 'employee id or email'))
+    .action((query: string, flags: CommonFlags) => status(ctx, query, flags));
+}
