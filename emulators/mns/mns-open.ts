@@ -1,5 +1,5 @@
 /**
- * The mns-open 2022-01-19 management RPC API (alicloud-apis.md §2.7), the only API that carries a queue's dead-letter
+ * The mns-open 2022-01-19 management RPC API (https://www.alibabacloud.com/help/en/mns/developer-reference/api-mns-open-2022-01-19-createqueue), the only API that carries a queue's dead-letter
  * policy: CreateQueue, SetQueueAttributes, GetQueueAttributes (with `DlqPolicy` as a JSON string such as
  * `{"Enabled":true,"DeadLetterTargetQueue":"dlq","MaxReceiveCount":3}`), DeleteQueue and ListQueue, on the same
  * store as the data plane. `@alicloud/pop-core` talks to it with `endpoint: emulator.url, apiVersion: '2022-01-19'`.

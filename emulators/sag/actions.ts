@@ -1,7 +1,8 @@
 /**
  * The SAG client-user actions (smartag 2018-03-13): wire parameters → {@link SagStore} operations → response fields
- * (alicloud-apis.md §4.3). Parameter names are case-sensitive as on the wire (`SmartAGId`, `UserMail`, and `Email`
- * on Modify).
+ * (https://www.alibabacloud.com/help/en/sag/developer-reference/api-smartag-2018-03-13-describesmartaccessgatewayclientusers
+ * and the neighbouring API pages). Parameter names are case-sensitive as on the wire (`SmartAGId`, `UserMail`,
+ * `Email` on Modify, `Username` on KickOutClients).
  */
 import { invalidParameter, missingParameter } from '../common/pop-rpc.js';
 import type { SagStore, SagUser } from './sag-store.js';
@@ -16,6 +17,7 @@ export const SAG_ACTIONS = [
   'ResetSmartAccessGatewayClientUserPassword',
   'EnableSmartAccessGatewayUser',
   'DisableSmartAccessGatewayUser',
+  'KickOutClients',
   'RoamClientUser',
 ] as const;
 
@@ -109,6 +111,10 @@ export function dispatchSagAction(store: SagStore, action: string, params: Param
     case 'EnableSmartAccessGatewayUser':
     case 'DisableSmartAccessGatewayUser':
       store.setUserState(required(params, 'RegionId'), params.SmartAGId ?? '', params.UserName, action === 'EnableSmartAccessGatewayUser' ? 0 : 1);
+      return {};
+    case 'KickOutClients':
+      // Documented as `Username` (lower-case n), unlike the other client-user actions' `UserName`.
+      store.kickOut(required(params, 'RegionId'), params.SmartAGId ?? '', params.Username);
       return {};
     case 'RoamClientUser':
       store.roamUser({
