@@ -402,7 +402,7 @@ export class PopRpcProtocol {
 
   /**
    * Reads the body (bounded), parses the parameters and checks version, action and authentication: signature V3
-   * when the request has an `Authorization` header, v1.0 otherwise. Rejects with a {@link PopRpcError} describing
+   * when the request has an `Authorization: ACS3-…` header, v1.0 otherwise. Rejects with a {@link PopRpcError} describing
    * the first problem found.
    */
   async receive(req: http.IncomingMessage, requestId: string): Promise<PopRpcRequest> {
@@ -416,7 +416,8 @@ export class PopRpcProtocol {
     const params = Object.assign(nullRecord(), query);
     if (method === 'POST' && body.length > 0) parseFormBody(req, body, params);
     const authorization = req.headers.authorization;
-    if (authorization === undefined) return this.authenticate(method, params, requestId);
+    // V3 is recognised by its scheme (`ACS3-…`); any other request is checked as v1.0, whose signature is a parameter.
+    if (authorization === undefined || !/^\s*ACS3-/i.test(authorization)) return this.authenticate(method, params, requestId);
     const path = q === -1 ? url : url.slice(0, q);
     return this.admit(this.verifyV3({ method, authorization, path, query, params, headers: headerMap(req), body }), requestId);
   }

@@ -172,36 +172,17 @@ function faultAnswer(route: ResolvedRoute, decision: FaultDecision, faults: Faul
   return { status, body: route.platform === 'dingtalk' ? dingTalkError(errcode, message) : weComError(errcode, ip, message) };
 }
 
-/** Builds (but does not start) the emulator's HTTP server. Throws HrConfigError on bad options. */
-export function createHrServer(options: HrEmulatorOptions = {}): HrServer {
-  const apps = options.dingtalkApps ?? DEFAULT_DINGTALK_APPS;
-  const creds = options.wecomCredentials ?? DEFAULT_WECOM_CREDENTIALS;
-  checkCredentials(apps, creds);
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
-  const feishuApps = options.feishuApps ?? DEFAULT_FEISHU_APPS;
-  const store = new HrStore({ dingtalkApps: apps, wecomCredentials: creds, feishuApps, tokenTtlSec: options.tokenTtlSec ?? 7200, now: options.now });
-  // Initial data (options, then file): validated once here; reset() replays it.
-  const initial: unknown[] = [options.data, options.dataFile ? loadDataFile(options.dataFile) : undefined].filter((d) => d !== undefined);
-  const applyInitial = () => {
-    for (const d of initial) store.seed(d);
-  };
-  applyInitial();
-  const faults = new FaultInjector(HR_THROTTLE_ERROR, options.seed);
-  const resetState = () => {
-    store.reset();
-    applyInitial();
-  };
-  const adminOptions: AdminOptions = {
-    faults,
-    state: () => ({ ...store.snapshot(), feishu: store.feishu.snapshot() }),
-    reset: resetState,
-    extra: { ...adminRoutes(store), ...lifecycleAdminRoutes(store) },
-  };
-  const onInternalError =
-    options.onInternalError ??
-    ((err: unknown) => process.stderr.write(`[hr-emulator] unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+interface ServeContext {
+  store: HrStore;
+  faults: FaultInjector;
+  adminOptions: AdminOptions;
+  maxBodyBytes: number;
+}
 
-  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** The request handler: admin API, or route → fault decision → the route's answer. */
+function serveRequests(ctx: ServeContext): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
+  const { store, faults, adminOptions, maxBodyBytes } = ctx;
+  return async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (isAdminPath(req.url)) return handleAdmin(req, res, adminOptions);
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -237,7 +218,39 @@ export function createHrServer(options: HrEmulatorOptions = {}): HrServer {
     if (decision.delayAfterMs > 0) await sleep(decision.delayAfterMs);
     if (res.destroyed) return;
     sendJson(res, answer.status, answer.body, answer.headers);
-  }
+  };
+}
+
+/** Builds (but does not start) the emulator's HTTP server. Throws HrConfigError on bad options. */
+export function createHrServer(options: HrEmulatorOptions = {}): HrServer {
+  const apps = options.dingtalkApps ?? DEFAULT_DINGTALK_APPS;
+  const creds = options.wecomCredentials ?? DEFAULT_WECOM_CREDENTIALS;
+  checkCredentials(apps, creds);
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const feishuApps = options.feishuApps ?? DEFAULT_FEISHU_APPS;
+  const store = new HrStore({ dingtalkApps: apps, wecomCredentials: creds, feishuApps, tokenTtlSec: options.tokenTtlSec ?? 7200, now: options.now });
+  // Initial data (options, then file): validated once here; reset() replays it.
+  const initial: unknown[] = [options.data, options.dataFile ? loadDataFile(options.dataFile) : undefined].filter((d) => d !== undefined);
+  const applyInitial = () => {
+    for (const d of initial) store.seed(d);
+  };
+  applyInitial();
+  const faults = new FaultInjector(HR_THROTTLE_ERROR, options.seed);
+  const resetState = () => {
+    store.reset();
+    applyInitial();
+  };
+  const adminOptions: AdminOptions = {
+    faults,
+    state: () => ({ ...store.snapshot(), feishu: store.feishu.snapshot() }),
+    reset: resetState,
+    extra: { ...adminRoutes(store), ...lifecycleAdminRoutes(store) },
+  };
+  const onInternalError =
+    options.onInternalError ??
+    ((err: unknown) => process.stderr.write(`[hr-emulator] unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+
+  const serve = serveRequests({ store, faults, adminOptions, maxBodyBytes });
 
   const server = http.createServer((req, res) => {
     serve(req, res).catch((err: unknown) => {

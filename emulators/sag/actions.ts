@@ -57,43 +57,47 @@ function userFields(user: SagUser): { UserName: string; UserMail: string; Bandwi
   return { UserName: user.userName, UserMail: user.userMail, Bandwidth: user.bandwidth, ClientIp: user.clientIp };
 }
 
+function createUser(store: SagStore, params: Params): object {
+  const regionId = required(params, 'RegionId');
+  const bandwidth = optional(params, 'Bandwidth');
+  const user = store.createUser(regionId, params.SmartAGId ?? '', {
+    userMail: params.UserMail,
+    bandwidth: bandwidth === undefined ? undefined : bandwidthOf(bandwidth),
+    userName: optional(params, 'UserName'),
+    password: optional(params, 'Password'),
+    clientIp: params.ClientIp,
+  });
+  return { ...userFields(user), IsStaticIp: user.isStaticIp ? 1 : 0 };
+}
+
+function describeUsers(store: SagStore, params: Params): object {
+  const regionId = required(params, 'RegionId');
+  const pageNumber = pageParam(params, 'PageNumber', 1, 1_000_000_000);
+  const pageSize = pageParam(params, 'PageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  const result = store.describeUsers(regionId, params.SmartAGId ?? '', {
+    userName: optional(params, 'UserName'),
+    userMail: optional(params, 'UserMail'),
+    pageNumber,
+    pageSize,
+  });
+  return {
+    TotalCount: result.totalCount,
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    Users: { User: result.users.map((u) => ({ ...userFields(u), IsStaticIp: u.isStaticIp ? 1 : 0, State: u.state })) },
+  };
+}
+
 /**
  * Applies one action to the store and returns the response fields (without `RequestId`). Throws
  * {@link SagApiError} or a common POP error (MissingParameter, InvalidParameter) on invalid calls.
  */
 export function dispatchSagAction(store: SagStore, action: string, params: Params): object {
   switch (action as SagAction) {
-    case 'CreateSmartAccessGatewayClientUser': {
-      const regionId = required(params, 'RegionId');
-      const bandwidth = optional(params, 'Bandwidth');
-      const user = store.createUser(regionId, params.SmartAGId ?? '', {
-        userMail: params.UserMail,
-        bandwidth: bandwidth === undefined ? undefined : bandwidthOf(bandwidth),
-        userName: optional(params, 'UserName'),
-        password: optional(params, 'Password'),
-        clientIp: params.ClientIp,
-      });
-      return { ...userFields(user), IsStaticIp: user.isStaticIp ? 1 : 0 };
-    }
-    case 'DescribeSmartAccessGatewayClientUsers': {
-      const regionId = required(params, 'RegionId');
-      const pageNumber = pageParam(params, 'PageNumber', 1, 1_000_000_000);
-      const pageSize = pageParam(params, 'PageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-      const result = store.describeUsers(regionId, params.SmartAGId ?? '', {
-        userName: optional(params, 'UserName'),
-        userMail: optional(params, 'UserMail'),
-        pageNumber,
-        pageSize,
-      });
-      return {
-        TotalCount: result.totalCount,
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        Users: {
-          User: result.users.map((u) => ({ ...userFields(u), IsStaticIp: u.isStaticIp ? 1 : 0, State: u.state })),
-        },
-      };
-    }
+    case 'CreateSmartAccessGatewayClientUser':
+      return createUser(store, params);
+    case 'DescribeSmartAccessGatewayClientUsers':
+      return describeUsers(store, params);
     case 'DeleteSmartAccessGatewayClientUser':
       store.deleteUser(required(params, 'RegionId'), params.SmartAGId ?? '', params.UserName);
       return {};

@@ -181,6 +181,10 @@ describe('signature V3 on the SAG emulator', () => {
     const unsigned = await replay(sag.port, signed, { headers: { ...signed.headers, authorization: unsignedDate } });
     expect([unsigned.status, unsigned.body.Code]).toEqual([400, 'IncompleteSignature']);
     expect(unsigned.body.Message).toContain('"x-acs-date" is not signed');
+    const sm3 = await replay(sag.port, signed, { headers: { ...signed.headers, authorization: (signed.headers.authorization as string).replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3') } });
+    expect([sm3.body.Code, sm3.body.Message]).toEqual(['IncompleteSignature', expect.stringContaining('ACS3-HMAC-SM3 is not supported')]);
+    const garbled = await replay(sag.port, signed, { headers: { ...signed.headers, authorization: 'ACS3-HMAC-SHA256 Credential=local-ak' } });
+    expect(garbled.body.Code).toBe('IncompleteSignature');
     const { 'x-acs-signature-nonce': _nonce, ...noNonce } = signed.headers;
     expect((await replay(sag.port, signed, { headers: noNonce })).body.Code).toBe('MissingParameter');
     const first = await replay(sag.port, signed);
