@@ -1,22 +1,37 @@
 /**
  * The Alibaba Cloud POP RPC protocol (what `@alicloud/pop-core`'s RPCClient speaks), server side, for loopback
- * emulators of RPC-style products (smartag 2018-03-13, mns-open 2022-01-19, …). See
- * https://github.com/aliyun/openapi-core-nodejs-sdk (lib/rpc.js) and the common parameters in
- * https://github.com/AlibabaCloudDocs/smartag (API Reference/Common parameters.md).
+ * emulators of RPC-style products (smartag 2018-03-13, mns-open 2022-01-19, …).
  *
  * - Requests: GET with the parameters in the query string, or POST with an `application/x-www-form-urlencoded`
  *   body (query parameters are merged in); any path (the RPC signature always signs `/`).
- * - Authentication: signature v1.0 (HMAC-SHA1, key = secret + "&", string-to-sign `METHOD&%2F&encode(canonical)`),
- *   `Timestamp` within ±15 minutes, `SignatureNonce` never reused within that window, STS `SecurityToken` accepted.
+ * - Authentication, either of the two the gateway accepts:
+ *   - signature v1.0 (what `@alicloud/pop-core` sends): HMAC-SHA1, key = secret + "&", string-to-sign
+ *     `METHOD&%2F&encode(canonical)`, `Action`/`Version`/`Timestamp`/`SignatureNonce` as parameters, STS `SecurityToken`;
+ *   - signature V3 `ACS3-HMAC-SHA256` (the default of `@alicloud/openapi-client` / `@alicloud/openapi-core`, see
+ *     acs3.ts): `Action`/`Version` in the `x-acs-action`/`x-acs-version` headers, `x-acs-date`,
+ *     `x-acs-signature-nonce`, the body hash in `x-acs-content-sha256`, STS token in `x-acs-security-token`.
+ *   Both: the date within ±15 minutes, a nonce never reused within that window (per AccessKey, across both).
  * - Envelopes: `application/json;charset=utf-8`; a success is `{RequestId, ...fields}` (never a `Code`), an error is
  *   `{RequestId, HostId, Code, Message, Recommend}` with a 4xx/5xx status.
  *
  * {@link PopRpcProtocol} does the parsing, checking and answering; {@link createPopRpcHandler} turns it into a
  * complete `http` request listener with the `/__admin` API and fault injection (faults.ts) wired in, so an emulator
  * only supplies a dispatch function from action to response fields.
+ *
+ * Public reference for V3: https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
+import {
+  ACS3_ALGORITHM,
+  ACS3_REQUIRED_SIGNED_HEADERS,
+  acs3CanonicalRequest,
+  acs3PayloadHash,
+  acs3Signature,
+  acs3StringToSign,
+  parseAcs3Authorization,
+  timingSafeEqualText,
+} from './acs3.js';
 import { handleAdmin, isAdminPath, type AdminOptions } from './admin.js';
 import type { FaultDecision, FaultErrorSpec, FaultInjector } from './faults.js';
 import { BodyTooLargeError, readBody, sendHtml502, sleep } from './http.js';
@@ -50,6 +65,12 @@ export interface PopRpcConfig {
   nonceCapacity?: number;
   /** Clock (default Date.now), injectable for tests. */
   now?: () => number;
+  /**
+   * When set, throttling answers (codes starting `Throttling`) carry `x-acs-retry-after: <ms>`, which the
+   * openapi-core SDK reads as its retry delay in milliseconds. Whether the real gateway sends the header is
+   * unverified, so it is off by default and callers must work either way.
+   */
+  retryAfterMs?: number;
 }
 
 /** An authenticated, parsed RPC request. */
@@ -61,6 +82,8 @@ export interface PopRpcRequest {
   accessKeyId: string;
   securityToken?: string;
   requestId: string;
+  /** Which signature the request carried. */
+  signatureVersion: '1.0' | 'V3';
 }
 
 /** The shape every API error takes on the wire (a {@link PopRpcError} or a product's own error class). */
@@ -89,7 +112,7 @@ export function isApiErrorLike(value: unknown): value is ApiErrorLike {
   return typeof v.code === 'string' && typeof v.message === 'string' && typeof v.httpStatus === 'number' && v.httpStatus >= 400 && v.httpStatus <= 599;
 }
 
-/** Messages and statuses of the POP gateway's common errors (https://help.aliyun.com/en/openapi/throttling-and-quota-management, https://help.aliyun.com/en/dns/error-code). */
+/** Messages and statuses of the POP gateway's common errors (as in the products' error tables, e.g. https://help.aliyun.com/en/dns/error-code). */
 export const COMMON_ERRORS: Readonly<Record<string, { httpStatus: number; message: string }>> = Object.freeze({
   Throttling: { httpStatus: 400, message: 'Request was denied due to request throttling.' },
   'Throttling.User': { httpStatus: 429, message: 'Request was denied due to user flow control.' },
@@ -132,9 +155,7 @@ export function invalidParameter(name: string, detail?: string): PopRpcError {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Encoding and signing (RPC signature v1.0, as
-// https://github.com/aliyun/openapi-core-nodejs-sdk/blob/master/lib/rpc.js computes it), exported for clients that
-// sign by hand (bench, scripts).
+// Encoding and signing of signature v1.0, exported for clients that sign by hand (bench, scripts).
 
 const NEEDS_EXTRA_ESCAPE = /[!'()*]/;
 
@@ -263,16 +284,72 @@ function parseTimestamp(value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** Parses an `application/x-www-form-urlencoded` UTF-8 body into `params` (InvalidParameter otherwise). */
+function parseFormBody(req: http.IncomingMessage, body: Buffer, params: Record<string, string>): void {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  if (type && !type.startsWith('application/x-www-form-urlencoded')) {
+    throw new PopRpcError('InvalidParameter', 400, `The specified Content-Type "${type}" is not supported; send application/x-www-form-urlencoded.`);
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch {
+    throw new PopRpcError('InvalidParameter', 400, 'The specified request body is not valid: it is not UTF-8.');
+  }
+  parseRpcParams(text, params, 'request body');
+}
+
 interface KnownKey {
   credential: PopCredential;
+  /** HMAC-SHA1 key of signature v1.0 (secret + "&"). */
   key: crypto.KeyObject;
+  /** HMAC-SHA256 key of signature V3 (the secret). */
+  v3Key: crypto.KeyObject;
 }
+
+/** A request whose signature has been checked, before its date, token and nonce are. */
+interface SignedRequest {
+  method: 'GET' | 'POST';
+  action: string;
+  params: Record<string, string>;
+  known: KnownKey;
+  accessKeyId: string;
+  timestamp: number;
+  nonce: string;
+  token: string | undefined;
+  signatureVersion: '1.0' | 'V3';
+}
+
+/** What {@link PopRpcProtocol.receive} read off the wire, for the V3 checks. */
+interface V3Input {
+  method: 'GET' | 'POST';
+  authorization: string;
+  path: string;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  headers: Readonly<Record<string, string | undefined>>;
+  body: Buffer;
+}
+
+const nullRecord = (): Record<string, string> => Object.create(null) as Record<string, string>;
+
+/** Header values by lower-case name; repeated headers joined by `,` after sorting, as the V3 signers do. */
+function headerMap(req: http.IncomingMessage): Record<string, string> {
+  const out = nullRecord();
+  const distinct = req.headersDistinct as Record<string, string[] | undefined>;
+  for (const name of Object.keys(distinct)) out[name] = [...(distinct[name] ?? [])].map((v) => v.trim()).sort().join(',');
+  return out;
+}
+
+const incomplete = (detail: string) => commonError('IncompleteSignature', `The request signature does not conform to Aliyun standards: ${detail}`);
 
 /** Parses, authenticates and answers POP RPC requests for one product/version. */
 export class PopRpcProtocol {
   readonly apiVersion: string;
   readonly hostId: string;
   readonly maxBodyBytes: number;
+  /** See {@link PopRpcConfig.retryAfterMs}; may be changed at run time (admin API). */
+  retryAfterMs: number | undefined;
   private readonly actions: ReadonlySet<string>;
   private readonly keys = new Map<string, KnownKey>();
   private readonly nonces: NonceCache;
@@ -288,7 +365,11 @@ export class PopRpcProtocol {
     this.actions = new Set(config.actions);
     for (const c of config.credentials) {
       if (!c.accessKeyId || !c.accessKeySecret) throw new Error('PopRpcProtocol: a credential needs accessKeyId and accessKeySecret');
-      this.keys.set(c.accessKeyId, { credential: { ...c }, key: crypto.createSecretKey(Buffer.from(`${c.accessKeySecret}&`, 'utf8')) });
+      this.keys.set(c.accessKeyId, {
+        credential: { ...c },
+        key: crypto.createSecretKey(Buffer.from(`${c.accessKeySecret}&`, 'utf8')),
+        v3Key: crypto.createSecretKey(Buffer.from(c.accessKeySecret, 'utf8')),
+      });
     }
     this.maxBodyBytes = config.maxBodyBytes ?? 64 * 1024;
     this.windowMs = config.timestampWindowMs ?? 15 * 60_000;
@@ -296,6 +377,7 @@ export class PopRpcProtocol {
     this.now = config.now ?? Date.now;
     this.product = config.product;
     this.messages = config.messages ?? {};
+    this.retryAfterMs = config.retryAfterMs;
   }
 
   /** A fresh request id in the gateway's upper-case UUID form. */
@@ -319,14 +401,30 @@ export class PopRpcProtocol {
   }
 
   /**
-   * Reads the body (bounded), parses the parameters and checks version, action and authentication.
-   * Rejects with a {@link PopRpcError} describing the first problem found.
+   * Reads the body (bounded), parses the parameters and checks version, action and authentication: signature V3
+   * when the request has an `Authorization: ACS3-…` header, v1.0 otherwise. Rejects with a {@link PopRpcError} describing
+   * the first problem found.
    */
   async receive(req: http.IncomingMessage, requestId: string): Promise<PopRpcRequest> {
+    const body = await this.readBody(req);
     const method = req.method;
-    let body: Buffer;
+    if (method !== 'GET' && method !== 'POST') throw commonError('UnsupportedHTTPMethod', `The HTTP method ${method ?? ''} is not supported; use GET or POST.`);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const query = nullRecord();
+    if (q !== -1) parseRpcParams(url.slice(q + 1), query, 'query string');
+    const params = Object.assign(nullRecord(), query);
+    if (method === 'POST' && body.length > 0) parseFormBody(req, body, params);
+    const authorization = req.headers.authorization;
+    // V3 is recognised by its scheme (`ACS3-…`); any other request is checked as v1.0, whose signature is a parameter.
+    if (authorization === undefined || !/^\s*ACS3-/i.test(authorization)) return this.authenticate(method, params, requestId);
+    const path = q === -1 ? url : url.slice(0, q);
+    return this.admit(this.verifyV3({ method, authorization, path, query, params, headers: headerMap(req), body }), requestId);
+  }
+
+  private async readBody(req: http.IncomingMessage): Promise<Buffer> {
     try {
-      body = await readBody(req, this.maxBodyBytes);
+      return await readBody(req, this.maxBodyBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         throw new PopRpcError('RequestEntityTooLarge', 413, `The request body exceeds the limit of ${this.maxBodyBytes} bytes.`);
@@ -334,39 +432,23 @@ export class PopRpcProtocol {
       // The client went away mid-body: nobody is left to answer, and it is not the emulator's failure.
       throw new PopRpcError('InvalidParameter', 400, 'The request body could not be read.');
     }
-    if (method !== 'GET' && method !== 'POST') throw commonError('UnsupportedHTTPMethod', `The HTTP method ${method ?? ''} is not supported; use GET or POST.`);
-    const params: Record<string, string> = Object.create(null) as Record<string, string>;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    if (q !== -1) parseRpcParams(url.slice(q + 1), params, 'query string');
-    if (method === 'POST' && body.length > 0) {
-      const type = (req.headers['content-type'] ?? '').toLowerCase();
-      if (type && !type.startsWith('application/x-www-form-urlencoded')) {
-        throw new PopRpcError('InvalidParameter', 400, `The specified Content-Type "${type}" is not supported; send application/x-www-form-urlencoded.`);
-      }
-      let text: string;
-      try {
-        text = UTF8.decode(body);
-      } catch {
-        throw new PopRpcError('InvalidParameter', 400, 'The specified request body is not valid: it is not UTF-8.');
-      }
-      parseRpcParams(text, params, 'request body');
-    }
-    return this.authenticate(method, params, requestId);
   }
 
-  /** The checks of {@link receive} on already-parsed parameters. */
-  authenticate(method: 'GET' | 'POST', params: Record<string, string>, requestId: string): PopRpcRequest {
-    const action = params.Action;
-    if (!action) throw missingParameter('Action');
-    const version = params.Version;
-    if (!version) throw missingParameter('Version');
+  /** `Action` and `Version` present, the version this product's, the action known; `Format` JSON if given. */
+  private checkActionAndVersion(action: string | undefined, version: string | undefined, names: [string, string], format: string | undefined): string {
+    if (!action) throw missingParameter(names[0]);
+    if (!version) throw missingParameter(names[1]);
     if (version !== this.apiVersion) throw commonError('InvalidVersion', `Specified parameter Version is not valid. The supported version is ${this.apiVersion}.`);
     if (!this.actions.has(action)) throw commonError('InvalidAction.NotFound');
-    const format = params.Format;
     if (format !== undefined && format.toUpperCase() !== 'JSON') throw invalidParameter('Format', 'This emulator answers JSON only.');
+    return action;
+  }
+
+  /** The checks of {@link receive} for signature v1.0, on already-parsed parameters. */
+  authenticate(method: 'GET' | 'POST', params: Record<string, string>, requestId: string): PopRpcRequest {
+    const action = this.checkActionAndVersion(params.Action, params.Version, ['Action', 'Version'], params.Format);
     for (const name of ['Signature', 'SignatureMethod', 'SignatureVersion'] as const) {
-      if (!params[name]) throw commonError('IncompleteSignature', `The request signature does not conform to Aliyun standards: "${name}" is missing.`);
+      if (!params[name]) throw incomplete(`"${name}" is missing.`);
     }
     for (const name of ['AccessKeyId', 'SignatureNonce', 'Timestamp'] as const) {
       if (!params[name]) throw missingParameter(name);
@@ -380,18 +462,53 @@ export class PopRpcProtocol {
     if (timestamp === undefined) throw commonError('InvalidTimeStamp.Format');
     const toSign = stringToSign(method, params);
     const expected = crypto.createHmac('sha1', known.key).update(toSign).digest('base64');
-    if (expected !== params.Signature) {
+    if (!timingSafeEqualText(expected, params.Signature as string)) {
       throw new PopRpcError('SignatureDoesNotMatch', 400, `Specified signature is not matched with our calculation. server string to sign is:${toSign}`);
     }
-    const now = this.now();
-    if (Math.abs(now - timestamp) > this.windowMs) throw commonError('InvalidTimeStamp.Expired');
-    const token = params.SecurityToken;
-    if (known.credential.securityToken !== undefined && token !== known.credential.securityToken) {
-      throw commonError(token ? 'InvalidSecurityToken.Malformed' : 'IncompleteSignature', token ? undefined : 'The request signature does not conform to Aliyun standards: "SecurityToken" is missing.');
+    const nonce = params.SignatureNonce as string;
+    return this.admit({ method, action, params, known, accessKeyId, timestamp, nonce, token: params.SecurityToken, signatureVersion: '1.0' }, requestId);
+  }
+
+  /**
+   * Signature V3: the Authorization header's shape, action and version from the headers, the required headers
+   * present and signed, a known AccessKey, a well-formed date, the body hash, then the signature (constant time).
+   */
+  private verifyV3(v3: V3Input): SignedRequest {
+    const auth = parseAcs3Authorization(v3.authorization);
+    if (!auth) throw incomplete('the Authorization header is not "ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…".');
+    if (auth.algorithm !== ACS3_ALGORITHM) throw incomplete(`the signature algorithm ${auth.algorithm} is not supported; use ${ACS3_ALGORITHM}.`);
+    const h = v3.headers;
+    const action = this.checkActionAndVersion(h['x-acs-action'], h['x-acs-version'], ['x-acs-action', 'x-acs-version'], v3.params.Format);
+    for (const name of ACS3_REQUIRED_SIGNED_HEADERS) if (!h[name]) throw missingParameter(name);
+    const mustSign = h['x-acs-security-token'] === undefined ? ACS3_REQUIRED_SIGNED_HEADERS : [...ACS3_REQUIRED_SIGNED_HEADERS, 'x-acs-security-token'];
+    for (const name of mustSign) if (!auth.signedHeaders.includes(name)) throw incomplete(`the header "${name}" is not signed (SignedHeaders).`);
+    const known = this.keys.get(auth.accessKeyId);
+    if (!known) throw commonError('InvalidAccessKeyId.NotFound');
+    const timestamp = parseTimestamp(h['x-acs-date'] as string);
+    if (timestamp === undefined) throw commonError('InvalidTimeStamp.Format');
+    if (!timingSafeEqualText(acs3PayloadHash(v3.body), h['x-acs-content-sha256'] as string)) {
+      throw new PopRpcError('SignatureDoesNotMatch', 400, 'Specified signature is not matched with our calculation: x-acs-content-sha256 is not the SHA-256 of the request body.');
     }
-    if (!this.nonces.use(`${accessKeyId}\n${params.SignatureNonce as string}`, now)) throw commonError('SignatureNonceUsed');
-    const request: PopRpcRequest = { method, action, params, accessKeyId, requestId };
-    if (token) request.securityToken = token;
+    const canonical = acs3CanonicalRequest({ method: v3.method, path: v3.path, query: v3.query, headers: h, signedHeaders: auth.signedHeaders, payloadHash: h['x-acs-content-sha256'] as string });
+    const toSign = acs3StringToSign(canonical);
+    if (!timingSafeEqualText(acs3Signature(known.v3Key, toSign), auth.signature)) {
+      throw new PopRpcError('SignatureDoesNotMatch', 400, `Specified signature is not matched with our calculation. server string to sign is:${toSign}`);
+    }
+    const nonce = h['x-acs-signature-nonce'] as string;
+    return { method: v3.method, action, params: v3.params, known, accessKeyId: auth.accessKeyId, timestamp, nonce, token: h['x-acs-security-token'], signatureVersion: 'V3' };
+  }
+
+  /** The checks after the signature, common to both versions: date window, STS token, nonce (used up last). */
+  private admit(s: SignedRequest, requestId: string): PopRpcRequest {
+    const now = this.now();
+    if (Math.abs(now - s.timestamp) > this.windowMs) throw commonError('InvalidTimeStamp.Expired');
+    const pinned = s.known.credential.securityToken;
+    if (pinned !== undefined && s.token !== pinned) {
+      throw s.token ? commonError('InvalidSecurityToken.Malformed') : incomplete('"SecurityToken" is missing.');
+    }
+    if (!this.nonces.use(`${s.accessKeyId}\n${s.nonce}`, now)) throw commonError('SignatureNonceUsed');
+    const request: PopRpcRequest = { method: s.method, action: s.action, params: s.params, accessKeyId: s.accessKeyId, requestId, signatureVersion: s.signatureVersion };
+    if (s.token) request.securityToken = s.token;
     return request;
   }
 
@@ -407,13 +524,20 @@ export class PopRpcProtocol {
   sendError(res: http.ServerResponse, requestId: string, error: ApiErrorLike): void {
     const recommend = `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}${this.product ? `&product=${encodeURIComponent(this.product)}` : ''}`;
     const payload = { RequestId: requestId, HostId: this.hostId, Code: error.code, Message: error.message, Recommend: recommend };
-    writeJson(res, error.httpStatus, requestId, JSON.stringify(payload));
+    writeJson(res, error.httpStatus, requestId, JSON.stringify(payload), this.retryAfterHeader(error.code));
+  }
+
+  /** `x-acs-retry-after` for a throttling code when {@link retryAfterMs} is set. */
+  private retryAfterHeader(code: string): Record<string, string> | undefined {
+    if (this.retryAfterMs === undefined || !code.startsWith('Throttling')) return undefined;
+    return { 'x-acs-retry-after': String(this.retryAfterMs) };
   }
 }
 
-function writeJson(res: http.ServerResponse, status: number, requestId: string, body: string): void {
+function writeJson(res: http.ServerResponse, status: number, requestId: string, body: string, extra?: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
+    ...extra,
     'content-type': 'application/json;charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-acs-request-id': requestId,

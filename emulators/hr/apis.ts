@@ -17,11 +17,14 @@ export interface ApiRequest {
   contentType: string;
   /** For WeCom's "from ip" hint. */
   clientIp: string;
+  /** The `Authorization` header (Feishu's `Bearer <tenant_access_token>`). */
+  authorization?: string;
 }
 
 export interface ApiAnswer {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
 export interface HrRoute {
@@ -60,7 +63,7 @@ export const WECOM_MESSAGES: Readonly<Record<number, string>> = Object.freeze({
   60123: 'invalid party id',
 });
 
-const requestId = () => randomBytes(7).toString('hex').slice(0, 13);
+export const requestId = () => randomBytes(7).toString('hex').slice(0, 13);
 
 /** A DingTalk error body (`request_id` as the `topapi` family sends it). */
 export function dingTalkError(errcode: number, errmsg = DINGTALK_MESSAGES[errcode] ?? 'error'): Record<string, unknown> {
@@ -73,7 +76,7 @@ export function weComError(errcode: number, clientIp: string, text = WECOM_MESSA
   return { errcode, errmsg: `${text}, hint: ${hint}, from ip: ${clientIp}, more info at https://open.work.weixin.qq.com/devtool/query?e=${errcode}` };
 }
 
-const ok = (body: Record<string, unknown>): ApiAnswer => ({ status: 200, body });
+export const ok = (body: Record<string, unknown>): ApiAnswer => ({ status: 200, body });
 
 // ---------------------------------------------------------------------------------------------------------------
 // DingTalk
@@ -82,7 +85,7 @@ const ok = (body: Record<string, unknown>): ApiAnswer => ({ status: 200, body })
  * The parameters of a `topapi` call: the query (without `access_token`) overlaid with the body, which may be JSON
  * or form-encoded (the official SDKs send either). `undefined` when the body is neither.
  */
-function topapiParams(req: ApiRequest): Record<string, unknown> | undefined {
+export function topapiParams(req: ApiRequest): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of req.query) if (k !== 'access_token' && !Object.hasOwn(out, k)) out[k] = v;
   const text = req.body.toString('utf8').trim();
@@ -102,7 +105,7 @@ function topapiParams(req: ApiRequest): Record<string, unknown> | undefined {
 }
 
 /** The DingTalk token check shared by the `topapi` routes; an error answer, or undefined when the token is good. */
-function dingTalkAuth(store: HrStore, req: ApiRequest): ApiAnswer | undefined {
+export function dingTalkAuth(store: HrStore, req: ApiRequest): ApiAnswer | undefined {
   if (req.method !== 'POST') return ok(dingTalkError(43002));
   const check = store.checkToken('dingtalk', req.query.get('access_token'));
   if (check === 'missing') return ok(dingTalkError(41001));
@@ -111,7 +114,7 @@ function dingTalkAuth(store: HrStore, req: ApiRequest): ApiAnswer | undefined {
   return undefined;
 }
 
-const asId = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
+export const asId = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
 
 const dingTalkGetToken: HrRoute = {
   vendor: 'dingtalk',
@@ -135,7 +138,8 @@ const dingTalkUserGet: HrRoute = {
     const userid = params && asId(params.userid);
     if (!userid) return ok(dingTalkError(40035, '不合法的参数'));
     const user = store.getDingTalkUser(userid);
-    if (!user) return ok(dingTalkError(60121));
+    // A departed user is not found, as on DingTalk (its leavers are only in the smart-HR dimission APIs).
+    if (!user || store.isDeparted('dingtalk', userid)) return ok(dingTalkError(60121));
     return ok({ errcode: 0, errmsg: 'ok', result: user, request_id: requestId() });
   },
 };
@@ -159,7 +163,7 @@ const dingTalkDepartmentGet: HrRoute = {
 // ---------------------------------------------------------------------------------------------------------------
 // WeCom
 
-function weComAuth(store: HrStore, req: ApiRequest): ApiAnswer | undefined {
+export function weComAuth(store: HrStore, req: ApiRequest): ApiAnswer | undefined {
   const check = store.checkToken('wecom', req.query.get('access_token'));
   if (check === 'missing') return ok(weComError(41001, req.clientIp));
   if (check === 'invalid') return ok(weComError(40014, req.clientIp));
@@ -192,7 +196,8 @@ const weComUserGet: HrRoute = {
     const userid = req.query.get('userid');
     if (!userid) return ok(weComError(41009, req.clientIp));
     const user = store.getWeComUser(userid);
-    if (!user) return ok(weComError(60111, req.clientIp, `userid not found`));
+    // A departed (deleted) member is not found, as on WeCom.
+    if (!user || store.isDeparted('wecom', userid)) return ok(weComError(60111, req.clientIp, `userid not found`));
     return ok({ errcode: 0, errmsg: 'ok', ...user });
   },
 };
@@ -221,5 +226,5 @@ export const HR_ROUTES: Readonly<Record<string, HrRoute>> = Object.freeze({
   '/cgi-bin/department/get': weComDepartmentGet,
 });
 
-/** Every fault-injection action name. */
-export const HR_ACTIONS: readonly string[] = Object.values(HR_ROUTES).map((r) => r.action);
+/** The user/department read routes' fault-injection action names (server.ts lists every route's). */
+export const HR_READ_ACTIONS: readonly string[] = Object.values(HR_ROUTES).map((r) => r.action);

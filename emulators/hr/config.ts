@@ -2,6 +2,7 @@
  * Options of the HR emulator, their defaults, and loading them from environment variables and a data file.
  */
 import fs from 'node:fs';
+import type { FeishuApp } from './feishu-directory.js';
 import { HrConfigError, type DingTalkApp, type HrDirectorySeed, type WeComCredential } from './store.js';
 
 export interface HrEmulatorOptions {
@@ -13,7 +14,9 @@ export interface HrEmulatorOptions {
   dingtalkApps?: DingTalkApp[];
   /** WeCom corp id + secret pairs (default: the local stack's `wwlocalcorp` / `local-wecom-corp-secret`). */
   wecomCredentials?: WeComCredential[];
-  /** Access-token lifetime, seconds (default 7200, as on both platforms). */
+  /** Feishu apps allowed to get a tenant_access_token (default: `cli_local_feishu_app` / `local-feishu-app-secret`). */
+  feishuApps?: FeishuApp[];
+  /** Access-token lifetime, seconds (default 7200, as on every platform). */
   tokenTtlSec?: number;
   /** Departments and users present at start and after every reset. */
   data?: HrDirectorySeed;
@@ -32,6 +35,7 @@ export interface HrEmulatorOptions {
 export const HR_DEFAULT_PORT = 9300;
 export const DEFAULT_DINGTALK_APPS: readonly DingTalkApp[] = Object.freeze([{ appKey: 'dinglocalappkey', appSecret: 'local-dingtalk-app-secret' }]);
 export const DEFAULT_WECOM_CREDENTIALS: readonly WeComCredential[] = Object.freeze([{ corpId: 'wwlocalcorp', corpSecret: 'local-wecom-corp-secret' }]);
+export const DEFAULT_FEISHU_APPS: readonly FeishuApp[] = Object.freeze([{ appId: 'cli_local_feishu_app', appSecret: 'local-feishu-app-secret' }]);
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
@@ -49,7 +53,8 @@ function pairFromEnv(env: NodeJS.ProcessEnv, a: string, b: string): [string, str
 
 /**
  * Options from the environment: `HR_EMULATOR_HOST`, `HR_EMULATOR_PORT` (default 9300), `EMULATOR_SEED`,
- * `DINGTALK_APP_KEY` + `DINGTALK_APP_SECRET`, `WECOM_CORP_ID` + `WECOM_CORP_SECRET` (the product's own variables,
+ * `DINGTALK_APP_KEY` + `DINGTALK_APP_SECRET`, `WECOM_CORP_ID` + `WECOM_CORP_SECRET`, `FEISHU_APP_ID` +
+ * `FEISHU_APP_SECRET` (the product's own variables,
  * so that a stack configured with them is accepted), `HR_EMULATOR_TOKEN_TTL_SEC`, `HR_EMULATOR_DATA_FILE`.
  * Unset variables leave the defaults. Throws HrConfigError on bad values.
  */
@@ -62,6 +67,8 @@ export function hrOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): HrEmulat
   if (dt) options.dingtalkApps = [{ appKey: dt[0], appSecret: dt[1] }];
   const wc = pairFromEnv(env, 'WECOM_CORP_ID', 'WECOM_CORP_SECRET');
   if (wc) options.wecomCredentials = [{ corpId: wc[0], corpSecret: wc[1] }];
+  const fs = pairFromEnv(env, 'FEISHU_APP_ID', 'FEISHU_APP_SECRET');
+  if (fs) options.feishuApps = [{ appId: fs[0], appSecret: fs[1] }];
   const ttl = intFromEnv(env, 'HR_EMULATOR_TOKEN_TTL_SEC', 1, 86_400 * 365);
   if (ttl !== undefined) options.tokenTtlSec = ttl;
   if (env.HR_EMULATOR_DATA_FILE) options.dataFile = env.HR_EMULATOR_DATA_FILE;

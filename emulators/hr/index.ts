@@ -19,7 +19,9 @@ import type {
   DingTalkDepartment,
   DingTalkDepartmentSeed,
   DingTalkUserSeed,
+  HrDirectorySeed,
   HrSnapshot,
+  HrStore,
   HrVendor,
   WeComCredential,
   WeComDepartment,
@@ -27,7 +29,12 @@ import type {
   WeComUserSeed,
 } from './store.js';
 
-export { DINGTALK_MESSAGES, HR_ACTIONS, HR_ROUTES, WECOM_MESSAGES } from './apis.js';
+export { DINGTALK_MESSAGES, HR_ROUTES, WECOM_MESSAGES } from './apis.js';
+export { FEISHU_MESSAGES, FEISHU_ROUTES } from './feishu-apis.js';
+export { ROSTER_ROUTES } from './roster-apis.js';
+export { HR_ACTIONS, resolveRoute, type HrPlatform } from './routes.js';
+export type { FeishuApp, FeishuDepartmentSeed, FeishuUserSeed } from './feishu-directory.js';
+import type { FeishuApp, FeishuDepartmentSeed, FeishuUserSeed } from './feishu-directory.js';
 export { DEFAULT_DINGTALK_APPS, DEFAULT_WECOM_CREDENTIALS, HR_DEFAULT_PORT, hrOptionsFromEnv, loadDataFile, type HrEmulatorOptions } from './config.js';
 export { HR_THROTTLE_ERROR, createHrServer } from './server.js';
 export {
@@ -64,6 +71,22 @@ export interface HrDirectoryHandle<UserSeed, Department, DepartmentSeed> {
   /** Refused for the root, and for a department with members or sub-departments. */
   removeDepartment(id: number): void;
   listDepartments(): Department[];
+  /**
+   * Marks the user as departed (default) or back: the user API answers "user not found" (DingTalk 60121, WeCom
+   * 60111) and the roster lists leave it out, as on the platforms; the admin lists keep it.
+   */
+  depart(userid: string, departed?: boolean): void;
+}
+
+/** The Feishu tenant's helpers (no HTTP). Bad input throws HrConfigError. */
+export interface FeishuHandle {
+  apps: readonly FeishuApp[];
+  appId: string | undefined;
+  appSecret: string | undefined;
+  addDepartment(department: FeishuDepartmentSeed): void;
+  addUser(user: FeishuUserSeed): void;
+  /** Resigned users stay readable by id (`status.is_resigned: true`) and leave `find_by_department`. */
+  resign(userId: string, resigned?: boolean): void;
 }
 
 /** A running HR emulator. */
@@ -76,9 +99,10 @@ export interface HrEmulator {
   faults: FaultInjector;
   dingtalk: HrDirectoryHandle<DingTalkUserSeed, DingTalkDepartment, DingTalkDepartmentSeed> & { apps: readonly DingTalkApp[]; appKey: string; appSecret: string };
   wecom: HrDirectoryHandle<WeComUserSeed, WeComDepartment, WeComDepartmentSeed> & { credentials: readonly WeComCredential[]; corpId: string; corpSecret: string };
-  /** Adds departments and users of both vendors at once, all or nothing. */
-  seed(data: { dingtalk?: { departments?: DingTalkDepartmentSeed[]; users?: DingTalkUserSeed[] }; wecom?: { departments?: WeComDepartmentSeed[]; users?: WeComUserSeed[] } }): void;
-  /** Expires tokens now (all, one vendor's, or one); they then answer 42001. Returns how many. */
+  feishu: FeishuHandle;
+  /** Adds departments and users of every platform at once, all or nothing. */
+  seed(data: HrDirectorySeed): void;
+  /** Expires DingTalk/WeCom tokens now (all, one vendor's, or one); they then answer 42001. Returns how many. */
   expireTokens(filter?: { vendor?: HrVendor; token?: string }): number;
   /** The whole state (what `GET /__admin/state` answers). */
   snapshot(): HrSnapshot;
@@ -96,49 +120,70 @@ export async function startHrEmulator(options: HrEmulatorOptions = {}): Promise<
   const parts = createHrServer(options);
   const running = await listen(parts.server, options.host ?? '127.0.0.1', options.port ?? 0);
   const { store } = parts;
-  const apps = options.dingtalkApps ?? DEFAULT_DINGTALK_APPS;
-  const creds = options.wecomCredentials ?? DEFAULT_WECOM_CREDENTIALS;
-  const firstApp = apps[0] as DingTalkApp;
-  const firstCred = creds[0] as WeComCredential;
   return {
     url: running.url,
     port: running.port,
     host: running.host,
     faults: parts.faults,
-    dingtalk: {
-      apps,
-      appKey: firstApp.appKey,
-      appSecret: firstApp.appSecret,
-      addUser: (u) => store.addDingTalkUsers([u])[0] as Record<string, unknown>,
-      addUsers: (us) => store.addDingTalkUsers(us),
-      updateUser: (p) => store.updateDingTalkUser(p),
-      removeUser: (id) => store.removeDingTalkUser(id),
-      getUser: (id) => store.getDingTalkUser(id),
-      listUsers: () => store.listDingTalkUsers(),
-      addDepartment: (d) => store.addDingTalkDepartments([d])[0] as DingTalkDepartment,
-      updateDepartment: (p) => store.updateDingTalkDepartment(p),
-      removeDepartment: (id) => store.removeDingTalkDepartment(id),
-      listDepartments: () => store.listDingTalkDepartments(),
-    },
-    wecom: {
-      credentials: creds,
-      corpId: firstCred.corpId,
-      corpSecret: firstCred.corpSecret,
-      addUser: (u) => store.addWeComUsers([u])[0] as Record<string, unknown>,
-      addUsers: (us) => store.addWeComUsers(us),
-      updateUser: (p) => store.updateWeComUser(p),
-      removeUser: (id) => store.removeWeComUser(id),
-      getUser: (id) => store.getWeComUser(id),
-      listUsers: () => store.listWeComUsers(),
-      addDepartment: (d) => store.addWeComDepartments([d])[0] as WeComDepartment,
-      updateDepartment: (p) => store.updateWeComDepartment(p),
-      removeDepartment: (id) => store.removeWeComDepartment(id),
-      listDepartments: () => store.listWeComDepartments(),
-    },
+    dingtalk: dingTalkHandle(store, options.dingtalkApps ?? DEFAULT_DINGTALK_APPS),
+    wecom: weComHandle(store, options.wecomCredentials ?? DEFAULT_WECOM_CREDENTIALS),
+    feishu: feishuHandle(store),
     seed: (data) => void store.seed(data),
     expireTokens: (filter) => store.expireTokens(filter),
     snapshot: () => store.snapshot(),
     reset: parts.reset,
     close: running.close,
+  };
+}
+
+function dingTalkHandle(store: HrStore, apps: readonly DingTalkApp[]): HrEmulator['dingtalk'] {
+  const first = apps[0] as DingTalkApp;
+  return {
+    apps,
+    appKey: first.appKey,
+    appSecret: first.appSecret,
+    addUser: (u) => store.addDingTalkUsers([u])[0] as Record<string, unknown>,
+    addUsers: (us) => store.addDingTalkUsers(us),
+    updateUser: (p) => store.updateDingTalkUser(p),
+    removeUser: (id) => store.removeDingTalkUser(id),
+    getUser: (id) => store.getDingTalkUser(id),
+    listUsers: () => store.listDingTalkUsers(),
+    addDepartment: (d) => store.addDingTalkDepartments([d])[0] as DingTalkDepartment,
+    updateDepartment: (p) => store.updateDingTalkDepartment(p),
+    removeDepartment: (id) => store.removeDingTalkDepartment(id),
+    listDepartments: () => store.listDingTalkDepartments(),
+    depart: (id, departed) => store.setDeparted('dingtalk', id, departed),
+  };
+}
+
+function weComHandle(store: HrStore, creds: readonly WeComCredential[]): HrEmulator['wecom'] {
+  const first = creds[0] as WeComCredential;
+  return {
+    credentials: creds,
+    corpId: first.corpId,
+    corpSecret: first.corpSecret,
+    addUser: (u) => store.addWeComUsers([u])[0] as Record<string, unknown>,
+    addUsers: (us) => store.addWeComUsers(us),
+    updateUser: (p) => store.updateWeComUser(p),
+    removeUser: (id) => store.removeWeComUser(id),
+    getUser: (id) => store.getWeComUser(id),
+    listUsers: () => store.listWeComUsers(),
+    addDepartment: (d) => store.addWeComDepartments([d])[0] as WeComDepartment,
+    updateDepartment: (p) => store.updateWeComDepartment(p),
+    removeDepartment: (id) => store.removeWeComDepartment(id),
+    listDepartments: () => store.listWeComDepartments(),
+    depart: (id, departed) => store.setDeparted('wecom', id, departed),
+  };
+}
+
+function feishuHandle(store: HrStore): FeishuHandle {
+  const { feishu } = store;
+  return {
+    apps: feishu.apps,
+    appId: feishu.apps[0]?.appId,
+    appSecret: feishu.apps[0]?.appSecret,
+    addDepartment: (d) => feishu.addDepartment(d),
+    addUser: (u) => feishu.addUser(u),
+    resign: (id, resigned) => feishu.setResigned(id, resigned),
   };
 }

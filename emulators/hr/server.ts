@@ -15,8 +15,10 @@ import http from 'node:http';
 import { AdminInputError, handleAdmin, isAdminPath, type AdminOptions, type AdminRoute } from '../common/admin.js';
 import { FaultInjector, type FaultDecision, type FaultErrorSpec } from '../common/faults.js';
 import { BodyTooLargeError, readBody, sendHtml502, sendJson, sleep } from '../common/http.js';
-import { HR_ROUTES, dingTalkError, weComError, type HrRoute } from './apis.js';
-import { DEFAULT_DINGTALK_APPS, DEFAULT_WECOM_CREDENTIALS, checkCredentials, loadDataFile, type HrEmulatorOptions } from './config.js';
+import { dingTalkError, weComError, type ApiAnswer } from './apis.js';
+import { feishuError } from './feishu-apis.js';
+import { resolveRoute, type ResolvedRoute } from './routes.js';
+import { DEFAULT_DINGTALK_APPS, DEFAULT_FEISHU_APPS, DEFAULT_WECOM_CREDENTIALS, checkCredentials, loadDataFile, type HrEmulatorOptions } from './config.js';
 import { HR_VENDORS, HrConfigError, HrStore, type HrVendor } from './store.js';
 
 /** What a `ratePerSecond` fault rule answers unless it names a code: errcode 45009 with HTTP 200. */
@@ -107,6 +109,39 @@ function adminRoutes(store: HrStore): Record<string, AdminRoute> {
   };
 }
 
+/** `{"<key>": "…", "<flag>"?: boolean}` → the id and the flag (default true). */
+function flagged(body: unknown, key: string, flag: string): [string, boolean] {
+  const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const id = b[key];
+  if (typeof id !== 'string' || !id) throw new HrConfigError(`expected {"${key}": "…", "${flag}"?: true|false}`);
+  if (b[flag] !== undefined && typeof b[flag] !== 'boolean') throw new HrConfigError(`"${flag}" must be true or false`);
+  return [id, b[flag] !== false];
+}
+
+/** Departures (DingTalk, WeCom), resignations and the Feishu directory. */
+function lifecycleAdminRoutes(store: HrStore): Record<string, AdminRoute> {
+  return {
+    'POST /dingtalk/departed': (body) => admin(() => {
+      const [userid, departed] = flagged(body, 'userid', 'departed');
+      store.setDeparted('dingtalk', userid, departed);
+      return { userid, departed };
+    }),
+    'POST /wecom/departed': (body) => admin(() => {
+      const [userid, departed] = flagged(body, 'userid', 'departed');
+      store.setDeparted('wecom', userid, departed);
+      return { userid, departed };
+    }),
+    'POST /feishu/departments': (body) => admin(() => ({ seeded: store.feishu.seed({ departments: listOf(body, 'departments') }) })),
+    'POST /feishu/users': (body) => admin(() => ({ seeded: store.feishu.seed({ users: listOf(body, 'users') }) })),
+    'POST /feishu/resigned': (body) => admin(() => {
+      const [user_id, resigned] = flagged(body, 'user_id', 'resigned');
+      store.feishu.setResigned(user_id, resigned);
+      return { user_id, resigned };
+    }),
+    'POST /feishu/tokens/expire': () => ({ expired: store.feishu.expireTokens() }),
+  };
+}
+
 function clientIp(req: http.IncomingMessage): string {
   return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
@@ -122,45 +157,37 @@ function resetSocket(req: http.IncomingMessage, res: http.ServerResponse): void 
  * The answer to an injected error: the vendor's error body with `errcode` = the rule's `code` when it is an
  * integer (else -1, with the code as message), HTTP 200 like the real APIs unless the rule names `httpStatus`.
  */
-function faultAnswer(route: HrRoute, decision: FaultDecision, faults: FaultInjector, ip: string): { status: number; body: Record<string, unknown> } {
+function faultAnswer(route: ResolvedRoute, decision: FaultDecision, faults: FaultInjector, ip: string): ApiAnswer {
   const spec = decision.error as FaultErrorSpec;
   const rule = faults.list().find((r) => r.id === decision.ruleId);
-  const status = rule?.httpStatus ?? 200;
   const numeric = /^-?\d{1,9}$/.test(spec.code);
   const errcode = numeric ? Number(spec.code) : -1;
   const message = spec.message ?? (numeric ? undefined : spec.code);
-  return { status, body: route.vendor === 'dingtalk' ? dingTalkError(errcode, message) : weComError(errcode, ip, message) };
+  if (route.platform === 'feishu') {
+    // Feishu throttles with HTTP 429 and code 99991400; a rate rule without a code answers that.
+    const code = spec === HR_THROTTLE_ERROR ? 99991400 : errcode;
+    return feishuError(code, spec === HR_THROTTLE_ERROR ? undefined : message, rule?.httpStatus);
+  }
+  const status = rule?.httpStatus ?? 200;
+  return { status, body: route.platform === 'dingtalk' ? dingTalkError(errcode, message) : weComError(errcode, ip, message) };
 }
 
-/** Builds (but does not start) the emulator's HTTP server. Throws HrConfigError on bad options. */
-export function createHrServer(options: HrEmulatorOptions = {}): HrServer {
-  const apps = options.dingtalkApps ?? DEFAULT_DINGTALK_APPS;
-  const creds = options.wecomCredentials ?? DEFAULT_WECOM_CREDENTIALS;
-  checkCredentials(apps, creds);
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
-  const store = new HrStore({ dingtalkApps: apps, wecomCredentials: creds, tokenTtlSec: options.tokenTtlSec ?? 7200, now: options.now });
-  // Initial data (options, then file): validated once here; reset() replays it.
-  const initial: unknown[] = [options.data, options.dataFile ? loadDataFile(options.dataFile) : undefined].filter((d) => d !== undefined);
-  const applyInitial = () => {
-    for (const d of initial) store.seed(d);
-  };
-  applyInitial();
-  const faults = new FaultInjector(HR_THROTTLE_ERROR, options.seed);
-  const resetState = () => {
-    store.reset();
-    applyInitial();
-  };
-  const adminOptions: AdminOptions = { faults, state: () => store.snapshot(), reset: resetState, extra: adminRoutes(store) };
-  const onInternalError =
-    options.onInternalError ??
-    ((err: unknown) => process.stderr.write(`[hr-emulator] unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+interface ServeContext {
+  store: HrStore;
+  faults: FaultInjector;
+  adminOptions: AdminOptions;
+  maxBodyBytes: number;
+}
 
-  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** The request handler: admin API, or route → fault decision → the route's answer. */
+function serveRequests(ctx: ServeContext): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> {
+  const { store, faults, adminOptions, maxBodyBytes } = ctx;
+  return async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (isAdminPath(req.url)) return handleAdmin(req, res, adminOptions);
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-    const route = Object.hasOwn(HR_ROUTES, path) ? HR_ROUTES[path] : undefined;
+    const route = resolveRoute(path);
     let body: Buffer;
     try {
       body = await readBody(req, maxBodyBytes);
@@ -177,20 +204,53 @@ export function createHrServer(options: HrEmulatorOptions = {}): HrServer {
     if (decision.html502) return sendHtml502(res);
     if (decision.error) {
       const a = faultAnswer(route, decision, faults, ip);
-      return sendJson(res, a.status, a.body);
+      return sendJson(res, a.status, a.body, a.headers);
     }
-    const answer = route.handle(store, {
+    const answer = route.run(store, {
       method: req.method ?? 'GET',
       query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
       body,
       contentType: req.headers['content-type'] ?? '',
       clientIp: ip,
+      authorization: req.headers.authorization,
     });
     if (decision.reset === 'after') return resetSocket(req, res);
     if (decision.delayAfterMs > 0) await sleep(decision.delayAfterMs);
     if (res.destroyed) return;
-    sendJson(res, answer.status, answer.body);
-  }
+    sendJson(res, answer.status, answer.body, answer.headers);
+  };
+}
+
+/** Builds (but does not start) the emulator's HTTP server. Throws HrConfigError on bad options. */
+export function createHrServer(options: HrEmulatorOptions = {}): HrServer {
+  const apps = options.dingtalkApps ?? DEFAULT_DINGTALK_APPS;
+  const creds = options.wecomCredentials ?? DEFAULT_WECOM_CREDENTIALS;
+  checkCredentials(apps, creds);
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const feishuApps = options.feishuApps ?? DEFAULT_FEISHU_APPS;
+  const store = new HrStore({ dingtalkApps: apps, wecomCredentials: creds, feishuApps, tokenTtlSec: options.tokenTtlSec ?? 7200, now: options.now });
+  // Initial data (options, then file): validated once here; reset() replays it.
+  const initial: unknown[] = [options.data, options.dataFile ? loadDataFile(options.dataFile) : undefined].filter((d) => d !== undefined);
+  const applyInitial = () => {
+    for (const d of initial) store.seed(d);
+  };
+  applyInitial();
+  const faults = new FaultInjector(HR_THROTTLE_ERROR, options.seed);
+  const resetState = () => {
+    store.reset();
+    applyInitial();
+  };
+  const adminOptions: AdminOptions = {
+    faults,
+    state: () => ({ ...store.snapshot(), feishu: store.feishu.snapshot() }),
+    reset: resetState,
+    extra: { ...adminRoutes(store), ...lifecycleAdminRoutes(store) },
+  };
+  const onInternalError =
+    options.onInternalError ??
+    ((err: unknown) => process.stderr.write(`[hr-emulator] unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+
+  const serve = serveRequests({ store, faults, adminOptions, maxBodyBytes });
 
   const server = http.createServer((req, res) => {
     serve(req, res).catch((err: unknown) => {

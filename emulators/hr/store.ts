@@ -4,6 +4,7 @@
  * clock; every bad input is an {@link HrConfigError} (the admin API answers it with 400).
  */
 import { randomBytes } from 'node:crypto';
+import { FeishuDirectory, type FeishuApp, type FeishuDepartmentSeed, type FeishuUserSeed } from './feishu-directory.js';
 
 export type HrVendor = 'dingtalk' | 'wecom';
 export const HR_VENDORS: readonly HrVendor[] = ['dingtalk', 'wecom'];
@@ -85,6 +86,7 @@ export interface WeComCredential {
 export interface HrDirectorySeed {
   dingtalk?: { departments?: DingTalkDepartmentSeed[]; users?: DingTalkUserSeed[] };
   wecom?: { departments?: WeComDepartmentSeed[]; users?: WeComUserSeed[] };
+  feishu?: { departments?: FeishuDepartmentSeed[]; users?: FeishuUserSeed[] };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -196,6 +198,8 @@ interface DeptShape {
 class Org<U extends { userid: string }> {
   readonly departments = new Map<number, DeptShape>();
   readonly users = new Map<string, U>();
+  /** Users who have left: the user APIs no longer find them and the roster lists leave them out. */
+  readonly departed = new Set<string>();
 
   constructor(
     private readonly vendor: string,
@@ -252,6 +256,24 @@ class Org<U extends { userid: string }> {
 
   removeUser(userid: string): void {
     if (!this.users.delete(userid)) throw new HrConfigError(`no ${this.vendor} user "${userid}"`);
+    this.departed.delete(userid);
+  }
+
+  /** Current (not departed) users directly in a department, in the order added. */
+  membersOf(id: number): U[] {
+    return [...this.users.values()].filter((u) => !this.departed.has(u.userid) && this.deptsOf(u).includes(id));
+  }
+
+  /** A department and every department below it, breadth first. */
+  subtree(id: number): DeptShape[] {
+    const root = this.departments.get(id);
+    if (!root) return [];
+    const out = [root];
+    for (let i = 0; i < out.length; i++) {
+      const parent = (out[i] as DeptShape).id;
+      for (const d of this.departments.values()) if (d.parent === parent && d.id !== parent) out.push(d);
+    }
+    return out;
   }
 }
 
@@ -305,7 +327,9 @@ export type WeComDepartment = { id: number; name: string; parentid: number; orde
 export interface HrStoreOptions {
   dingtalkApps: readonly DingTalkApp[];
   wecomCredentials: readonly WeComCredential[];
-  /** Token lifetime in seconds (7200 on both platforms). */
+  /** Feishu apps allowed to get a tenant_access_token (default none). */
+  feishuApps?: readonly FeishuApp[];
+  /** Token lifetime in seconds (7200 on every platform). */
   tokenTtlSec: number;
   /** Present at start and after every reset. */
   initial?: HrDirectorySeed;
@@ -315,12 +339,14 @@ export interface HrStoreOptions {
 
 export interface HrSnapshot {
   tokenTtlSec: number;
-  dingtalk: { apps: string[]; departments: DingTalkDepartment[]; users: Record<string, unknown>[]; tokens: Array<{ token: string; appKey: string; expiresAt: string; expired: boolean }> };
-  wecom: { corpIds: string[]; departments: WeComDepartment[]; users: Record<string, unknown>[]; tokens: Array<{ token: string; corpId: string; expiresAt: string; expired: boolean }> };
+  dingtalk: { apps: string[]; departments: DingTalkDepartment[]; users: Record<string, unknown>[]; departed: string[]; tokens: Array<{ token: string; appKey: string; expiresAt: string; expired: boolean }> };
+  wecom: { corpIds: string[]; departments: WeComDepartment[]; users: Record<string, unknown>[]; departed: string[]; tokens: Array<{ token: string; corpId: string; expiresAt: string; expired: boolean }> };
 }
 
 export class HrStore {
   readonly now: () => number;
+  /** The Feishu tenant (its own ids, resignations and tokens). */
+  readonly feishu: FeishuDirectory;
   private dt!: Org<DingTalkUserSeed>;
   private wc!: Org<WeComUserSeed>;
   private tokens = new Map<string, IssuedToken>();
@@ -328,6 +354,7 @@ export class HrStore {
   constructor(private readonly opts: HrStoreOptions) {
     this.now = opts.now ?? Date.now;
     if (!(opts.tokenTtlSec >= 1)) throw new HrConfigError('the token lifetime must be at least 1 second');
+    this.feishu = new FeishuDirectory(opts.feishuApps ?? [], opts.tokenTtlSec, this.now);
     this.reset();
   }
 
@@ -340,13 +367,14 @@ export class HrStore {
     this.dt = new Org<DingTalkUserSeed>('DingTalk', 'root', (u) => u.dept_id_list ?? [1]);
     this.wc = new Org<WeComUserSeed>('WeCom', 'root', (u) => u.department ?? [1]);
     this.tokens.clear();
+    this.feishu.clear();
     if (this.opts.initial) this.seed(this.opts.initial);
   }
 
   /** Adds departments then users of both vendors, all or nothing. */
   seed(data: unknown): { dingtalk: { departments: number; users: number }; wecom: { departments: number; users: number } } {
-    if (!isPlainObject(data)) throw new HrConfigError('seed data must be {"dingtalk": {...}, "wecom": {...}}');
-    knownKeys(data, ['dingtalk', 'wecom'], 'seed data');
+    if (!isPlainObject(data)) throw new HrConfigError('seed data must be {"dingtalk": {...}, "wecom": {...}, "feishu": {...}}');
+    knownKeys(data, ['dingtalk', 'wecom', 'feishu'], 'seed data');
     const part = (v: unknown, name: string) => {
       if (v === undefined) return { departments: [] as unknown[], users: [] as unknown[] };
       if (!isPlainObject(v)) throw new HrConfigError(`seed data: "${name}" must be an object`);
@@ -365,6 +393,8 @@ export class HrStore {
       this.addDingTalkUsers(d.users);
       this.addWeComDepartments(w.departments);
       this.addWeComUsers(w.users);
+      // Last, and all or nothing itself: if it fails, the other vendors' part is rolled back.
+      if (data.feishu !== undefined) this.feishu.seed(data.feishu);
     });
     return { dingtalk: { departments: d.departments.length, users: d.users.length }, wecom: { departments: w.departments.length, users: w.users.length } };
   }
@@ -509,6 +539,58 @@ export class HrStore {
     return [...this.wc.users.values()].map(weComAnswer);
   }
 
+  // -- departures and rosters -------------------------------------------------------------------------------------
+
+  /**
+   * Marks a user as departed (or back, with `false`). A departed user stays in the directory (admin lists) but the
+   * user APIs answer "user not found" (DingTalk 60121, WeCom 60111) and the roster lists leave it out, as the
+   * platforms do for people who have left.
+   */
+  setDeparted(vendor: HrVendor, userid: string, departed = true): void {
+    const org = vendor === 'dingtalk' ? this.dt : this.wc;
+    if (!org.users.has(userid)) throw new HrConfigError(`no ${vendor} user "${userid}"`);
+    if (departed) org.departed.add(userid);
+    else org.departed.delete(userid);
+  }
+
+  isDeparted(vendor: HrVendor, userid: string): boolean {
+    return (vendor === 'dingtalk' ? this.dt : this.wc).departed.has(userid);
+  }
+
+  /** `topapi/v2/department/listsub`: the direct sub-departments, or undefined for an unknown department. */
+  dingTalkSubDepartments(id: number): DingTalkDepartment[] | undefined {
+    if (!this.dt.departments.has(id)) return undefined;
+    return [...this.dt.departments.values()].filter((d) => d.parent === id && d.id !== id).map(dtDept);
+  }
+
+  /** `topapi/v2/user/list`: current users directly in the department, or undefined for an unknown department. */
+  dingTalkMembers(id: number): Record<string, unknown>[] | undefined {
+    if (!this.dt.departments.has(id)) return undefined;
+    return this.dt.membersOf(id).map(dingTalkResult);
+  }
+
+  /** `cgi-bin/department/simplelist`: the department and all below it, or undefined for an unknown one. */
+  weComSubtree(id: number): WeComDepartment[] | undefined {
+    if (!this.wc.departments.has(id)) return undefined;
+    return this.wc.subtree(id).map(wcDept);
+  }
+
+  /** `cgi-bin/user/list_id`: one `{userid, department}` per current user and department, users in the order added. */
+  weComMemberships(): Array<{ userid: string; department: number }> {
+    const out: Array<{ userid: string; department: number }> = [];
+    for (const u of this.wc.users.values()) {
+      if (this.wc.departed.has(u.userid)) continue;
+      for (const department of u.department ?? [1]) out.push({ userid: u.userid, department });
+    }
+    return out;
+  }
+
+  /** `cgi-bin/user/list`: current members of one department, or undefined for an unknown department. */
+  weComMembers(id: number): Record<string, unknown>[] | undefined {
+    if (!this.wc.departments.has(id)) return undefined;
+    return this.wc.membersOf(id).map(weComAnswer);
+  }
+
   // -- credentials and tokens ------------------------------------------------------------------------------------
 
   /** Whether the app key and secret belong together (DingTalk answers a wrong key and a wrong secret alike). */
@@ -568,12 +650,14 @@ export class HrStore {
         apps: this.opts.dingtalkApps.map((a) => a.appKey),
         departments: this.listDingTalkDepartments(),
         users: this.listDingTalkUsers(),
+        departed: [...this.dt.departed],
         tokens: tokens.filter((t) => t.vendor === 'dingtalk').map((t) => ({ token: t.token, appKey: t.client, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now })),
       },
       wecom: {
         corpIds: [...new Set(this.opts.wecomCredentials.map((c) => c.corpId))],
         departments: this.listWeComDepartments(),
         users: this.listWeComUsers(),
+        departed: [...this.wc.departed],
         tokens: tokens.filter((t) => t.vendor === 'wecom').map((t) => ({ token: t.token, corpId: t.client, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now })),
       },
     };

@@ -1,7 +1,8 @@
 /**
  * The SAG client-user actions (smartag 2018-03-13): wire parameters → {@link SagStore} operations → response fields
- * (https://github.com/AlibabaCloudDocs/smartag). Parameter names are case-sensitive as on the wire (`SmartAGId`, `UserMail`, and `Email`
- * on Modify).
+ * (https://www.alibabacloud.com/help/en/sag/developer-reference/api-smartag-2018-03-13-describesmartaccessgatewayclientusers
+ * and the neighbouring API pages). Parameter names are case-sensitive as on the wire (`SmartAGId`, `UserMail`,
+ * `Email` on Modify, `Username` on KickOutClients).
  */
 import { invalidParameter, missingParameter } from '../common/pop-rpc.js';
 import type { SagStore, SagUser } from './sag-store.js';
@@ -16,6 +17,7 @@ export const SAG_ACTIONS = [
   'ResetSmartAccessGatewayClientUserPassword',
   'EnableSmartAccessGatewayUser',
   'DisableSmartAccessGatewayUser',
+  'KickOutClients',
   'RoamClientUser',
 ] as const;
 
@@ -55,43 +57,47 @@ function userFields(user: SagUser): { UserName: string; UserMail: string; Bandwi
   return { UserName: user.userName, UserMail: user.userMail, Bandwidth: user.bandwidth, ClientIp: user.clientIp };
 }
 
+function createUser(store: SagStore, params: Params): object {
+  const regionId = required(params, 'RegionId');
+  const bandwidth = optional(params, 'Bandwidth');
+  const user = store.createUser(regionId, params.SmartAGId ?? '', {
+    userMail: params.UserMail,
+    bandwidth: bandwidth === undefined ? undefined : bandwidthOf(bandwidth),
+    userName: optional(params, 'UserName'),
+    password: optional(params, 'Password'),
+    clientIp: params.ClientIp,
+  });
+  return { ...userFields(user), IsStaticIp: user.isStaticIp ? 1 : 0 };
+}
+
+function describeUsers(store: SagStore, params: Params): object {
+  const regionId = required(params, 'RegionId');
+  const pageNumber = pageParam(params, 'PageNumber', 1, 1_000_000_000);
+  const pageSize = pageParam(params, 'PageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  const result = store.describeUsers(regionId, params.SmartAGId ?? '', {
+    userName: optional(params, 'UserName'),
+    userMail: optional(params, 'UserMail'),
+    pageNumber,
+    pageSize,
+  });
+  return {
+    TotalCount: result.totalCount,
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    Users: { User: result.users.map((u) => ({ ...userFields(u), IsStaticIp: u.isStaticIp ? 1 : 0, State: u.state })) },
+  };
+}
+
 /**
  * Applies one action to the store and returns the response fields (without `RequestId`). Throws
  * {@link SagApiError} or a common POP error (MissingParameter, InvalidParameter) on invalid calls.
  */
 export function dispatchSagAction(store: SagStore, action: string, params: Params): object {
   switch (action as SagAction) {
-    case 'CreateSmartAccessGatewayClientUser': {
-      const regionId = required(params, 'RegionId');
-      const bandwidth = optional(params, 'Bandwidth');
-      const user = store.createUser(regionId, params.SmartAGId ?? '', {
-        userMail: params.UserMail,
-        bandwidth: bandwidth === undefined ? undefined : bandwidthOf(bandwidth),
-        userName: optional(params, 'UserName'),
-        password: optional(params, 'Password'),
-        clientIp: params.ClientIp,
-      });
-      return { ...userFields(user), IsStaticIp: user.isStaticIp ? 1 : 0 };
-    }
-    case 'DescribeSmartAccessGatewayClientUsers': {
-      const regionId = required(params, 'RegionId');
-      const pageNumber = pageParam(params, 'PageNumber', 1, 1_000_000_000);
-      const pageSize = pageParam(params, 'PageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-      const result = store.describeUsers(regionId, params.SmartAGId ?? '', {
-        userName: optional(params, 'UserName'),
-        userMail: optional(params, 'UserMail'),
-        pageNumber,
-        pageSize,
-      });
-      return {
-        TotalCount: result.totalCount,
-        PageNumber: pageNumber,
-        PageSize: pageSize,
-        Users: {
-          User: result.users.map((u) => ({ ...userFields(u), IsStaticIp: u.isStaticIp ? 1 : 0, State: u.state })),
-        },
-      };
-    }
+    case 'CreateSmartAccessGatewayClientUser':
+      return createUser(store, params);
+    case 'DescribeSmartAccessGatewayClientUsers':
+      return describeUsers(store, params);
     case 'DeleteSmartAccessGatewayClientUser':
       store.deleteUser(required(params, 'RegionId'), params.SmartAGId ?? '', params.UserName);
       return {};
@@ -109,6 +115,10 @@ export function dispatchSagAction(store: SagStore, action: string, params: Param
     case 'EnableSmartAccessGatewayUser':
     case 'DisableSmartAccessGatewayUser':
       store.setUserState(required(params, 'RegionId'), params.SmartAGId ?? '', params.UserName, action === 'EnableSmartAccessGatewayUser' ? 0 : 1);
+      return {};
+    case 'KickOutClients':
+      // Documented as `Username` (lower-case n), unlike the other client-user actions' `UserName`.
+      store.kickOut(required(params, 'RegionId'), params.SmartAGId ?? '', params.Username);
       return {};
     case 'RoamClientUser':
       store.roamUser({

@@ -27,6 +27,16 @@ export interface SagEmulatorOptions {
   maxBodyBytes?: number;
   /** Clock for timestamps and creation times (default Date.now). */
   now?: () => number;
+  /**
+   * Clock of the billing cycle (default: `now`): which calendar month (Asia/Shanghai) an account's traffic was
+   * used in. Separate so that tests can move the cycle without making request Timestamps stale.
+   */
+  billingNow?: () => number;
+  /**
+   * `x-acs-retry-after` (milliseconds) on throttling answers; default none. Whether the real gateway sends the
+   * header is unverified (the SDKs read it when present).
+   */
+  retryAfterMs?: number;
   /** Where unexpected handler failures are reported (default: stderr). */
   onInternalError?: (err: unknown) => void;
 }
@@ -44,7 +54,7 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, max: numb
 /**
  * Options from the environment: `SAG_EMULATOR_HOST`, `SAG_EMULATOR_PORT` (default 9200), `EMULATOR_REGION`,
  * `EMULATOR_ACCESS_KEY_ID` + `EMULATOR_ACCESS_KEY_SECRET`, `EMULATOR_SEED`, `SAG_EMULATOR_INSTANCES_FILE`,
- * `SAG_EMULATOR_MAX_BANDWIDTH_KBPS`. Unset variables leave the defaults. Throws SagConfigError on bad values.
+ * `SAG_EMULATOR_MAX_BANDWIDTH_KBPS`, `SAG_EMULATOR_RETRY_AFTER_MS`. Unset variables leave the defaults. Throws SagConfigError on bad values.
  */
 export function sagOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SagEmulatorOptions {
   const options: SagEmulatorOptions = { port: intFromEnv(env, 'SAG_EMULATOR_PORT', 0, 65535) ?? SAG_DEFAULT_PORT };
@@ -59,6 +69,8 @@ export function sagOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SagEmul
   if (env.SAG_EMULATOR_INSTANCES_FILE) options.instancesFile = env.SAG_EMULATOR_INSTANCES_FILE;
   const max = intFromEnv(env, 'SAG_EMULATOR_MAX_BANDWIDTH_KBPS', 1, 1_000_000);
   if (max !== undefined) options.maxBandwidthKbps = max;
+  const retryAfter = intFromEnv(env, 'SAG_EMULATOR_RETRY_AFTER_MS', 0, 3_600_000);
+  if (retryAfter !== undefined) options.retryAfterMs = retryAfter;
   return options;
 }
 

@@ -1,7 +1,8 @@
 /**
- * Smart Access Gateway API error codes and their documented messages (https://www.alibabacloud.com/help/doc-detail/120685.html, https://www.alibabacloud.com/help/doc-detail/183879.htm).
- * All are HTTP 400 in the documentation. `ClientUser.UserNotExist` and the `SAG.InstanceIdEmpty` message are the
- * emulator's own (the docs name no code / give no message); see README.md.
+ * Smart Access Gateway API error codes and their documented messages (the smartag 2018-03-13 API pages, e.g. https://www.alibabacloud.com/help/doc-detail/120685.html).
+ * All are HTTP 400 in the documentation. `ClientUser.UserNotExist`, `ClientUser.TrafficUsedInCurrentCycle` and the
+ * `SAG.InstanceIdEmpty` message are the emulator's own (the docs name no code / give no message); see README.md.
+ * `Forbbiden.SubUser` (sic) is the documented code of Enable/DisableSmartAccessGatewayUser, for injected faults.
  */
 
 export const SAG_ERROR_MESSAGES = Object.freeze({
@@ -21,6 +22,9 @@ export const SAG_ERROR_MESSAGES = Object.freeze({
   'ClientUser.UserOverLimit': 'The maximum number of users is exceeded.',
   'ClientUser.NotSupportAction': 'You cannot create a user in the current SAG instance.',
   'ClientUser.UserNotExist': 'The specified user does not exist.',
+  'ClientUser.TrafficUsedInCurrentCycle':
+    'The client account has used traffic in the current billing cycle and cannot be deleted. Disable it and delete it in the next billing cycle.',
+  'Forbbiden.SubUser': 'You are not authorized to operate on the specified resource.',
 });
 
 export type SagErrorCode = keyof typeof SAG_ERROR_MESSAGES;

@@ -12,13 +12,15 @@ import type { FaultInjector } from '../common/faults.js';
 import type { PopCredential } from '../common/pop-rpc.js';
 import type { SagEmulatorOptions } from './config.js';
 import { SagConfigError } from './errors.js';
+import type { BillingClockSetting } from './billing-cycle.js';
 import type { SagInstance, SagInstanceInput, SagSnapshot, SagUser, SagUserSeed } from './sag-store.js';
 import { createSagServer } from './server.js';
 
 export { SAG_ACTIONS, SAG_API_VERSION, type SagAction } from './actions.js';
 export { SAG_DEFAULT_PORT, loadInstancesFile, sagOptionsFromEnv, type SagEmulatorOptions } from './config.js';
 export { SAG_ERROR_MESSAGES, SagApiError, SagConfigError, type SagErrorCode } from './errors.js';
-export type { SagInstance, SagInstanceInput, SagSnapshot, SagUser, SagUserSeed } from './sag-store.js';
+export type { SagInstance, SagInstanceInput, SagSession, SagSnapshot, SagUser, SagUserSeed } from './sag-store.js';
+export { BillingClock, billingCycleLabel, billingCycleOf, nextBillingCycleStart, type BillingClockSetting } from './billing-cycle.js';
 export { SAG_THROTTLE_ERROR, createSagServer } from './server.js';
 
 /** A running SAG emulator. */
@@ -44,11 +46,19 @@ export interface SagEmulator {
   seedUser(smartAGId: string, user: SagUserSeed): SagUser;
   /** Adds many users directly, in order; stops at the first bad one (SagConfigError), keeping those before it. */
   seedUsers(smartAGId: string, users: readonly SagUserSeed[]): SagUser[];
+  /** Opens `count` (default 1) client sessions of an account; also marks it as having used traffic now. */
+  openSessions(smartAGId: string, userName: string, count?: number): SagUser;
+  /** The account used traffic at `at` (epoch ms; default the billing clock's now); `null` forgets it. */
+  markTraffic(smartAGId: string, userName: string, at?: number | null): SagUser;
+  /** Fixes (`{fixedAt}`) or shifts (`{offsetMs}`) the billing-cycle clock; `{}` back to the configured clock. */
+  setBillingClock(setting: BillingClockSetting): void;
+  /** `x-acs-retry-after` (ms) on throttling answers from now on; undefined: none. */
+  setRetryAfterMs(ms: number | undefined): void;
   /** True if the user exists with that password. */
   checkPassword(smartAGId: string, userName: string, password: string): boolean;
   /** The whole state (what `GET /__admin/state` answers). */
   snapshot(): SagSnapshot;
-  /** Back to the initial instances with their seeded users; nonces forgotten; fault rules cleared. */
+  /** Back to the initial instances with their seeded users; nonces forgotten; clocks as configured; no faults. */
   reset(): void;
   /** Stops listening and ends open connections. */
   close(): Promise<void>;
@@ -81,6 +91,12 @@ export async function startSagEmulator(options: SagEmulatorOptions = {}): Promis
     },
     seedUser: (smartAGId, user) => store.seedUser(smartAGId, user),
     seedUsers: (smartAGId, users) => users.map((user) => store.seedUser(smartAGId, user)),
+    openSessions: (smartAGId, userName, count) => store.openSessions(smartAGId, userName, count),
+    markTraffic: (smartAGId, userName, at) => store.markTraffic(smartAGId, userName, at),
+    setBillingClock: (setting) => parts.billingClock.set(setting),
+    setRetryAfterMs: (ms) => {
+      parts.protocol.retryAfterMs = ms;
+    },
     checkPassword: (smartAGId, userName, password) => store.checkPassword(smartAGId, userName, password),
     snapshot: () => store.snapshot(),
     reset: parts.reset,

@@ -1,4 +1,4 @@
-/** Formats of SAG client-user fields (https://www.alibabacloud.com/help/doc-detail/120685.html). */
+/** Formats of SAG client-user fields (https://www.alibabacloud.com/help/doc-detail/120685.html, CreateSmartAccessGatewayClientUser). */
 
 /** UserName: 7–33 characters of `[A-Za-z0-9_@.-]`, starting with a letter or digit. */
 export const USER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_@.-]{6,32}$/;

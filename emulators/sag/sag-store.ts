@@ -1,13 +1,14 @@
 /**
- * The Smart Access Gateway domain: SAG app instances and their client users, with the API's rules
- * (https://www.alibabacloud.com/help/doc-detail/120685.html, https://www.alibabacloud.com/help/doc-detail/183879.htm).
- * Pure (no HTTP); the clock is injected. API failures are thrown as {@link SagApiError}, bad seeding input as
- * {@link SagConfigError}.
+ * The Smart Access Gateway domain: SAG app instances and their client users, with the API's rules (the smartag
+ * 2018-03-13 API pages, https://www.alibabacloud.com/help/en/sag/developer-reference/api-smartag-2018-03-13-deletesmartaccessgatewayclientuser
+ * and its neighbours). Pure (no HTTP); the clocks (requests, billing cycle) are injected. API failures are thrown as {@link SagApiError}, bad seeding input
+ * as {@link SagConfigError}.
  *
  * Every user holds a client IP of its instance's CIDR: a static one given by the caller, or one allocated by the
  * emulator (IsStaticIp 0). Users are kept per instance in creation order with O(1) lookups by name and by mail.
  */
 import crypto from 'node:crypto';
+import { billingCycleOf } from './billing-cycle.js';
 import { SagApiError, SagConfigError } from './errors.js';
 import { formatIpv4, isHostOf, isPrivateCidr, parseCidr, parseIpv4, type Cidr } from './ipv4.js';
 import { CREATE_PASSWORD_RE, RESET_PASSWORD_RE, isValidEmail, isValidLookupName, isValidUserName } from './rules.js';
@@ -68,6 +69,16 @@ export interface SagUser {
   createdAt: string;
   /** Set on accounts copied in by RoamClientUser. */
   roamedFrom?: { regionId: string; smartAGId: string };
+  /** Open client sessions (seeded through the admin API; KickOutClients closes them). Absent when none. */
+  online?: SagSession[];
+  /** When the account last used traffic (ISO 8601). Absent when never. */
+  lastTrafficAt?: string;
+}
+
+/** One connected client of an account. */
+export interface SagSession {
+  clientIp: string;
+  connectedAt: string;
 }
 
 /** CreateSmartAccessGatewayClientUser's business parameters (already type-parsed). */
@@ -120,6 +131,8 @@ export interface SagStoreOptions {
   /** Instances restored by {@link SagStore.reset}. */
   initialInstances?: SagInstanceInput[];
   now?: () => number;
+  /** Clock of the billing cycle (default: `now`). */
+  billingNow?: () => number;
 }
 
 interface UserRecord {
@@ -135,6 +148,9 @@ interface UserRecord {
   /** ISO 8601, formatted once. */
   createdAt: string;
   roamedFrom?: { regionId: string; smartAGId: string };
+  sessions: SagSession[];
+  /** Epoch ms of the last traffic, if any. */
+  trafficAt?: number;
 }
 
 interface InstanceRecord {
@@ -165,6 +181,8 @@ export class SagStore {
   readonly regionId: string;
   readonly maxBandwidthKbps: number;
   private readonly now: () => number;
+  /** The billing cycle's clock; replaceable at run time (admin API). */
+  billingNow: () => number;
   private readonly initial: SagInstanceInput[];
   private instances = new Map<string, InstanceRecord>();
 
@@ -173,6 +191,7 @@ export class SagStore {
     this.maxBandwidthKbps = options.maxBandwidthKbps ?? DEFAULT_BANDWIDTH;
     if (!Number.isInteger(this.maxBandwidthKbps) || this.maxBandwidthKbps < 1) throw new SagConfigError('maxBandwidthKbps must be a positive integer');
     this.now = options.now ?? Date.now;
+    this.billingNow = options.billingNow ?? this.now;
     this.initial = structuredClone(options.initialInstances ?? []);
     this.reset();
   }
@@ -322,10 +341,16 @@ export class SagStore {
     return { totalCount: total, users: page };
   }
 
-  /** DeleteSmartAccessGatewayClientUser. */
+  /**
+   * DeleteSmartAccessGatewayClientUser. Refused with `ClientUser.TrafficUsedInCurrentCycle` (the emulator's code)
+   * while the account has used traffic in the current billing cycle.
+   */
   deleteUser(regionId: string, smartAGId: string, userName: string | undefined): void {
     const inst = this.instanceFor(regionId, smartAGId);
     const user = this.userOf(inst, userName);
+    if (user.trafficAt !== undefined && billingCycleOf(user.trafficAt) >= billingCycleOf(this.billingNow())) {
+      throw new SagApiError('ClientUser.TrafficUsedInCurrentCycle');
+    }
     inst.users.delete(user.userName);
     this.unindexMail(inst, user);
     inst.usedIps.delete(user.ip);
@@ -365,6 +390,48 @@ export class SagStore {
   }
 
   /**
+   * KickOutClients: closes every open session of the account; returns how many. An account with none, or an
+   * unknown name, is a no-op (the documented errors are only ClientUser.NameEmpty and SAG.InstanceNoFound).
+   */
+  kickOut(regionId: string, smartAGId: string, userName: string | undefined): number {
+    const inst = this.instanceFor(regionId, smartAGId);
+    if (!userName) throw new SagApiError('ClientUser.NameEmpty');
+    const user = inst.users.get(userName);
+    if (!user) return 0;
+    const closed = user.sessions.length;
+    user.sessions = [];
+    return closed;
+  }
+
+  // ---- online sessions and traffic (admin) -------------------------------------------------------------------
+
+  /** Opens `count` client sessions for an account (admin); an online account uses traffic, so it is marked too. */
+  openSessions(smartAGId: string, userName: string, count = 1): SagUser {
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw new SagConfigError('count must be an integer from 1 to 100');
+    const user = this.adminUser(smartAGId, userName);
+    const connectedAt = new Date(this.now()).toISOString();
+    for (let i = 0; i < count; i++) user.sessions.push({ clientIp: user.clientIp, connectedAt });
+    user.trafficAt = this.billingNow();
+    return view(user);
+  }
+
+  /** Records that the account used traffic at `at` (default: the billing clock's now); `null` forgets it. */
+  markTraffic(smartAGId: string, userName: string, at?: number | null): SagUser {
+    const user = this.adminUser(smartAGId, userName);
+    if (at === null) delete user.trafficAt;
+    else user.trafficAt = at ?? this.billingNow();
+    return view(user);
+  }
+
+  private adminUser(smartAGId: string, userName: string): UserRecord {
+    const inst = this.instances.get(smartAGId);
+    if (!inst) throw new SagConfigError(`no instance ${smartAGId}`);
+    const user = typeof userName === 'string' ? inst.users.get(userName) : undefined;
+    if (!user) throw new SagConfigError(`no user "${String(userName)}" on ${smartAGId}`);
+    return user;
+  }
+
+  /**
    * RoamClientUser: copies the origin instance's account (mail, bandwidth, password, state, static IP) into the
    * target instance; the origin keeps it.
    */
@@ -386,6 +453,8 @@ export class SagStore {
       clientIp: formatIpv4(ip),
       createdAt: new Date(this.now()).toISOString(),
       roamedFrom: { regionId: origin.info.regionId, smartAGId: origin.info.id },
+      sessions: [],
+      trafficAt: undefined,
     };
     this.store(target, copy);
     return view(copy);
@@ -460,6 +529,7 @@ export class SagStore {
       state: 0,
       passwordHash: hashPassword(password ?? generatePassword()),
       createdAt: new Date(this.now()).toISOString(),
+      sessions: [],
     };
     this.store(inst, user);
     return user;
@@ -518,5 +588,7 @@ function view(user: UserRecord): SagUser {
     createdAt: user.createdAt,
   };
   if (user.roamedFrom) out.roamedFrom = { ...user.roamedFrom };
+  if (user.sessions.length > 0) out.online = user.sessions.map((x) => ({ ...x }));
+  if (user.trafficAt !== undefined) out.lastTrafficAt = new Date(user.trafficAt).toISOString();
   return out;
 }

@@ -51,7 +51,23 @@ const failure = (p: Promise<unknown>) => rejection<Error>(p);
 
 describe('HR faults', () => {
   it('lists every action name', () => {
-    expect([...HR_ACTIONS].sort()).toEqual(['dingtalk.department.get', 'dingtalk.gettoken', 'dingtalk.user.get', 'wecom.department.get', 'wecom.gettoken', 'wecom.user.get']);
+    expect([...HR_ACTIONS].sort()).toEqual([
+      'dingtalk.department.get',
+      'dingtalk.department.listsub',
+      'dingtalk.gettoken',
+      'dingtalk.user.get',
+      'dingtalk.user.list',
+      'feishu.department.children',
+      'feishu.tenant_access_token',
+      'feishu.user.find_by_department',
+      'feishu.user.get',
+      'wecom.department.get',
+      'wecom.department.simplelist',
+      'wecom.gettoken',
+      'wecom.user.get',
+      'wecom.user.list',
+      'wecom.user.list_id',
+    ]);
   });
 
   it('an error rule answers the vendor error body with HTTP 200 (real APIs do), only for its action, count times', async () => {
