@@ -100,11 +100,28 @@ export function json(statusCode: number, value: unknown, headers: Record<string,
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
 }
 
-/** An RFC 9457 problem document. */
-export function problem(statusCode: number, title: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponse {
+/** The HTTP status phrases (RFC 9110 §15) of the statuses the webhook answers with a problem document. */
+export const STATUS_TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  503: 'Service Unavailable',
+};
+
+/**
+ * An RFC 9457 problem document (https://www.rfc-editor.org/rfc/rfc9457) of type `about:blank`, whose `title` is
+ * therefore the status phrase (§4.2.1); what went wrong is in `detail`, and a 400 lists its field `errors`.
+ * @example
+ * problem(401, { detail: 'missing webhook-signature' }).body // => '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"missing webhook-signature"}'
+ */
+export function problem(statusCode: number, extra: { detail?: string; [member: string]: unknown } = {}, headers: Record<string, string> = {}): HttpResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/problem+json; charset=utf-8', ...headers },
-    body: JSON.stringify({ type: 'about:blank', title, status: statusCode, ...extra }),
+    body: JSON.stringify({ type: 'about:blank', title: STATUS_TITLES[statusCode] ?? 'Error', status: statusCode, ...extra }),
   };
 }
