@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { SignatureError } from '../errors.js';
-import { assertFresh, assertPresent, macEquals } from './constant-time.js';
+import { assertFresh, assertPresent, decodeBase64Strict, macEquals } from './constant-time.js';
 
 function keyOf(secret: string): Buffer {
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
@@ -64,7 +64,10 @@ export function verifyStandardWebhook(input: StandardWebhookInput): void {
   const given: Buffer[] = [];
   for (const entry of (signature as string).split(' ')) {
     const comma = entry.indexOf(',');
-    if (comma > 0 && entry.slice(0, comma) === 'v1') given.push(Buffer.from(entry.slice(comma + 1), 'base64'));
+    // Canonical Base64 only, as the reference libraries compare the encoded strings: Node's lenient decoder would
+    // read `v1,<mac>,junk` (a duplicated header, joined with a comma) as the bare MAC.
+    const mac = comma > 0 && entry.slice(0, comma) === 'v1' ? decodeBase64Strict(entry.slice(comma + 1)) : undefined;
+    if (mac) given.push(mac);
   }
   for (const key of keys) {
     const expected = mac(key, id as string, timestamp as string, input.rawBody);

@@ -17,6 +17,7 @@ import { UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
 import { verifyStandardWebhook } from '../../hr/standard-webhooks.js';
 import { toFieldIssues } from '../../validation.js';
 import { json, type WebhookRequest } from '../http-event.js';
+import { parseJsonBody } from '../json-body.js';
 import type { Received, SourceAdapter } from '../source.js';
 
 // Built on first use (z.lazy), like every module-level schema: see shared/events.ts.
@@ -103,13 +104,7 @@ export function genericSource(opts: { secrets: string[]; toleranceSeconds: numbe
       });
       const ct = req.header('content-type');
       if (ct && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(ct.trim())) throw new UnsupportedMediaTypeError(`content-type ${ct} is not JSON`);
-      let body: unknown;
-      try {
-        body = JSON.parse(req.rawBody.toString('utf8'));
-      } catch {
-        throw new UnsupportedMediaTypeError('the body is not JSON');
-      }
-      const env = validatePayload(body);
+      const env = validatePayload(parseJsonBody(req.rawBody));
       const respond = (r: { eventIds: string[]; actions: string[] }) =>
         json(202, { status: 'accepted', eventId: r.eventIds[0], action: r.actions[0] ?? 'ignored' });
       const base = { source: 'generic' as const, sourceEventId: id as string, occurredAt: env.timestamp };
