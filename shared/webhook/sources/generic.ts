@@ -34,7 +34,7 @@ const locationSchema = () =>
 const person = () => ({
   employeeId: z.string().check(z.minLength(1), z.maxLength(256), z.meta({ description: "The HR system's stable employee id" })),
   name: z.string().check(z.maxLength(256)),
-  email: z.email().check(z.maxLength(64), z.meta({ description: 'Becomes the SAG client user name (with the site\'s user-name policy)' })),
+  email: z.email().check(z.maxLength(64), z.meta({ description: "The SAG client user's email (and its user name under the site's userNamePolicy 'email')" })),
 });
 
 const timestamp = () => z.iso.datetime({ offset: true }).check(z.meta({ description: 'When the change happened in the HR system (ISO 8601 with offset)' }));
