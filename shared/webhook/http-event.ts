@@ -40,7 +40,7 @@ interface FcHttpEvent {
 }
 
 function stringMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // a `__proto__` or `constructor` key is just a key
   if (v && typeof v === 'object') for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
   return out;
 }

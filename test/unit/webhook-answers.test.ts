@@ -9,6 +9,8 @@ import { signedGenericRequest, type SignedRequest } from '../../local/sample.js'
 import { setLogSink } from '../../shared/logger.js';
 import type { QueueSender } from '../../shared/mns/queue.js';
 import { decodePath, parseHttpEvent } from '../../shared/webhook/http-event.js';
+import { MAX_JSON_DEPTH, MAX_JSON_MEMBERS, parseBoundedJson } from '../../shared/webhook/json-body.js';
+import { ValidationError } from '../../shared/errors.js';
 import { VERSION } from '../../shared/webhook/health.js';
 import { createWebhookHandler } from '../../shared/webhook/webhook.js';
 import pkg from '../../package.json';
@@ -115,5 +117,29 @@ describe('paths of the FC event', () => {
       const ev = Buffer.from(JSON.stringify({ rawPath: raw, body: '{}', requestContext: { http: { method: 'POST', ...(decoded ? { path: decoded } : {}) } } }));
       expect((await handler(ev, {})).statusCode, `${raw} ${decoded}`).toBe(404);
     }
+  });
+});
+
+describe('JSON bodies before authentication', () => {
+  it('are refused past the nesting and member bounds, brackets and commas inside strings not counting', () => {
+    expect(parseBoundedJson(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`)).toBeInstanceOf(Array);
+    expect(() => parseBoundedJson(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`)).toThrow(ValidationError);
+    expect(parseBoundedJson(JSON.stringify({ s: `[{,:"\\${'['.repeat(500)}${',:'.repeat(5000)}` }))).toHaveProperty('s');
+    expect(() => parseBoundedJson(JSON.stringify(Array.from({ length: MAX_JSON_MEMBERS + 2 }, (_, i) => i)))).toThrow(ValidationError);
+    expect(() => parseBoundedJson('{"a":')).toThrow(SyntaxError);
+    expect(Object.getPrototypeOf(parseBoundedJson('{"__proto__":{"polluted":1}}'))).toBe(Object.prototype);
+  });
+
+  it('answer 400 on Feishu and DingTalk, which parse before verifying, and 415 for non-JSON', async () => {
+    const handler = createWebhookHandler({ env: ENV, queue: () => recorder });
+    const before = sent.length;
+    for (const source of ['feishu', 'dingtalk', 'generic']) {
+      const deep = await handler(fcEvent(`/webhooks/${source}`, 'POST', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, {}, {}), {});
+      expect(deep.statusCode, `${source} ${deep.body}`).toBe(source === 'generic' ? 401 : 400);
+      const many = await handler(fcEvent(`/webhooks/${source}`, 'POST', `{${Array.from({ length: 15_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`), {});
+      expect(many.statusCode, source).toBe(source === 'generic' ? 401 : 400);
+      if (source !== 'generic') expect((await handler(fcEvent(`/webhooks/${source}`, 'POST', '<xml/>'), {})).statusCode).toBe(415);
+    }
+    expect(sent.length).toBe(before);
   });
 });
