@@ -13,12 +13,16 @@ import { problem, type HttpResponse } from './http-event.js';
  * webhook-signature", "webhook-timestamp outside the 5-minute replay window", "no webhook-signature entry
  * matches"); the messages of SignatureError are written to be safe to return.
  */
+/** Characters of a refusal's detail that are logged. */
+export const MAX_LOGGED_DETAIL = 300;
+
 export function refusal(err: unknown, log: Logger, source: string | undefined): HttpResponse {
   if (!(err instanceof InputError)) {
     log.error('unexpected failure: answering 503', { source, error: err });
     return problem(503, { detail: 'temporarily unavailable; retry later' }, { 'retry-after': '5' });
   }
-  log.info('refused', { source, status: err.status, code: err.code, detail: err.message, issues: err instanceof ValidationError ? err.issues : undefined });
+  // Details can quote what the caller sent (a content type, a path): bounded in the log line.
+  log.info('refused', { source, status: err.status, code: err.code, detail: err.message.slice(0, MAX_LOGGED_DETAIL), issues: err instanceof ValidationError ? err.issues.slice(0, 50) : undefined });
   if (err instanceof MethodNotAllowedError) return problem(405, { detail: err.message }, { allow: err.allow.join(', ') });
   if (err instanceof ValidationError) return problem(400, { detail: err.message, errors: err.issues });
   if (err instanceof SignatureError) return problem(401, { detail: err.message }, { 'www-authenticate': 'Signature' });

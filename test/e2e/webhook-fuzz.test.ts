@@ -71,8 +71,9 @@ const depth = () => queueNames.reduce((n, q) => n + stack.mns.queueDepth(q), 0);
 const stats = { requests: 0, http: 0, remeasured: 0, slowest: 0, slowestKind: '', times: [] as number[], statuses: new Map<number, number>(), kinds: new Map<string, number>(), wallMs: new Map<string, number>() };
 
 beforeAll(async () => {
-  previousSink = setLogSink(() => undefined); // 100,000 refusals are not worth printing
-  stack = await startStack({ env: { LOG_LEVEL: 'error' } });
+  // The production log level, so that each refusal's log line is formatted (and its cost counted), then dropped.
+  previousSink = setLogSink(() => undefined);
+  stack = await startStack({ env: { LOG_LEVEL: 'info' } });
   await Promise.all(Object.values(stack.runners).map((r) => r.stop())); // anything enqueued stays visible
   const q = loadConfig(stack.env).queues;
   queueNames = [q.join, q.transfer, q.enrich, q.deadLetter];
@@ -361,6 +362,11 @@ const feishuWrongKey = fc.string({ maxLength: 64 }).map((k): Req => {
   return { kind: 'feishu-wrong-key', method: 'POST', target: '/webhooks/feishu', headers: [['x-lark-request-timestamp', ts], ['x-lark-request-nonce', 'n'], ['x-lark-signature', feishuSignature(ts, 'n', `${S.FEISHU_ENCRYPT_KEY}${k}x`, body)]], body: Buffer.from(body) };
 });
 
+// Long paths and methods: what a refusal quotes in its detail and log line (FC allows 4 KB of path and query).
+const longPath = fc
+  .record({ unit: fc.constantFrom('a', 'a-', '0', 'ann@example', '%E0', '/'), count: fc.integer({ min: 500, max: 4000 }), prefix: fc.constantFrom('/webhooks/', '/', '/webhooks/generic/') })
+  .map(({ unit, count, prefix }): Req => ({ kind: 'long-path', method: 'POST', target: `${prefix}${unit.repeat(count)}`.slice(0, 4096), headers: [], body: Buffer.from('{}') }));
+
 const recipe = fc.oneof(
   { weight: 30, arbitrary: randomRequest.map((r) => () => r) },
   { weight: 30, arbitrary: fc.tuple(fc.constantFrom(...SOURCES), mutation).map(([s, m]) => () => mutate(s, m)) },
@@ -369,6 +375,7 @@ const recipe = fc.oneof(
   { weight: 3, arbitrary: hugeRequest.map((r) => () => r) },
   { weight: 5, arbitrary: feishuUnsigned.map((r) => () => r) },
   { weight: 3, arbitrary: feishuWrongKey.map((r) => () => r) },
+  { weight: 2, arbitrary: longPath.map((r) => () => r) },
 );
 
 // ---------------------------------------------------------------------------------------------------------------
