@@ -68,7 +68,7 @@ const makeHandler = () =>
     },
   });
 const depth = () => queueNames.reduce((n, q) => n + stack.mns.queueDepth(q), 0);
-const stats = { requests: 0, http: 0, remeasured: 0, slowest: 0, slowestKind: '', times: [] as number[], statuses: new Map<number, number>(), kinds: new Map<string, number>(), wallMs: new Map<string, number>() };
+const stats = { requests: 0, http: 0, remeasured: 0, slowest: 0, slowestKind: '', slowestRemeasured: 0, times: [] as number[], statuses: new Map<number, number>(), kinds: new Map<string, number>(), wallMs: new Map<string, number>() };
 
 beforeAll(async () => {
   // The production log level, so that each refusal's log line is formatted (and its cost counted), then dropped.
@@ -461,7 +461,8 @@ async function check(r: Req, index: number): Promise<void> {
   if (ms > LIMIT_MS) {
     const own = await remeasure(r);
     if (own > LIMIT_MS) throw new Error(`${own.toFixed(1)} ms of event-loop time (limit ${LIMIT_MS}): ${describeReq(r)}`);
-    ms = own;
+    stats.slowestRemeasured = Math.max(stats.slowestRemeasured, own);
+    return;
   }
   if (!viaHttp) stats.times.push(ms);
   if (ms > stats.slowest) [stats.slowest, stats.slowestKind] = [ms, r.kind];
@@ -503,7 +504,7 @@ describe(`webhook under ${REQUESTS.toLocaleString('en')} hostile requests`, () =
       const pct = (p: number) => (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2);
       console.log(
         `${stats.requests} requests (${stats.http} over HTTP); handler time p50 ${pct(50)} ms, p99 ${pct(99)} ms, p99.9 ${pct(99.9)} ms; ` +
-          `slowest ${stats.slowest.toFixed(1)} ms (${stats.slowestKind}); ${stats.remeasured} re-measured\nstatuses ${top(stats.statuses)}\nkinds ${top(stats.kinds)}\nwall ms per kind ${top(stats.wallMs)}`,
+          `slowest ${stats.slowest.toFixed(1)} ms (${stats.slowestKind}); ${stats.remeasured} over ${LIMIT_MS} ms re-measured, at most ${stats.slowestRemeasured.toFixed(1)} ms alone\nstatuses ${top(stats.statuses)}\nkinds ${top(stats.kinds)}\nwall ms per kind ${top(stats.wallMs)}`,
       );
     },
     Math.max(120_000, REQUESTS * 10),
