@@ -3,37 +3,64 @@
  * (`{version, rawPath, body, isBase64Encoded, headers, queryParameters, requestContext}`, headers in their original
  * casing, the body base64-encoded as FC does for binary content) and the handler's `{statusCode, headers, body}`
  * becomes the response. The local server caps bodies at 32 MB, as FC does for synchronous invocations.
+ * Event format: https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function
+ *
+ * `rawPath` is the path exactly as sent (URL-encoded), `requestContext.http.path` its decoded form. How FC decodes
+ * a malformed percent-encoding (`/webhooks/%E0`) is not documented; here it is decoded leniently (valid escapes
+ * decoded, malformed ones kept as sent), and the product's handler answers any of FC's possible choices with a 4xx.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { listen, type RunningServer } from '../emulators/common/http.js';
-import type { FcContext, HttpResponse } from '../shared/index.js';
+import { decodePath, type FcContext, type HttpResponse } from '../shared/index.js';
 
 export type HttpHandler = (event: Buffer, context: FcContext) => Promise<HttpResponse>;
 
 const FC_MAX_BODY = 32 * 1024 * 1024;
 
-export function toFcHttpEvent(req: http.IncomingMessage, body: Buffer): Buffer {
-  const url = new URL(req.url ?? '/', 'http://local');
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+/** What the server reads from a request; a Node `IncomingMessage` is one, and tests build them directly. */
+export interface RawHttpRequest {
+  method?: string;
+  /** The request target as sent: `/path?query` (or the absolute form `http://host/path?query`). */
+  url?: string;
+  /** Header names and values, alternating, in their original casing. */
+  rawHeaders: string[];
+  httpVersion?: string;
+  remoteAddress?: string;
+}
+
+/** Splits a request target into its raw (still encoded) path and its query string, without URL parsing. */
+export function splitTarget(target: string): { rawPath: string; query: string } {
+  const origin = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  const rest = origin ? target.slice(origin[0].length) : target;
+  const q = rest.indexOf('?');
+  const path = q < 0 ? rest : rest.slice(0, q);
+  return { rawPath: path.startsWith('/') || path === '*' ? path : `/${path}`, query: q < 0 ? '' : rest.slice(q + 1) };
+}
+
+/** The FC HTTP trigger event for one request (multi-valued headers and query keys joined with commas, as FC does). */
+export function toFcHttpEvent(req: RawHttpRequest, body: Buffer): Buffer {
+  const { rawPath, query } = splitTarget(req.url ?? '/');
+  const headers: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const k = req.rawHeaders[i] as string;
     const v = req.rawHeaders[i + 1] as string;
     headers[k] = headers[k] === undefined ? v : `${headers[k]},${v}`;
   }
-  const queryParameters: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) queryParameters[k] = queryParameters[k] === undefined ? v : `${queryParameters[k]},${v}`;
+  const queryParameters: Record<string, string> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(query)) queryParameters[k] = queryParameters[k] === undefined ? v : `${queryParameters[k]},${v}`;
+  const host = headers.host ?? headers.Host ?? 'localhost';
   const event = {
     version: 'v1',
-    rawPath: url.pathname,
+    rawPath,
     body: body.toString('base64'),
     isBase64Encoded: true,
     headers,
     queryParameters,
     requestContext: {
       accountId: '1234567890123456',
-      domainName: `${req.headers.host ?? 'localhost'}`,
-      http: { method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' },
+      domainName: host,
+      http: { method: req.method ?? 'GET', path: decodePath(rawPath), protocol: `HTTP/${req.httpVersion ?? '1.1'}`, sourceIp: req.remoteAddress ?? '', userAgent: headers['user-agent'] ?? headers['User-Agent'] ?? '' },
       requestId: randomUUID(),
       time: new Date().toISOString(),
       timeEpoch: String(Date.now()),
@@ -46,6 +73,7 @@ export async function serveHttpFunction(handler: HttpHandler, opts: { host: stri
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    req.on('error', () => res.destroy());
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size <= FC_MAX_BODY) chunks.push(c);
@@ -56,7 +84,8 @@ export async function serveHttpFunction(handler: HttpHandler, opts: { host: stri
         return;
       }
       try {
-        const out = await handler(toFcHttpEvent(req, Buffer.concat(chunks)), opts.context());
+        const raw: RawHttpRequest = { method: req.method, url: req.url, rawHeaders: req.rawHeaders, httpVersion: req.httpVersion, remoteAddress: req.socket.remoteAddress };
+        const out = await handler(toFcHttpEvent(raw, Buffer.concat(chunks)), opts.context());
         const body = out.isBase64Encoded ? Buffer.from(out.body, 'base64') : Buffer.from(out.body ?? '', 'utf8');
         res.writeHead(out.statusCode, { ...out.headers, 'content-length': body.length });
         res.end(body);

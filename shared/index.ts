@@ -39,7 +39,8 @@ export { joinWorker } from './workers/join.js';
 export { transferWorker } from './workers/transfer.js';
 export { enrichWorker } from './workers/enrich.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
-export type { HttpResponse } from './webhook/http-event.js';
+export { decodePath, type HttpResponse } from './webhook/http-event.js';
+export { GenericPayloadSchema } from './webhook/sources/generic.js';
 export type { SourceAdapter } from './webhook/source.js';
 /** The HR platforms' signing and encryption, for tools that make signed sample requests. */
 export { signStandardWebhook } from './hr/standard-webhooks.js';

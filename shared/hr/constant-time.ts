@@ -69,5 +69,21 @@ export function assertFresh(timestamp: string, nowSec: number, toleranceSec: num
   const n = Number(timestamp);
   const ms = unit === 'ms' || (unit === 'auto' && n >= 1e11);
   const skewSec = Math.abs((ms ? n / 1000 : n) - nowSec);
-  if (skewSec > toleranceSec) throw new SignatureError(`the ${what} is outside the replay window`);
+  if (skewSec > toleranceSec) throw new SignatureError(`${what} outside the ${windowName(toleranceSec)} replay window`);
+}
+
+/** `300` → `5-minute`, `90` → `90-second`: how a replay window is named in a refusal. */
+function windowName(toleranceSec: number): string {
+  return toleranceSec % 60 === 0 && toleranceSec > 0 ? `${toleranceSec / 60}-minute` : `${toleranceSec}-second`;
+}
+
+/**
+ * Throws SignatureError naming every credential part (header or query parameter) that is absent or empty, e.g.
+ * `missing webhook-signature`. Names only, never values: the reason is safe to return to the caller.
+ * @example
+ * assertPresent({ 'webhook-id': 'msg_1', 'webhook-signature': '' }) // throws SignatureError
+ */
+export function assertPresent(parts: Record<string, string | undefined>): void {
+  const absent = Object.keys(parts).filter((k) => !parts[k]);
+  if (absent.length) throw new SignatureError(`missing ${absent.join(', ')}`);
 }

@@ -8,7 +8,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { DecryptError, SignatureError } from '../errors.js';
-import { assertFresh, decodeBase64Strict, hexDigestEquals, type TimestampUnit } from './constant-time.js';
+import { assertFresh, assertPresent, decodeBase64Strict, hexDigestEquals, type TimestampUnit } from './constant-time.js';
 
 function feishuKey(encryptKey: string): Buffer {
   return createHash('sha256').update(encryptKey, 'utf8').digest();
@@ -103,8 +103,8 @@ export interface FeishuSignatureInput {
  */
 export function verifyFeishuSignature(input: FeishuSignatureInput): void {
   const { timestamp, nonce, signature, encryptKey } = input;
-  if (!timestamp || !nonce || !signature) throw new SignatureError('missing X-Lark-Request-Timestamp, X-Lark-Request-Nonce or X-Lark-Signature');
+  assertPresent({ 'X-Lark-Request-Timestamp': timestamp, 'X-Lark-Request-Nonce': nonce, 'X-Lark-Signature': signature });
   if (!encryptKey) throw new SignatureError('no Feishu Encrypt Key configured');
-  assertFresh(timestamp, input.nowSec, input.toleranceSec ?? 300, input.timestampUnit ?? 'auto', 'X-Lark-Request-Timestamp');
-  if (!hexDigestEquals(feishuDigest(timestamp, nonce, encryptKey, input.rawBody), signature)) throw new SignatureError('X-Lark-Signature does not match');
+  assertFresh(timestamp as string, input.nowSec, input.toleranceSec ?? 300, input.timestampUnit ?? 'auto', 'X-Lark-Request-Timestamp');
+  if (!hexDigestEquals(feishuDigest(timestamp as string, nonce as string, encryptKey, input.rawBody), signature as string)) throw new SignatureError('X-Lark-Signature does not match');
 }

@@ -7,7 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { SignatureError } from '../errors.js';
-import { assertFresh, macEquals } from './constant-time.js';
+import { assertFresh, assertPresent, decodeBase64Strict, macEquals } from './constant-time.js';
 
 function keyOf(secret: string): Buffer {
   return Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
@@ -56,18 +56,21 @@ export interface StandardWebhookInput {
  */
 export function verifyStandardWebhook(input: StandardWebhookInput): void {
   const { id, timestamp, signature } = input;
-  if (!id || !timestamp || !signature) throw new SignatureError('missing webhook-id, webhook-timestamp or webhook-signature');
-  if (!/^\d{1,12}$/.test(timestamp)) throw new SignatureError('webhook-timestamp is not an integer');
-  assertFresh(timestamp, input.nowSec, input.toleranceSec ?? 300, 's', 'webhook-timestamp');
+  assertPresent({ 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature });
+  if (!/^\d{1,12}$/.test(timestamp as string)) throw new SignatureError('webhook-timestamp is not an integer');
+  assertFresh(timestamp as string, input.nowSec, input.toleranceSec ?? 300, 's', 'webhook-timestamp');
   const keys = input.secrets.map(keyOf).filter((k) => k.length > 0);
   if (keys.length === 0) throw new SignatureError('no usable webhook secret configured');
   const given: Buffer[] = [];
-  for (const entry of signature.split(' ')) {
+  for (const entry of (signature as string).split(' ')) {
     const comma = entry.indexOf(',');
-    if (comma > 0 && entry.slice(0, comma) === 'v1') given.push(Buffer.from(entry.slice(comma + 1), 'base64'));
+    // Canonical Base64 only, as the reference libraries compare the encoded strings: Node's lenient decoder would
+    // read `v1,<mac>,junk` (a duplicated header, joined with a comma) as the bare MAC.
+    const mac = comma > 0 && entry.slice(0, comma) === 'v1' ? decodeBase64Strict(entry.slice(comma + 1)) : undefined;
+    if (mac) given.push(mac);
   }
   for (const key of keys) {
-    const expected = mac(key, id, timestamp, input.rawBody);
+    const expected = mac(key, id as string, timestamp as string, input.rawBody);
     for (const g of given) if (macEquals(expected, g)) return;
   }
   throw new SignatureError('no webhook-signature entry matches');

@@ -15,7 +15,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { ConfigError, DecryptError, SignatureError } from '../errors.js';
-import { assertFresh, decodeBase64Strict, hexDigestEquals, type TimestampUnit } from './constant-time.js';
+import { assertFresh, assertPresent, decodeBase64Strict, hexDigestEquals, type TimestampUnit } from './constant-time.js';
 import { AES_KEY_PATTERN } from '../limits.js';
 
 /** The 32-byte AES key of a 43-character EncodingAESKey; ConfigError for anything else (a deployment error). */
@@ -68,7 +68,8 @@ export interface WxSignatureInput {
  */
 export function verifyWxSignature(input: WxSignatureInput): void {
   const { token, timestamp, nonce, signature, encrypt } = input;
-  if (!timestamp || !nonce || !signature || !encrypt) throw new SignatureError('missing timestamp, nonce, signature or ciphertext');
+  assertPresent({ timestamp, nonce, signature, ciphertext: encrypt });
+  if (!timestamp || !nonce || !signature || !encrypt) return; // unreachable: for the type checker
   if (!token) throw new SignatureError('no callback token configured');
   if (input.nowSec === undefined) {
     if (!/^\d{1,16}$/.test(timestamp)) throw new SignatureError('the timestamp is not an integer');

@@ -5,30 +5,34 @@
  * | case | answer |
  * | --- | --- |
  * | enqueued | 202 with the event id |
- * | payload invalid | 400, a problem document listing each field error |
- * | signature missing, bad or stale | 401 |
+ * | payload invalid | 400, a problem document listing every field error (envelope and `data.*` together) |
+ * | signature missing, bad or stale | 401 with a short reason naming the failed check (a missing header or query parameter, the timestamp outside the 5-minute replay window, no matching signature), never an expected value |
  * | unknown or disabled source, other paths | 404 |
- * | method not accepted | 405 |
+ * | method not accepted | 405 with `Allow` |
  * | the same signed delivery again (same id and timestamp) | 409, nothing enqueued |
  * | body over the limit (256 KB) | 413 |
- * | not JSON | 415 |
+ * | not JSON (or, for WeCom, not XML) | 415 |
  * | a queue send failed, or the deployment is misconfigured | 503 with Retry-After, so the HR system retries |
  * | unknown event type | 202, ignored and logged |
- * | office maps to no site | 202; the event goes to the dead-letter queue with reason `site.unmapped` |
+ * | office maps to no site | 202; the event goes to the dead-letter queue with reason `site.unmapped` (logged at `warn`) |
  * | a retry of an accepted event (same event id, new timestamp) | 202, nothing enqueued again |
+ * | `GET /health` (or `HEAD`) | 200 `{"status":"ok","version"}`; 503 `{"status":"misconfigured","version"}` when the configuration is invalid. No secret is read, no queue called |
  *
- * Nothing that was not enqueued is acknowledged, and no input gets a 500.
+ * Errors are RFC 9457 problem documents (`application/problem+json`, `title` the status phrase, `detail` the
+ * reason). Nothing that was not enqueued is acknowledged, and no input gets a 500.
  */
 import { loadConfig, type Config } from '../config.js';
 import { resolveCredentials, type FcContext } from '../credentials.js';
-import { InputError, MethodNotAllowedError, ValidationError } from '../errors.js';
-import { createLogger } from '../logger.js';
-import { invocationQueue, type QueueFactory } from '../mns/queue.js';
-import { routeEvent } from '../routing.js';
+import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { invocationQueue, type QueueFactory, type QueueSender } from '../mns/queue.js';
+import { routeEvent, type RoutedAction } from '../routing.js';
 import { SiteDirectory } from '../sites.js';
-import { parseHttpEvent, problem, type HttpResponse } from './http-event.js';
+import { HEALTH_PATH, healthAnswer } from './health.js';
+import { parseHttpEvent, problem, type HttpResponse, type WebhookRequest } from './http-event.js';
 import { RecentKeys } from './recent.js';
-import type { SourceAdapter } from './source.js';
+import { refusal } from './refusal.js';
+import type { Received, SourceAdapter } from './source.js';
 import { dingTalkSource } from './sources/dingtalk.js';
 import { feishuSource } from './sources/feishu.js';
 import { genericSource } from './sources/generic.js';
@@ -56,6 +60,51 @@ export function configuredSources(config: Config): SourceAdapter[] {
   return out;
 }
 
+interface Boot {
+  log: Logger;
+  /** Set when configuration and site directory are valid; otherwise every delivery gets 503. */
+  ready?: { config: Config; directory: SiteDirectory; sources: Map<string, SourceAdapter> };
+}
+
+/** Reads and validates configuration, site directory and sources, once (cold start). Never throws. */
+function coldStart(options: WebhookOptions, env: NodeJS.ProcessEnv): Boot {
+  const log = createLogger({ fn: FUNCTION_NAME });
+  try {
+    const config = loadConfig(env);
+    const directory = SiteDirectory.fromEnv(env);
+    const sources = new Map<string, SourceAdapter>();
+    for (const s of [...configuredSources(config), ...(options.sources?.(config, env) ?? [])]) sources.set(s.name, s);
+    return { log: createLogger({ fn: FUNCTION_NAME }, config.logLevel), ready: { config, directory, sources } };
+  } catch (err) {
+    log.error('configuration invalid: every request will get 503', { error: err });
+    return { log };
+  }
+}
+
+/** The adapter serving `/webhooks/<name>`, once method and body size are acceptable; a typed InputError otherwise. */
+function sourceFor(req: WebhookRequest, ready: NonNullable<Boot['ready']>): SourceAdapter {
+  const m = /^\/webhooks\/([a-z0-9-]+)$/.exec(req.path);
+  const source = m ? ready.sources.get(m[1] as string) : undefined;
+  if (!source) throw new NotFoundError(m ? `source "${m[1]}" is unknown or disabled` : 'use /webhooks/<source>');
+  if (!source.methods.includes(req.method)) throw new MethodNotAllowedError(`${req.method} is not accepted here`, [...source.methods]);
+  const max = ready.config.webhook.maxBodyBytes;
+  if (req.rawBody.length > max) throw new PayloadTooLargeError(`the body is over ${max} bytes`);
+  return source;
+}
+
+/** Sends each routed event to its queue (or nowhere: duplicate, no-op) and names what was done with it. */
+async function enqueue(routed: RoutedAction[], queue: QueueSender, accepted: RecentKeys, nowMs: number): Promise<string[]> {
+  return Promise.all(
+    routed.map(async (r) => {
+      if (accepted.has(r.eventId, nowMs)) return 'duplicate';
+      if (r.kind === 'noop') return 'noop';
+      await queue.send(r.queue, r.kind === 'dead-letter' ? r.record : r.message);
+      if (r.kind === 'dead-letter') return 'dead-lettered';
+      return r.type === 'employee.joined' ? 'join' : r.type === 'employee.transferred' ? 'transfer' : 'enrich';
+    }),
+  );
+}
+
 /**
  * Builds the FC handler `(event: Buffer, context) => Promise<HttpResponse>`. Configuration and the site directory
  * are read and validated once, here (cold start).
@@ -67,36 +116,36 @@ export function configuredSources(config: Config): SourceAdapter[] {
 export function createWebhookHandler(options: WebhookOptions = {}) {
   const env = options.env ?? process.env;
   const now = options.now ?? Date.now;
-  let log = createLogger({ fn: FUNCTION_NAME });
-  let config: Config | undefined;
-  let directory: SiteDirectory | undefined;
-  const sources = new Map<string, SourceAdapter>();
-  try {
-    config = loadConfig(env);
-    log = createLogger({ fn: FUNCTION_NAME }, config.logLevel);
-    directory = SiteDirectory.fromEnv(env);
-    for (const s of [...configuredSources(config), ...(options.sources?.(config, env) ?? [])]) sources.set(s.name, s);
-  } catch (err) {
-    log.error('configuration invalid: every request will get 503', { error: err });
-  }
-  const ttl = ((config?.webhook.toleranceSeconds ?? 300) * 2 + 60) * 1000;
+  const { log, ready } = coldStart(options, env);
+  const ttl = ((ready?.config.webhook.toleranceSeconds ?? 300) * 2 + 60) * 1000;
   const replays = new RecentKeys(ttl);
   const accepted = new RecentKeys(ttl);
 
+  /** Routes and enqueues what the adapter received, then answers in the source's format (or 503). */
+  async function accept(source: SourceAdapter, received: Extract<Received, { kind: 'events' }>, context: FcContext, t0: number): Promise<HttpResponse> {
+    const { config, directory } = ready as NonNullable<Boot['ready']>;
+    const routed = received.events.map((e) => routeEvent(e, directory, config.queues, FUNCTION_NAME));
+    const queue = (options.queue ?? invocationQueue)(config, resolveCredentials(context, env), context);
+    const actions = await enqueue(routed, queue, accepted, t0).catch((err) => void log.error('enqueue failed: answering 503', { source: source.name, error: err }));
+    if (!actions) return problem(503, { detail: 'the event was not accepted; retry later' }, { 'retry-after': '5' });
+    if (received.replayKey) replays.add(received.replayKey, t0);
+    routed.forEach((r, i) => {
+      accepted.add(r.eventId, t0);
+      const reason = r.kind === 'noop' ? r.reason : r.kind === 'dead-letter' ? r.record.reason : undefined;
+      // A dead letter is logged at warn, as the workers log theirs.
+      log[r.kind === 'dead-letter' ? 'warn' : 'info']('accepted', { source: source.name, eventId: r.eventId, employeeId: received.events[i]?.employee.id, action: actions[i], reason, durationMs: now() - t0 });
+    });
+    return received.respond({ eventIds: routed.map((r) => r.eventId), actions });
+  }
+
   return async function handler(event: unknown, context: FcContext = {}): Promise<HttpResponse> {
     const t0 = now();
-    if (!config || !directory) return problem(503, 'Service misconfigured', { detail: 'see the function logs' }, { 'retry-after': '60' });
-    const cfg = config;
-    let sourceName: string | undefined;
+    let source: SourceAdapter | undefined;
     try {
       const req = parseHttpEvent(event);
-      const m = /^\/webhooks\/([a-z0-9-]+)$/.exec(req.path);
-      const source = m ? sources.get(m[1] as string) : undefined;
-      sourceName = m?.[1];
-      if (!source) return problem(404, 'Not Found', { detail: m ? `source "${m[1]}" is unknown or disabled` : 'use /webhooks/<source>' });
-      if (!source.methods.includes(req.method)) throw new MethodNotAllowedError(`${req.method} is not accepted here`, [...source.methods]);
-      if (req.rawBody.length > cfg.webhook.maxBodyBytes) return problem(413, 'Payload Too Large', { detail: `the body is over ${cfg.webhook.maxBodyBytes} bytes` });
-
+      if (req.path === HEALTH_PATH) return healthAnswer(req, ready !== undefined);
+      if (!ready) return problem(503, { detail: 'the service is misconfigured; see the function logs' }, { 'retry-after': '60' });
+      source = sourceFor(req, ready);
       const received = source.receive(req, t0);
       if (received.kind === 'reply') {
         log.info('handshake', { source: source.name, status: received.response.statusCode, durationMs: now() - t0 });
@@ -104,53 +153,14 @@ export function createWebhookHandler(options: WebhookOptions = {}) {
       }
       if (received.replayKey && replays.has(received.replayKey, t0)) {
         log.warn('replay refused', { source: source.name });
-        return problem(409, 'Replayed delivery', { detail: 'this signed delivery was already received' });
+        return problem(409, { detail: 'this signed delivery was already received' });
       }
-      if (received.events.length === 0) {
-        log.info('ignored', { source: source.name, detail: received.ignored });
-        if (received.replayKey) replays.add(received.replayKey, t0);
-        return received.respond({ eventIds: [], actions: [] });
-      }
-
-      const routed = received.events.map((e) => routeEvent(e, directory as SiteDirectory, cfg.queues, FUNCTION_NAME));
-      const queue = (options.queue ?? invocationQueue)(cfg, resolveCredentials(context, env), context);
-      const actions = await Promise.all(
-        routed.map(async (r) => {
-          if (accepted.has(r.eventId, t0)) return 'duplicate';
-          if (r.kind === 'noop') return 'noop';
-          if (r.kind === 'dead-letter') {
-            await queue.send(r.queue, r.record);
-            return 'dead-lettered';
-          }
-          await queue.send(r.queue, r.message);
-          return r.type === 'employee.joined' ? 'join' : r.type === 'employee.transferred' ? 'transfer' : 'enrich';
-        }),
-      ).catch((err) => {
-        log.error('enqueue failed: answering 503', { source: source.name, error: err });
-        return undefined;
-      });
-      if (!actions) return problem(503, 'Queue unavailable', { detail: 'the event was not accepted; retry later' }, { 'retry-after': '5' });
-
+      if (received.events.length > 0) return await accept(source, received, context, t0);
+      log.info('ignored', { source: source.name, detail: received.ignored });
       if (received.replayKey) replays.add(received.replayKey, t0);
-      routed.forEach((r, i) => {
-        accepted.add(r.eventId, t0);
-        const reason = r.kind === 'noop' ? r.reason : r.kind === 'dead-letter' ? r.record.reason : undefined;
-        log.info('accepted', { source: source.name, eventId: r.eventId, employeeId: received.events[i]?.employee.id, action: actions[i], reason, durationMs: now() - t0 });
-      });
-      return received.respond({ eventIds: routed.map((r) => r.eventId), actions });
+      return received.respond({ eventIds: [], actions: [] });
     } catch (err) {
-      if (err instanceof MethodNotAllowedError) return problem(405, 'Method Not Allowed', { detail: err.message }, { allow: err.allow.join(', ') });
-      if (err instanceof ValidationError) {
-        log.info('refused', { source: sourceName, status: 400, code: err.code, issues: err.issues });
-        return problem(400, 'Invalid payload', { detail: err.message, errors: err.issues });
-      }
-      if (err instanceof InputError) {
-        log.info('refused', { source: sourceName, status: err.status, code: err.code, detail: err.message });
-        // The detail of signature failures stays in the log: the caller only learns that it failed.
-        return problem(err.status, err.status === 401 ? 'Unauthorized' : 'Bad Request', err.status === 401 ? {} : { detail: err.message });
-      }
-      log.error('unexpected failure: answering 503', { source: sourceName, error: err });
-      return problem(503, 'Temporarily unavailable', { detail: 'retry later' }, { 'retry-after': '5' });
+      return refusal(err, log, source?.name);
     }
   };
 }

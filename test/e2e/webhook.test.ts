@@ -36,30 +36,43 @@ describe('webhook answers', () => {
     expect(depth()).toBe(before + 1);
   });
 
-  it('400 with a problem document listing every field error', async () => {
+  it('400 with an RFC 9457 problem document listing every field error, envelope and data together', async () => {
     const r = await postSigned(stack, { type: 'employee.joined', timestamp: 'yesterday', data: { employeeId: '', email: 'nope', name: 'x' } });
     expect(r.status).toBe(400);
-    expect(r.body).toMatchObject({ status: 400, title: 'Invalid payload' });
-    const paths = r.body.errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['timestamp']));
-    const r2 = await postSigned(stack, { type: 'employee.joined', timestamp: '2026-11-23T08:00:00Z', data: { employeeId: '', email: 'nope', name: 'x' } });
-    expect(r2.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['data.employeeId', 'data.email', 'data.office']));
+    expect(r.body).toMatchObject({ type: 'about:blank', status: 400, title: 'Bad Request', detail: 'the payload is invalid' });
+    // A bad timestamp does not hide the data.* errors.
+    expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['data.email', 'data.employeeId', 'data.office', 'timestamp']);
+    const r2 = await postSigned(stack, { type: 'employee.transferred', timestamp: 1, data: { employeeId: 'E', email: 'e@example.com', name: 'E', from: {}, to: { office: '' } } });
+    expect(r2.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['data.from', 'data.to.office', 'timestamp']);
     expect(depth()).toBe(before);
   });
 
-  it('401 for missing, wrong and stale signatures, saying nothing more', async () => {
+  it('401 for missing, wrong and stale signatures, with a short reason that gives nothing away', async () => {
     const good = signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, join('W2', 'w2@example.com'));
     const noSig = { ...good.headers };
     delete (noSig as Record<string, string>)['webhook-signature'];
-    expect((await send(noSig, good.body)).status).toBe(401);
+    const reasons: string[] = [];
+    const refuse = async (headers: Record<string, string>, body: string) => {
+      const r = await send(headers, body);
+      expect(r.status, r.body).toBe(401);
+      expect(r.type).toBe('application/problem+json; charset=utf-8');
+      const doc = JSON.parse(r.body);
+      expect(Object.keys(doc).sort()).toEqual(['detail', 'status', 'title', 'type']);
+      expect(doc).toMatchObject({ type: 'about:blank', title: 'Unauthorized', status: 401 });
+      reasons.push(doc.detail);
+      return r.body;
+    };
+    await refuse(noSig, good.body);
     const wrong = signedGenericRequest(url, 'whsec_d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==', join('W2', 'w2@example.com'));
-    expect((await send(wrong.headers, wrong.body)).status).toBe(401);
+    await refuse(wrong.headers, wrong.body);
     const stale = signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, join('W2', 'w2@example.com'), Date.now() - 10 * 60_000);
-    const r = await send(stale.headers, stale.body);
-    expect(r.status).toBe(401);
-    expect(JSON.parse(r.body)).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401 });
-    const tampered = await send(good.headers, good.body.replace('w2@', 'w3@'));
-    expect(tampered.status).toBe(401);
+    await refuse(stale.headers, stale.body);
+    const tamperedBody = good.body.replace('w2@', 'w3@');
+    const answer = await refuse(good.headers, tamperedBody);
+    expect(reasons).toEqual(['missing webhook-signature', 'no webhook-signature entry matches', 'webhook-timestamp outside the 5-minute replay window', 'no webhook-signature entry matches']);
+    // The signature the tampered body would need appears nowhere in the answer.
+    const expected = signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, JSON.parse(tamperedBody), Number(good.headers['webhook-timestamp']) * 1000, good.headers['webhook-id']).headers['webhook-signature'] as string;
+    expect(answer).not.toContain(expected.slice(3, 20));
     expect(depth()).toBe(before);
   });
 
@@ -90,6 +103,7 @@ describe('webhook answers', () => {
     const body = 'employee=joined';
     const r = await send({ 'content-type': 'text/plain', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(LOCAL_WEBHOOK_SECRET, id, ts, body) }, body);
     expect(r.status).toBe(415);
+    expect(JSON.parse(r.body)).toMatchObject({ type: 'about:blank', title: 'Unsupported Media Type', status: 415 });
     expect(depth()).toBe(before);
   });
 
@@ -100,6 +114,38 @@ describe('webhook answers', () => {
     expect((await send({}, '{}', 'POST', `${stack.webhookUrl}/webhooks/nope`)).status).toBe(404);
     expect((await send({}, '{}', 'POST', `${stack.webhookUrl}/`)).status).toBe(404);
     expect(depth()).toBe(before);
+  });
+
+  it('4xx for malformed percent-encodings in the path, sent raw over the wire', async () => {
+    const { request } = await import('node:http');
+    const raw = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const u = new URL(stack.webhookUrl);
+        const req = request({ host: u.hostname, port: u.port, method: 'POST', path, headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+    for (const path of ['/webhooks/%E0', '/webhooks/%C0%AF', '/webhooks/%zz', '/webhooks/generic%', '/webhooks/%', '/%E0%80%80/webhooks/generic', '/webhooks/gen%65ric%FF']) {
+      const status = await raw(path);
+      expect(status, path).toBeGreaterThanOrEqual(400);
+      expect(status, path).toBeLessThan(500);
+    }
+    // A valid encoding of the generic path reaches the generic source (401: unsigned).
+    expect(await raw('/webhooks/gen%65ric')).toBe(401);
+    expect(depth()).toBe(before);
+  });
+
+  it('GET /health answers 200 with the version, and HEAD alike', async () => {
+    const r = await send({}, '', 'GET', `${stack.webhookUrl}/health`);
+    expect(r.status).toBe(200);
+    const { version } = JSON.parse(await (await import('node:fs/promises')).readFile('package.json', 'utf8'));
+    expect(JSON.parse(r.body)).toEqual({ status: 'ok', version });
+    const head = await fetch(`${stack.webhookUrl}/health`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect((await send({}, '{}', 'POST', `${stack.webhookUrl}/health`)).status).toBe(405);
   });
 
   it('202 and nothing enqueued for an unknown event type', async () => {

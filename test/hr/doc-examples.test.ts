@@ -12,12 +12,14 @@ import * as constantTime from '../../shared/hr/constant-time.js';
 import * as feishu from '../../shared/hr/feishu-crypto.js';
 import * as standardWebhooks from '../../shared/hr/standard-webhooks.js';
 import * as wx from '../../shared/hr/wx-biz-crypto.js';
+import * as xmlFields from '../../shared/hr/xml-fields.js';
 
 const modules: Array<[string, Record<string, unknown>]> = [
   ['constant-time.ts', constantTime],
   ['feishu-crypto.ts', feishu],
   ['standard-webhooks.ts', standardWebhooks],
   ['wx-biz-crypto.ts', wx],
+  ['xml-fields.ts', xmlFields],
 ];
 
 interface Assertion {

@@ -90,6 +90,8 @@ describe('Standard Webhooks: refusals', () => {
     ['an entry without version', { signature: S1_SIG.slice(3) }, /matches/],
     ['an entry with the MAC as hex', { signature: `v1,${Buffer.from(S1_SIG.slice(3), 'base64').toString('hex')}` }, /matches/],
     ['a truncated signature', { signature: 'v1,g0hM9SsE+OTPJTGt' }, /matches/],
+    ['a valid entry with junk after a comma (a duplicated header, as FC joins it)', { signature: `${S1_SIG},x` }, /matches/],
+    ['a valid entry in non-canonical Base64', { signature: `${S1_SIG.slice(0, -2)}F=` }, /matches/],
     ['a signature with one more byte', { signature: `v1,${Buffer.concat([Buffer.from(S1_SIG.slice(3), 'base64'), Buffer.from([0])]).toString('base64')}` }, /matches/],
   ])('refuses %s with SignatureError', (_name, over, reason) => {
     expect(() => verifyStandardWebhook(input(over))).toThrow(SignatureError);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, maskEmails, redact, setLogSink } from '../../shared/logger.js';
 
@@ -26,5 +27,18 @@ describe('logger', () => {
     const rec = JSON.parse(lines[0] as string);
     expect(rec).toMatchObject({ level: 'info', msg: 'outcome', fn: 'x', eventId: 'evt_1', email: 'a***@example.com', error: { message: 'failed for a***@example.com' } });
     expect(lines[0]).not.toContain('ann@example.com');
+  });
+
+  it('masks in linear time: a long run without "@" costs no more than its length (it was quadratic)', () => {
+    const quadratic = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g; // the former pattern
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '.', '@', 'x.cn', ' ', '-', 'é'), maxLength: 60 }), (text) => {
+        expect(maskEmails(text)).toBe(text.replace(quadratic, '$1***@$2'));
+      }),
+    );
+    const run = `${'a'.repeat(200_000)} ann@example.com`;
+    const t0 = performance.now();
+    expect(maskEmails(run).endsWith(' a***@example.com')).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(200);
   });
 });

@@ -9,7 +9,7 @@ import { wxDecrypt } from '../../shared/hr/wx-biz-crypto.js';
 import { parseHttpEvent, type WebhookRequest } from '../../shared/webhook/http-event.js';
 import { dingTalkSource } from '../../shared/webhook/sources/dingtalk.js';
 import { feishuSource } from '../../shared/webhook/sources/feishu.js';
-import { weComSource, xmlTag } from '../../shared/webhook/sources/wecom.js';
+import { weComSource } from '../../shared/webhook/sources/wecom.js';
 import { dingTalkRequest, feishuRequest, feishuUserCreated, feishuUserUpdated, LOCAL_SOURCES as S, weComContactXml, weComRequest, weComUrlCheck } from '../../local/hr-samples.js';
 import type { SignedRequest } from '../../local/sample.js';
 
@@ -123,10 +123,10 @@ describe('WeCom adapter', () => {
     expect(() => wecom.receive(toReq({ url: otherCorp, body: '', headers: {} }, 'GET'), now)).toThrow(DecryptError);
   });
 
-  it('reads flat XML tags (CDATA or text) without a general parser', () => {
-    expect(xmlTag('<xml><A><![CDATA[x<y]]></A><B>2</B></xml>', 'A')).toBe('x<y');
-    expect(xmlTag('<xml><B>2</B></xml>', 'B')).toBe('2');
-    expect(xmlTag('<xml></xml>', 'B')).toBeUndefined();
+  it('refuses a body whose <Encrypt> is not a child of the root, or whose decrypted message is not XML', () => {
+    const good = weComRequest('/', weComContactXml('create_user', 'x'));
+    expect(() => wecom.receive(toReq({ ...good, body: `<xml><Other>${good.body}</Other></xml>` }), now)).toThrow(ValidationError);
+    expect(() => wecom.receive(toReq(weComRequest('/', 'not xml')), now)).toThrow(DecryptError);
   });
 });
 

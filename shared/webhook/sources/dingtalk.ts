@@ -11,10 +11,11 @@
  * Timestamps are milliseconds in the official samples; the unit is read by magnitude, so seconds would work too.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { DecryptError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
+import { DecryptError, ValidationError } from '../../errors.js';
 import { verifyWxSignature, wxDecrypt, wxSeal } from '../../hr/wx-biz-crypto.js';
 import type { InboundEvent } from '../../routing.js';
 import { json, type WebhookRequest } from '../http-event.js';
+import { parseBoundedJson, parseJsonBody } from '../json-body.js';
 import type { Received, SourceAdapter } from '../source.js';
 
 export interface DingTalkOptions {
@@ -40,19 +41,15 @@ export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
       const signature = q.msg_signature ?? q.signature;
       const timestamp = q.timeStamp ?? q.timestamp;
       const nonce = q.nonce;
-      let body: { encrypt?: unknown };
-      try {
-        body = JSON.parse(req.rawBody.toString('utf8'));
-      } catch {
-        throw new UnsupportedMediaTypeError('the body is not JSON');
-      }
+      const body = parseJsonBody(req.rawBody) as { encrypt?: unknown } | null;
       if (!body || typeof body !== 'object' || typeof body.encrypt !== 'string') throw new ValidationError('the body has no "encrypt"', [{ path: 'encrypt', message: 'is required' }]);
       verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
       const { message } = wxDecrypt(opts.aesKey, body.encrypt, opts.appKey);
       let ev: { EventType?: unknown; UserId?: unknown; TimeStamp?: unknown };
       try {
-        ev = JSON.parse(message);
-      } catch {
+        ev = parseBoundedJson(message) as typeof ev;
+      } catch (err) {
+        if (err instanceof ValidationError) throw err;
         throw new DecryptError('the decrypted message is not JSON');
       }
       const respond = () => dingTalkSuccess(opts, Date.now());

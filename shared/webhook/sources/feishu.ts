@@ -16,11 +16,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
-import { DecryptError, SignatureError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
+import { DecryptError, SignatureError, ValidationError } from '../../errors.js';
 import { feishuDecrypt, verifyFeishuSignature } from '../../hr/feishu-crypto.js';
 import type { Location } from '../../sites.js';
 import { toFieldIssues } from '../../validation.js';
 import { json, type WebhookRequest } from '../http-event.js';
+import { parseBoundedJson, parseJsonBody } from '../json-body.js';
 import type { Received, SourceAdapter } from '../source.js';
 
 // Built on first use (z.lazy), like every module-level schema: see shared/events.ts.
@@ -71,12 +72,7 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
     name: 'feishu',
     methods: ['POST'],
     receive(req: WebhookRequest, nowMs: number): Received {
-      let body: unknown;
-      try {
-        body = JSON.parse(req.rawBody.toString('utf8'));
-      } catch {
-        throw new UnsupportedMediaTypeError('the body is not JSON');
-      }
+      const body = parseJsonBody(req.rawBody);
       if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('the body is not a JSON object', [{ path: '(root)', message: 'must be an object' }]);
       const timestamp = req.header('x-lark-request-timestamp');
       const nonce = req.header('x-lark-request-nonce');
@@ -90,9 +86,9 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
           signed = true;
         }
         try {
-          payload = JSON.parse(feishuDecrypt(opts.encryptKey, payload.encrypt));
+          payload = parseBoundedJson(feishuDecrypt(opts.encryptKey, payload.encrypt)) as Record<string, unknown>;
         } catch (err) {
-          if (err instanceof DecryptError) throw err;
+          if (err instanceof DecryptError || err instanceof ValidationError) throw err;
           throw new DecryptError('the decrypted body is not JSON');
         }
         if (!payload || typeof payload !== 'object') throw new DecryptError('the decrypted body is not a JSON object');

@@ -9,44 +9,81 @@
  * {"type":"employee.transferred","timestamp":"…",
  *  "data":{"employeeId":"E1001","name":"Ann Lee","email":"ann@example.com","from":{"office":"Shanghai"},"to":{"site":"bj"}}}
  * ```
- * `data.site` (a site id) may replace `office`. Other `type`s are acknowledged and ignored.
+ * `data.site` (a site id) may replace `office`. Other `type`s are acknowledged and ignored. The JSON Schema of
+ * this payload, {@link GenericPayloadSchema}, is published as docs/schemas/generic-webhook.v1.json.
  */
 import * as z from 'zod/mini';
 import { UnsupportedMediaTypeError, ValidationError } from '../../errors.js';
 import { verifyStandardWebhook } from '../../hr/standard-webhooks.js';
 import { toFieldIssues } from '../../validation.js';
 import { json, type WebhookRequest } from '../http-event.js';
+import { parseJsonBody } from '../json-body.js';
 import type { Received, SourceAdapter } from '../source.js';
 
 // Built on first use (z.lazy), like every module-level schema: see shared/events.ts.
+const office = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(256), z.meta({ description: "The employee's office, as the site directory lists it under a site's `offices`" }));
+const site = () => z.string().check(z.minLength(1), z.maxLength(64), z.meta({ description: 'A site id of the directory, instead of an office' }));
+/** "office or site", in the published JSON Schema (the zod refinement itself is not expressible there). */
+const officeOrSite = { anyOf: [{ required: ['office'] }, { required: ['site'] }] };
+
 const locationSchema = () =>
   z
-    .object({ office: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))), site: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) })
-    .check(z.refine((l) => l.office !== undefined || l.site !== undefined, { message: 'needs "office" or "site"' }));
+    .object({ office: z.optional(office()), site: z.optional(site()) })
+    .check(z.refine((l) => l.office !== undefined || l.site !== undefined, { message: 'needs "office" or "site"' }), z.meta(officeOrSite));
 
 const person = () => ({
-  employeeId: z.string().check(z.minLength(1), z.maxLength(256)),
+  employeeId: z.string().check(z.minLength(1), z.maxLength(256), z.meta({ description: "The HR system's stable employee id" })),
   name: z.string().check(z.maxLength(256)),
-  email: z.email().check(z.maxLength(64)),
+  email: z.email().check(z.maxLength(64), z.meta({ description: "The SAG client user's email (and its user name under the site's userNamePolicy 'email')" })),
 });
 
-const Envelope = z.lazy(() => z.object({ type: z.string().check(z.minLength(1), z.maxLength(128)), timestamp: z.iso.datetime({ offset: true }), data: z.unknown() }));
-const JoinedData = z.lazy(() =>
-  z.object({ ...person(), office: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(256))), site: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) }).check(
+const timestamp = () => z.iso.datetime({ offset: true }).check(z.meta({ description: 'When the change happened in the HR system (ISO 8601 with offset)' }));
+const Envelope = z.lazy(() => z.object({ type: z.string().check(z.minLength(1), z.maxLength(128)), timestamp: timestamp(), data: z.unknown() }));
+const joinedData = () =>
+  z.object({ ...person(), office: z.optional(office()), site: z.optional(site()) }).check(
     z.refine((d) => d.office !== undefined || d.site !== undefined, { message: 'needs "office" or "site"', path: ['office'] }),
-  ),
+    z.meta(officeOrSite),
+  );
+const transferredData = () => z.object({ ...person(), from: locationSchema(), to: locationSchema() });
+const JoinedData = z.lazy(joinedData);
+const TransferredData = z.lazy(transferredData);
+
+/**
+ * The generic webhook payload, as published in docs/schemas/generic-webhook.v1.json: one of the two handled event
+ * types (others are acknowledged with 202 and ignored).
+ */
+export const GenericPayloadSchema = z.lazy(() =>
+  z.union([
+    z.object({ type: z.literal('employee.joined'), timestamp: timestamp(), data: joinedData() }),
+    z.object({ type: z.literal('employee.transferred'), timestamp: timestamp(), data: transferredData() }),
+  ]),
 );
-const TransferredData = z.lazy(() => z.object({ ...person(), from: locationSchema(), to: locationSchema() }));
 
 export const GENERIC_EVENT_TYPES = ['employee.joined', 'employee.transferred'] as const;
 
-function validate<T>(schema: z.ZodMiniType<T>, value: unknown, prefix: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issues = toFieldIssues(r.error.issues).map((i) => ({ path: prefix ? `${prefix}.${i.path}`.replace('.(root)', '') : i.path, message: i.message }));
-    throw new ValidationError('the payload is invalid', issues);
-  }
-  return r.data;
+interface Payload {
+  type: string;
+  timestamp: string;
+  joined?: z.infer<typeof JoinedData>;
+  transferred?: z.infer<typeof TransferredData>;
+}
+
+/** Field issues of one schema, their paths under `prefix`. */
+function issuesOf(r: { success: boolean; error?: { issues: z.core.$ZodIssue[] } }, prefix: string) {
+  if (r.success || !r.error) return [];
+  return toFieldIssues(r.error.issues).map((i) => ({ path: prefix ? `${prefix}.${i.path}`.replace('.(root)', '') : i.path, message: i.message }));
+}
+
+/** Validates the envelope and, for a handled type, `data`, reporting every field error of both at once. */
+function validatePayload(body: unknown): Payload {
+  const envelope = Envelope.safeParse(body);
+  const type = body && typeof body === 'object' ? (body as { type?: unknown }).type : undefined;
+  const schema = type === 'employee.joined' ? JoinedData : type === 'employee.transferred' ? TransferredData : undefined;
+  const data = schema?.safeParse((body as { data?: unknown }).data);
+  const issues = [...issuesOf(envelope, ''), ...(data ? issuesOf(data, 'data') : [])];
+  if (issues.length || !envelope.success) throw new ValidationError('the payload is invalid', issues);
+  const { type: t, timestamp } = envelope.data;
+  return { type: t, timestamp, joined: type === 'employee.joined' ? (data?.data as Payload['joined']) : undefined, transferred: type === 'employee.transferred' ? (data?.data as Payload['transferred']) : undefined };
 }
 
 export function genericSource(opts: { secrets: string[]; toleranceSeconds: number }): SourceAdapter {
@@ -67,23 +104,17 @@ export function genericSource(opts: { secrets: string[]; toleranceSeconds: numbe
       });
       const ct = req.header('content-type');
       if (ct && !/^application\/([a-z0-9.+-]*\+)?json\b/i.test(ct.trim())) throw new UnsupportedMediaTypeError(`content-type ${ct} is not JSON`);
-      let body: unknown;
-      try {
-        body = JSON.parse(req.rawBody.toString('utf8'));
-      } catch {
-        throw new UnsupportedMediaTypeError('the body is not JSON');
-      }
-      const env = validate(Envelope, body, '');
+      const env = validatePayload(parseJsonBody(req.rawBody));
       const respond = (r: { eventIds: string[]; actions: string[] }) =>
         json(202, { status: 'accepted', eventId: r.eventIds[0], action: r.actions[0] ?? 'ignored' });
       const base = { source: 'generic' as const, sourceEventId: id as string, occurredAt: env.timestamp };
-      if (env.type === 'employee.joined') {
-        const d = validate(JoinedData, env.data, 'data');
+      if (env.joined) {
+        const d = env.joined;
         const employee = { id: d.employeeId, email: d.email, name: d.name };
         return { kind: 'events', replayKey: `${id}.${timestamp}`, respond, events: [{ kind: 'joined', ...base, employee, location: d.site !== undefined ? { site: d.site } : { office: d.office } }] };
       }
-      if (env.type === 'employee.transferred') {
-        const d = validate(TransferredData, env.data, 'data');
+      if (env.transferred) {
+        const d = env.transferred;
         const employee = { id: d.employeeId, email: d.email, name: d.name };
         return { kind: 'events', replayKey: `${id}.${timestamp}`, respond, events: [{ kind: 'transferred', ...base, employee, from: d.from, to: d.to }] };
       }

@@ -1,15 +1,17 @@
 /**
- * WeCom (企业微信), `/webhooks/wecom` (https://developer.work.weixin.qq.com/document/path/96302). The same SHA-1 signature and AES scheme as DingTalk, with
+ * WeCom (企业微信), `/webhooks/wecom` (https://developer.work.weixin.qq.com/document/path/90968). The same SHA-1 signature and AES scheme as DingTalk, with
  * the CorpID as receive id; query `msg_signature`, `timestamp` (s), `nonce`.
  * - GET with `echostr`: the URL check; the decrypted echostr is answered as plain text.
  * - POST XML `<xml><Encrypt>…</Encrypt></xml>`: `change_contact` with `create_user` → enrich (join),
  *   `update_user` → enrich (possible transfer); anything else is acknowledged and ignored. The answer is `success`.
  * Since 2022 these events are thin (user id and department only), so the user is fetched from the WeCom API by the
- * enrich worker. XML is read with a bounded tag extractor, never a general parser (no entity expansion, no bombs).
+ * enrich worker. XML is read in one linear pass by `readXmlFields` (shared/hr/xml-fields.ts), never by a general
+ * parser (no entity expansion, no bombs).
  * Dedupe key: CreateTime + UserID + ChangeType.
  */
-import { ValidationError } from '../../errors.js';
+import { DecryptError, ValidationError } from '../../errors.js';
 import { verifyWxSignature, wxDecrypt } from '../../hr/wx-biz-crypto.js';
+import { readXmlFields } from '../../hr/xml-fields.js';
 import type { WebhookRequest } from '../http-event.js';
 import type { Received, SourceAdapter } from '../source.js';
 
@@ -18,12 +20,6 @@ export interface WeComOptions {
   encodingAesKey: string;
   corpId: string;
   toleranceSeconds: number;
-}
-
-/** The text of `<name>` (CDATA or plain) in a flat XML document, or undefined. */
-export function xmlTag(xml: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))</${name}>`).exec(xml);
-  return m ? (m[1] ?? m[2] ?? '') : undefined;
 }
 
 const text = (statusCode: number, body: string) => ({ statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
@@ -41,19 +37,20 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
         check(echostr);
         return { kind: 'reply', response: text(200, wxDecrypt(opts.encodingAesKey, echostr, opts.corpId).message) };
       }
-      const encrypt = xmlTag(req.rawBody.toString('utf8'), 'Encrypt');
+      const encrypt = readXmlFields(req.rawBody.toString('utf8'))?.get('Encrypt');
       if (!encrypt) throw new ValidationError('the body has no <Encrypt>', [{ path: 'Encrypt', message: 'is required' }]);
       check(encrypt);
-      const xml = wxDecrypt(opts.encodingAesKey, encrypt, opts.corpId).message;
+      const fields = readXmlFields(wxDecrypt(opts.encodingAesKey, encrypt, opts.corpId).message);
+      if (!fields) throw new DecryptError('the decrypted message is not XML');
       const respond = () => text(200, 'success');
       const replayKey = `${timestamp}.${nonce}.${signature}`;
-      const event = xmlTag(xml, 'Event');
-      const changeType = xmlTag(xml, 'ChangeType');
+      const event = fields.get('Event');
+      const changeType = fields.get('ChangeType');
       const change = event === 'change_contact' ? (changeType === 'create_user' ? 'created' : changeType === 'update_user' ? 'modified' : undefined) : undefined;
       if (!change) return { kind: 'events', events: [], replayKey, respond, ignored: `event ${event ?? '?'}/${changeType ?? '?'} is not handled` };
-      const userId = xmlTag(xml, 'UserID');
+      const userId = fields.get('UserID');
       if (!userId || userId.length > 256) throw new ValidationError('the event names no user', [{ path: 'UserID', message: 'is required' }]);
-      const created = xmlTag(xml, 'CreateTime');
+      const created = fields.get('CreateTime');
       const ts = created && /^\d{9,11}$/.test(created) ? Number(created) * 1000 : nowMs;
       return {
         kind: 'events',
