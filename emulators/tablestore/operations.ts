@@ -281,7 +281,7 @@ function batchWriteRow(store: TableStoreState, req: Message): Message {
         try {
           const pk = applyWrite(store, t.name, w.kind, w.row, w.cond);
           const back = returnedRow(store, t.name, pk, w.returnContent);
-          return { is_ok: true, consumed: capacity(w.cond.existence === ROW_EXISTENCE.IGNORE ? 0 : 1, units(rowSize(w.row))), ...(back ? { row: back } : {}) };
+          return { is_ok: true, consumed: capacity(w.cond.existence === ROW_EXISTENCE.IGNORE && !w.cond.column ? 0 : 1, units(rowSize(w.row))), ...(back ? { row: back } : {}) };
         } catch (err) {
           return rowError(err);
         }
