@@ -37,6 +37,7 @@ const SEEDS: Array<[string, string, Record<string, unknown>]> = [
   ['CreateTable', 'createTable', { tableMeta: { tableName: 'fz_new', primaryKey: [{ name: 'id', type: 'STRING' }, { name: 'n', type: 'INTEGER' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: 86400, maxVersions: 2 } }],
   ['DescribeTable', 'describeTable', { tableName: 'fz' }],
   ['ListTable', 'listTable', {}],
+  ['UpdateTable', 'updateTable', { tableName: 'fz', tableOptions: { timeToLive: -1, maxVersions: 3 }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } } }],
   ['DeleteTable', 'deleteTable', { tableName: 'fz_new' }],
   ['PutRow', 'putRow', { tableName: 'fz', primaryKey: pk('a'), attributeColumns: [{ s: 'x' }, { n: Long.fromNumber(2) }, { d: 1.5 }, { b: true }, { bin: Buffer.from([1, 2]) }], condition: cond() }],
   ['GetRow', 'getRow', { tableName: 'fz', primaryKey: pk('a'), columnsToGet: ['s', 'n'], maxVersions: 2, columnFilter: new SingleColumnCondition('s', 'x', CT.EQUAL) }],

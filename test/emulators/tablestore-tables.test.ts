@@ -79,6 +79,26 @@ describe('Tablestore emulator: tables', () => {
     expect((await client.describeTable({ tableName: 't1' })).tableOptions.timeToLive).toBe(86400);
   });
 
+  it('updates a table\'s TTL, versions and reserved throughput with UpdateTable (a missing or bad value refused)', async () => {
+    await createTable(client, 't1', { maxVersions: 3 });
+    const { TableStore } = await import('./tablestore-helpers.js');
+    const now = Date.now();
+    for (const [i, v] of ['a', 'b', 'c'].entries()) {
+      await client.updateRow({ tableName: 't1', primaryKey: [{ id: 'r' }], updateOfAttributeColumns: [{ PUT: [{ s: v, timestamp: now - 3000 + i * 1000 }] }], condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null) });
+    }
+    const r = JSON.parse(JSON.stringify(await client.updateTable({ tableName: 't1', tableOptions: { timeToLive: 7 * 86400, maxVersions: 1 }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } } })));
+    expect(r.tableOptions).toEqual(expect.objectContaining({ timeToLive: 7 * 86400, maxVersions: 1 }));
+    expect((await client.describeTable({ tableName: 't1' })).tableOptions.timeToLive).toBe(7 * 86400);
+    // Versions beyond the new maximum are no longer read.
+    const row = (await client.getRow({ tableName: 't1', primaryKey: [{ id: 'r' }], maxVersions: 10 })).row;
+    expect(row.attributes.map((c: { columnValue: string }) => c.columnValue)).toEqual(['c']);
+    // Options left out keep their value.
+    await client.updateTable({ tableName: 't1', tableOptions: { maxVersions: 2 } });
+    expect((await client.describeTable({ tableName: 't1' })).tableOptions).toEqual(expect.objectContaining({ timeToLive: 7 * 86400, maxVersions: 2 }));
+    expect((await otsFailure(client.updateTable({ tableName: 't1', tableOptions: { timeToLive: 60 } }))).message).toMatch(/time_to_live must be -1 or at least 86400/);
+    expect((await otsFailure(client.updateTable({ tableName: 'nope', tableOptions: { timeToLive: -1 } }))).code).toBe('OTSObjectNotExist');
+  });
+
   it(`holds at most ${MAX_TABLES} tables per instance`, async () => {
     for (let i = 0; i < MAX_TABLES; i++) await createTable(client, `t_${i}`);
     const f = await otsFailure(createTable(client, 'one_more'));
