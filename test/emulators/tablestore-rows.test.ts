@@ -101,6 +101,21 @@ describe('Tablestore emulator: rows', () => {
     expect(await otsFailure(asDouble)).toEqual(CHECK_FAIL);
   });
 
+  it('lets exactly one of 20 concurrent version-checked updates win', async () => {
+    await put('race', [{ version: Long.fromNumber(1) }]);
+    const attempts = Array.from({ length: 20 }, (_, i) =>
+      update('race', [{ PUT: [{ version: Long.fromNumber(2) }, { winner: `w${i}` }] }], cond(REE.EXPECT_EXIST, new SingleColumnCondition('version', Long.fromNumber(1), CT.EQUAL, false))).then(
+        () => 'won',
+        (err: { code: number }) => err.code,
+      ),
+    );
+    const outcomes = await Promise.all(attempts);
+    expect(outcomes.filter((o) => o === 'won')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 403)).toHaveLength(19);
+    const winner = outcomes.indexOf('won');
+    expect(attrs(await get('race'))).toEqual({ version: 2, winner: `w${winner}` });
+  });
+
   it('evaluates each comparator, missing columns (passIfMissing) and primary-key columns', async () => {
     await put('e1', [{ n: Long.fromNumber(5) }, { s: 'm' }]);
     const passes = async (c: unknown) => {
