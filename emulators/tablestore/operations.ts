@@ -1,5 +1,5 @@
 /**
- * The eleven emulated operations, protobuf side: each decodes its `<Op>Request` (wire.ts), reads the PlainBuffer
+ * The twelve emulated operations, protobuf side: each decodes its `<Op>Request` (wire.ts), reads the PlainBuffer
  * rows in it (plain-buffer.ts), checks the request-level limits, calls the domain (table-store.ts) and returns the
  * `<Op>Response` message. Errors are thrown as OtsError; in BatchGetRow and BatchWriteRow a row's own error is
  * answered in that row (`is_ok: false`), as the service does.
@@ -11,7 +11,7 @@ import { PK_TYPE, ROW_EXISTENCE, TableStoreState, rowSize, type ReadOptions, typ
 import { comparePks, pkKey } from './values.js';
 import type { Message } from './wire.js';
 
-export const TABLESTORE_OPERATIONS = ['CreateTable', 'DescribeTable', 'ListTable', 'DeleteTable', 'PutRow', 'GetRow', 'UpdateRow', 'DeleteRow', 'GetRange', 'BatchWriteRow', 'BatchGetRow'] as const;
+export const TABLESTORE_OPERATIONS = ['CreateTable', 'DescribeTable', 'UpdateTable', 'ListTable', 'DeleteTable', 'PutRow', 'GetRow', 'UpdateRow', 'DeleteRow', 'GetRange', 'BatchWriteRow', 'BatchGetRow'] as const;
 export type TablestoreOperation = (typeof TABLESTORE_OPERATIONS)[number];
 
 /** Documented limits (https://www.alibabacloud.com/help/en/tablestore/limits-on-widecolumn-model). */
@@ -40,6 +40,7 @@ export function tableOf(req: Message): string | undefined {
 export const HANDLERS: Record<TablestoreOperation, Handler> = {
   CreateTable: createTable,
   DescribeTable: (store, req) => describeTable(store.schema(checkTableName(req.table_name))),
+  UpdateTable: updateTable,
   ListTable: (store) => ({ table_names: store.listTables() }),
   DeleteTable: (store, req) => {
     store.deleteTable(checkTableName(req.table_name));
@@ -76,15 +77,33 @@ function createTable(store: TableStoreState, req: Message): Message {
   }
   const cu = req.reserved_throughput.capacity_unit;
   if (cu.read === undefined || cu.write === undefined) throw invalid('Both read and write capacity unit are required to create table.');
-  const opts = req.table_options ?? {};
-  const ttl = opts.time_to_live ?? -1;
-  if (ttl !== -1 && !(ttl >= REQUEST_LIMITS.minTtlSeconds)) throw invalid(`time_to_live must be -1 or at least ${REQUEST_LIMITS.minTtlSeconds} seconds.`);
-  const maxVersions = opts.max_versions ?? 1;
-  if (!(maxVersions >= 1)) throw invalid('max_versions must be at least 1.');
-  const deviation = Number(opts.deviation_cell_version_in_sec ?? 86400);
-  if (!(deviation >= 1)) throw invalid('deviation_cell_version_in_sec must be positive.');
-  store.createTable({ name, pk: pk.map((p) => ({ name: p.name, type: p.type })), ttlSeconds: ttl, maxVersions, deviationSeconds: deviation, reserved: { read: cu.read, write: cu.write }, createdAt: store.now() });
+  const opts = tableOptions(req.table_options ?? {}, { ttlSeconds: -1, maxVersions: 1, deviationSeconds: 86400 });
+  store.createTable({ name, pk: pk.map((p) => ({ name: p.name, type: p.type })), ...opts, reserved: { read: cu.read, write: cu.write }, createdAt: store.now() });
   return {};
+}
+
+type Options = Pick<TableSchema, 'ttlSeconds' | 'maxVersions' | 'deviationSeconds'>;
+
+/** TableOptions checked, each absent field taken from `current`. */
+function tableOptions(opts: Message, current: Options): Options {
+  const ttl = opts.time_to_live ?? current.ttlSeconds;
+  if (ttl !== -1 && !(ttl >= REQUEST_LIMITS.minTtlSeconds)) throw invalid(`time_to_live must be -1 or at least ${REQUEST_LIMITS.minTtlSeconds} seconds.`);
+  const maxVersions = opts.max_versions ?? current.maxVersions;
+  if (!(maxVersions >= 1)) throw invalid('max_versions must be at least 1.');
+  const deviation = Number(opts.deviation_cell_version_in_sec ?? current.deviationSeconds);
+  if (!(deviation >= 1)) throw invalid('deviation_cell_version_in_sec must be positive.');
+  return { ttlSeconds: ttl, maxVersions, deviationSeconds: deviation };
+}
+
+function updateTable(store: TableStoreState, req: Message): Message {
+  const name = checkTableName(req.table_name);
+  const current = store.schema(name);
+  const cu = req.reserved_throughput?.capacity_unit;
+  if (req.reserved_throughput && cu?.read === undefined && cu?.write === undefined) throw invalid('Neither read nor writes capacity unit is set.');
+  const reserved = cu ? { read: cu.read ?? current.reserved.read, write: cu.write ?? current.reserved.write } : undefined;
+  const s = store.updateTable(name, { ...tableOptions(req.table_options ?? {}, current), reserved });
+  const d = describeTable(s);
+  return { reserved_throughput_details: d.reserved_throughput_details, table_options: d.table_options };
 }
 
 function describeTable(s: TableSchema): Message {
@@ -281,7 +300,7 @@ function batchWriteRow(store: TableStoreState, req: Message): Message {
         try {
           const pk = applyWrite(store, t.name, w.kind, w.row, w.cond);
           const back = returnedRow(store, t.name, pk, w.returnContent);
-          return { is_ok: true, consumed: capacity(w.cond.existence === ROW_EXISTENCE.IGNORE ? 0 : 1, units(rowSize(w.row))), ...(back ? { row: back } : {}) };
+          return { is_ok: true, consumed: capacity(w.cond.existence === ROW_EXISTENCE.IGNORE && !w.cond.column ? 0 : 1, units(rowSize(w.row))), ...(back ? { row: back } : {}) };
         } catch (err) {
           return rowError(err);
         }

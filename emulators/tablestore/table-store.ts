@@ -91,6 +91,13 @@ export class TableStoreState {
     this.tables.set(schema.name, { schema, rows: new Map() });
   }
 
+  /** Changes a table's options (TTL, versions, deviation, reserved throughput) in place. */
+  updateTable(name: string, change: Partial<Pick<TableSchema, 'ttlSeconds' | 'maxVersions' | 'deviationSeconds' | 'reserved'>>): TableSchema {
+    const schema = this.table(name).schema;
+    Object.assign(schema, Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)));
+    return schema;
+  }
+
   deleteTable(name: string): void {
     if (!this.tables.delete(name)) throw otsError('OTSObjectNotExist');
   }
@@ -215,10 +222,12 @@ export class TableStoreState {
 
   // ---- visibility --------------------------------------------------------------------------------------------
 
+  /** The versions visible now: within the TTL, at most `maxVersions` (UpdateTable may have lowered it). */
   private visible(t: Table, versions: Version[]): Version[] {
-    if (t.schema.ttlSeconds < 0) return versions;
+    const kept = versions.length > t.schema.maxVersions ? versions.slice(0, t.schema.maxVersions) : versions;
+    if (t.schema.ttlSeconds < 0) return kept;
     const oldest = this.now() - t.schema.ttlSeconds * 1000;
-    return versions.filter((v) => v.ts > oldest);
+    return kept.filter((v) => v.ts > oldest);
   }
 
   /** The row if it is visible now; expired cells (and a wholly expired row) are dropped on the way. */

@@ -36,6 +36,8 @@ message DescribeTableRequest { required string table_name = 1; }
 message DescribeTableResponse { required TableMeta table_meta = 1; required ReservedThroughputDetails reserved_throughput_details = 2; required TableOptions table_options = 3; required int32 table_status = 4; repeated bytes shard_splits = 6; }
 message ListTableRequest {}
 message ListTableResponse { repeated string table_names = 1; }
+message UpdateTableRequest { required string table_name = 1; optional ReservedThroughput reserved_throughput = 2; optional TableOptions table_options = 3; optional StreamSpecification stream_spec = 4; }
+message UpdateTableResponse { required ReservedThroughputDetails reserved_throughput_details = 1; required TableOptions table_options = 2; }
 message DeleteTableRequest { required string table_name = 1; }
 message DeleteTableResponse {}
 message TimeRange { optional int64 start_time = 1; optional int64 end_time = 2; optional int64 specific_time = 3; }
