@@ -53,20 +53,17 @@ function sourceSamples(stack: Stack): string {
   return out.join('\n\n');
 }
 
-/** The `npm run redrive` command for this stack's dead-letter queue (after a site is added to the directory). */
+/** The operator command that redrives this stack's `site.unmapped` dead letters (after a site is added to the directory). */
 function redriveCommand(stack: Stack, sitesFile: string | undefined): string {
-  const vars: Record<string, string> = {
-    MNS_ENDPOINT: stack.mns.url,
-    MNS_ACCOUNT_ID: stack.env.MNS_ACCOUNT_ID as string,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret,
-    ...(sitesFile ? { SITES_FILE: sitesFile } : {}),
-  };
+  const vars: Record<string, string> = sitesFile ? { SITES_FILE: sitesFile } : {};
+  const port = new URL(stack.mns.url).port;
+  if (port !== '9100') vars.MNS_EMULATOR_PORT = port;
   for (const k of ['JOIN_QUEUE', 'TRANSFER_QUEUE', 'ENRICH_QUEUE', 'DEAD_LETTER_QUEUE']) {
     if (stack.envInEffect.origins[k] === 'environment') vars[k] = stack.env[k] as string;
   }
   const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  return `${Object.entries(vars).map(([k, v]) => `${k}=${shellWord(v)}`).join(' ')} npm run redrive -- --reason site.unmapped`;
+  const prefix = Object.entries(vars).map(([k, v]) => `${k}=${shellWord(v)} `).join('');
+  return `${prefix}npx hr-sag-sync dlq redrive --local --reason site.unmapped`;
 }
 
 function banner(stack: Stack, sitesFile: string | undefined): string {

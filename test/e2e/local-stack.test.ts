@@ -125,11 +125,11 @@ describe('npm start', () => {
     writeFileSync(sitesFile, JSON.stringify(sites, null, 2));
     await until('the reload', () => logLines().find((l) => l.includes('site directory reloaded')));
 
-    const command = (/redrive {10}(.*) npm run redrive -- (.*)/.exec(stderr) as RegExpExecArray).slice(1) as [string, string];
-    const redriveEnv = Object.fromEntries(command[0].split(' ').map((kv) => kv.split('=', 2) as [string, string]));
-    const r = spawnSync(TSX, ['scripts/redrive.ts', ...command[1].split(' ')], { env: { PATH: process.env.PATH, ...redriveEnv }, encoding: 'utf8' });
+    const command = (/redrive {10}(.*)npx hr-sag-sync (.*)/.exec(stderr) as RegExpExecArray).slice(1) as [string, string];
+    const redriveEnv = Object.fromEntries(command[0].trim().split(' ').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+    const r = spawnSync(process.execPath, ['cli/bin.mjs', ...command[1].split(' ')], { env: { PATH: process.env.PATH, ...redriveEnv }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/1 resent/);
+    expect(r.stdout).toMatch(/resent 1\b/);
     await until('the redriven account', async () => (await sagUsers('sag-shhq0000000001')).includes('su.zhou@example.com') || undefined);
   });
 
