@@ -5,11 +5,10 @@
  * each failure), and sum up. It throws only when a message is lost (neither finished, re-enqueued nor
  * dead-lettered), so that the trigger redelivers the batch: its own retry and dead-letter queue are the last line.
  */
-import type * as z from 'zod/mini';
 import { mapLimit } from '../concurrency.js';
 import { loadConfig, type Config } from '../config.js';
 import { resolveCredentials, type FcContext } from '../credentials.js';
-import { queueMessageSchema, type Delivery } from '../events.js';
+import { queueMessageSchema } from '../events.js';
 import { SOFT_DEADLINE_SHARE } from '../limits.js';
 import { createLogger, type Logger } from '../logger.js';
 import { invocationQueue } from '../mns/queue.js';
@@ -44,7 +43,7 @@ export function createWorkerHandler<E extends WorkerEvent, D = undefined>(def: W
   } catch (error) {
     boot = { error };
   }
-  const messageSchema = queueMessageSchema(def.schema) as unknown as z.core.$ZodType<{ event: E; delivery?: Delivery }>;
+  const messageSchema = queueMessageSchema(def.schema);
   const baseLog = createLogger({ fn: def.name }, 'config' in boot ? boot.config.logLevel : undefined);
 
   return async function handler(event: unknown, context: FcContext = {}): Promise<BatchSummary> {
