@@ -9,28 +9,38 @@
  * - `own codec`: the emulator's protobufjs schema and PlainBuffer codec bundled (emulators/tablestore/wire.ts and
  *   plain-buffer.ts) — a proxy for a small client of our own built on protobufjs with a parsed schema;
  * - `own PlainBuffer only`: plain-buffer.ts alone — the floor of a client with a hand-written protobuf codec.
- * For each: bundle size (and gzip), the share of the protobuf module, module-init time (require + `new Client`,
- * median of N fresh processes) and its ratio to the baseline. Every functional variant then lists the tables of a
+ * Then the join worker with the SDK as each option would load it: its unbundled baseline (tsc output) plus the SDK
+ * from node_modules (the first row, the ratios' reference), its bundle alone, its bundle plus the SDK bundled (a), its
+ * bundle plus the SDK required from node_modules (b: the FC runtime's preinstalled copy kept external).
+ * For each: size (and gzip), the share of the protobuf module, module-init time (the requires + `new Client`, median
+ * of N fresh processes) and its ratio to the table's first row. Every full client then lists the tables of a
  * Tablestore emulator, to show the bundle works. Figures on a shared machine vary: compare ratios, not ms.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { mkdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { startTablestoreEmulator } from '../emulators/tablestore/index.js';
+import { bundleFunction } from '../scripts/build.js';
 import { fmt, summary } from './stats.js';
 
 const run = promisify(execFile);
+/** What a function's module init reads (as bench/cold-start.ts sets it). */
+const FUNCTION_ENV = { ...process.env, SITES_FILE: resolve('config/sites.sample.json'), HR_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', LOG_LEVEL: 'warn' };
+const WORKER = 'join-worker';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DIR = resolve('.tmp/tablestore-sdk-bench');
 const PROTO_MODULE = 'tablestore_compiled_proto.js';
 
 interface Variant {
   name: string;
-  /** The module to require (a bundle, or the entry that requires node_modules). */
+  /** The module to require (a bundle, or the entry that requires node_modules); `m` in `init`. */
   file: string;
+  /** Modules required before it, in the same process (a function's entry). */
+  before?: string[];
   /** Bytes of the bundle, or of every file the unbundled require loads. */
   bytes: number;
   gzipBytes: number;
@@ -89,10 +99,11 @@ function unbundled(entry: string): Variant {
 }
 
 function initTimes(v: Variant): number[] {
-  const code = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(v.file)});${v.init};process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
+  const before = (v.before ?? []).map((f) => `require(${JSON.stringify(f)});`).join('');
+  const code = `const t=process.hrtime.bigint();${before}const m=require(${JSON.stringify(v.file)});${v.init};process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const out: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = spawnSync(process.execPath, ['--no-deprecation', '-e', code], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--no-deprecation', '-e', code], { encoding: 'utf8', env: FUNCTION_ENV });
     if (r.status !== 0) throw new Error(`init of ${v.name} failed: ${r.stderr}`);
     out.push(Number(r.stdout));
   }
@@ -100,11 +111,43 @@ function initTimes(v: Variant): number[] {
 }
 
 /** Lists the emulator's tables with the variant's SDK in a fresh process. */
-async function works(v: Variant, ots: { url: string; instanceName: string; accessKeyId: string; accessKeySecret: string }): Promise<string> {
-  const code = `const m=require(${JSON.stringify(v.file)});new m.Client({endpoint:${JSON.stringify(ots.url)},instancename:${JSON.stringify(ots.instanceName)},accessKeyId:${JSON.stringify(ots.accessKeyId)},accessKeySecret:${JSON.stringify(ots.accessKeySecret)},maxRetries:0}).listTable({}).then(r=>process.stdout.write(JSON.stringify(r.tableNames)),e=>{process.stdout.write('error '+e.message);})`;
+async function works(v: Variant, ots: Emulator): Promise<string> {
+  const code = `const m=require(${JSON.stringify(v.file)});new m.Client({endpoint:${JSON.stringify(ots.url)},instancename:${JSON.stringify(ots.instanceName)},accessKeyId:${JSON.stringify(ots.accessKeyId)},accessKeySecret:${JSON.stringify(ots.accessKeySecret)},maxRetries:0}).listTable({}).then(r=>process.stdout.write('ok, ListTable '+JSON.stringify(r.tableNames)),e=>{process.stdout.write('error '+e.message);})`;
   // Asynchronous: the emulator answers from this process's event loop.
   const r = await run(process.execPath, ['--no-deprecation', '-e', code], { encoding: 'utf8', timeout: 10_000 }).catch((err: { stdout?: string; message: string }) => ({ stdout: err.stdout || err.message, stderr: '' }));
   return r.stdout || r.stderr;
+}
+
+type Emulator = { url: string; instanceName: string; accessKeyId: string; accessKeySecret: string };
+
+async function table(title: string, variants: Variant[], ots: Emulator): Promise<void> {
+  console.log(`${title}\n(size: what is deployed; proto KB: the generated protobuf module's share of what is loaded)\nvariant                                size KB  gzip KB  proto KB  init ms  init vs first row  works on the emulator`);
+  let baseline = Number.NaN;
+  for (const v of variants) {
+    const t = summary(initTimes(v));
+    if (Number.isNaN(baseline)) baseline = t.p50;
+    const check = v.functional ? await works(v, ots) : '(not a full client)';
+    console.log(`${v.name.padEnd(37)} ${fmt(v.bytes / 1024).padStart(8)} ${fmt(v.gzipBytes / 1024).padStart(8)} ${fmt(v.protoBytes / 1024).padStart(9)} ${fmt(t.p50, 2).padStart(8)} ${fmt(baseline / t.p50, 2).padStart(17)}x  ${check}`);
+  }
+  console.log('');
+}
+
+/** The join worker's unbundled baseline (tsc output) and bundle, each with the SDK as it would be loaded. */
+async function workerVariants(sdkUnbundled: Variant, sdkBundled: Variant): Promise<Variant[]> {
+  execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'bench/tsconfig.baseline.json'], { stdio: 'inherit' });
+  const baseEntry = resolve('.tmp/baseline/functions', WORKER, 'index.js');
+  const { file, bytes } = await bundleFunction(WORKER, join(DIR, WORKER));
+  const worker = resolve(file);
+  const text = readFileSync(worker);
+  const alone: Variant = { name: `${WORKER} bundle, no SDK`, file: worker, bytes, gzipBytes: gzipSync(text).length, protoBytes: 0, init: '', functional: false };
+  const withSdk = (name: string, before: string, sdk: Variant, own: number, ownGzip: number): Variant => ({ ...sdk, name, before: [before], bytes: own + sdk.bytes, gzipBytes: ownGzip + sdk.gzipBytes });
+  return [
+    { ...withSdk(`${WORKER} unbundled + SDK unbundled`, baseEntry, sdkUnbundled, 0, 0), bytes: Number.NaN, gzipBytes: Number.NaN },
+    alone,
+    withSdk(`${WORKER} bundle + SDK bundled (a)`, worker, sdkBundled, bytes, alone.gzipBytes),
+    // (b) deploys only the worker's bundle; the SDK's files are read from the runtime's disk at init.
+    { ...withSdk(`${WORKER} bundle + SDK external (b)`, worker, sdkUnbundled, bytes, alone.gzipBytes), bytes, gzipBytes: alone.gzipBytes },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -123,14 +166,8 @@ async function main(): Promise<void> {
   ];
   const ots = await startTablestoreEmulator();
   console.log(`tablestore ${JSON.parse(readFileSync('node_modules/tablestore/package.json', 'utf8')).version} cold start, median of ${RUNS} fresh processes each (node ${process.version})\n`);
-  console.log('variant                      size KB  gzip KB  proto KB  init ms  init vs unbundled  works on the emulator');
-  let baseline = Number.NaN;
-  for (const v of variants) {
-    const t = summary(initTimes(v));
-    if (Number.isNaN(baseline)) baseline = t.p50;
-    const check = v.functional ? await works(v, ots) : '(not a full client)';
-    console.log(`${v.name.padEnd(27)} ${fmt(v.bytes / 1024).padStart(8)} ${fmt(v.gzipBytes / 1024).padStart(8)} ${fmt(v.protoBytes / 1024).padStart(9)} ${fmt(t.p50, 2).padStart(8)} ${fmt(baseline / t.p50, 2).padStart(17)}x  ${check}`);
-  }
+  await table('the SDK alone', variants, ots);
+  await table(`${WORKER} with the SDK (option b = the runtime's preinstalled copy kept external)`, await workerVariants(variants[0] as Variant, variants[1] as Variant), ots);
   await ots.close();
 }
 

@@ -23,7 +23,8 @@ export { OTS_ERRORS, OtsError } from './errors.js';
 export { REQUEST_LIMITS, TABLESTORE_OPERATIONS, type TablestoreOperation } from './operations.js';
 export { crc8, readRows, writeRows, type PlainRow } from './plain-buffer.js';
 export { TABLESTORE_MAX_BODY_BYTES, TABLESTORE_THROTTLE_ERROR, createTablestoreServer, type TablestoreSnapshot } from './server.js';
-export { LIMITS, MAX_TABLES, type RowSnapshot, type TableSnapshot } from './table-store.js';
+export { LIMITS } from './row-checks.js';
+export { MAX_TABLES, type RowSnapshot, type TableSnapshot } from './table-store.js';
 export { decodeMessage, encodeMessage } from './wire.js';
 
 export const TABLESTORE_DEFAULT_PORT = 9400;

@@ -64,17 +64,9 @@ function isOperation(name: string): name is TablestoreOperation {
   return (TABLESTORE_OPERATIONS as readonly string[]).includes(name);
 }
 
-/** Creates the state, fault injector and request listener of one emulator. */
-export function createTablestoreServer(o: TablestoreServerOptions): TablestoreServer {
-  let offset = 0;
-  const now = () => o.now() + offset;
-  const state = new TableStoreState(now);
-  const faults = new FaultInjector(TABLESTORE_THROTTLE_ERROR, o.seed);
-  const auth = new OtsAuthenticator(o.credentials, o.instanceName, o.maxDateSkewSeconds * 1000);
-  const nextRequestId = requestIds();
-  const onInternal = o.onInternalError ?? ((err: unknown) => process.stderr.write(`Tablestore emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`));
-
-  const reply = (requestId: string, status: number, body: Buffer, signer?: { accessKeyId: string; path: string }): Reply => (res) => {
+/** Writes protobuf answers with the service's headers (and, on success, the response signature). */
+function protobufReply(auth: OtsAuthenticator, requestId: string, status: number, body: Buffer, signer?: { accessKeyId: string; path: string }): Reply {
+  return (res) => {
     const headers: Record<string, string> = {
       'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
       'x-ots-requestid': requestId,
@@ -85,80 +77,114 @@ export function createTablestoreServer(o: TablestoreServerOptions): TablestoreSe
     res.writeHead(status, { ...headers, 'content-type': 'application/x-protobuf', 'content-length': String(body.length) });
     res.end(body);
   };
-  const errorReply = (requestId: string, err: OtsError): Reply => reply(requestId, err.httpStatus, encodeMessage('Error', { code: err.code, message: err.message }));
-  const failure = (requestId: string, err: unknown): Reply => {
-    if (err instanceof OtsError) return errorReply(requestId, err);
-    onInternal(err);
-    return errorReply(requestId, otsError('OTSInternalServerError'));
-  };
+}
 
-  async function serveApi(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const requestId = nextRequestId();
+/** A request that passed authentication and decoding. */
+interface Admitted {
+  op: TablestoreOperation;
+  request: Message;
+  signer: { accessKeyId: string; path: string };
+}
+
+/** The data API: admission (method, body, signature, operation, protobuf), faults, then the operation. */
+class TablestoreApi {
+  private readonly nextRequestId = requestIds();
+
+  constructor(
+    private readonly state: TableStoreState,
+    private readonly faults: FaultInjector,
+    private readonly auth: OtsAuthenticator,
+    private readonly onInternal: (err: unknown) => void,
+  ) {}
+
+  errorReply(requestId: string, err: OtsError): Reply {
+    return protobufReply(this.auth, requestId, err.httpStatus, encodeMessage('Error', { code: err.code, message: err.message }));
+  }
+
+  /** An API error as itself; anything else is reported and answered OTSInternalServerError 500. */
+  failure(requestId: string, err: unknown): Reply {
+    if (err instanceof OtsError) return this.errorReply(requestId, err);
+    this.onInternal(err);
+    return this.errorReply(requestId, otsError('OTSInternalServerError'));
+  }
+
+  newRequestId(): string {
+    return this.nextRequestId();
+  }
+
+  async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const requestId = this.nextRequestId();
+    const admitted = await this.admit(req, res, requestId);
+    if (!admitted) return;
+    const { op, request, signer } = admitted;
+    await serveWithFaults(req, res, this.faults.decide(op, tableOf(request)), {
+      apply: async () => {
+        try {
+          return protobufReply(this.auth, requestId, 200, encodeMessage(`${op}Response`, HANDLERS[op](this.state, request)), signer);
+        } catch (err) {
+          return this.failure(requestId, err);
+        }
+      },
+      fault: (spec) => this.errorReply(requestId, new OtsError(spec.code, spec.httpStatus, messageForCode(spec.code, spec.message))),
+    });
+  }
+
+  /** Answers a refused request itself and returns undefined; else the decoded request. */
+  private async admit(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<Admitted | undefined> {
     const path = (req.url ?? '/').split('?')[0] as string;
-    if (req.method !== 'POST') return writeReply(res, errorReply(requestId, otsError('OTSMethodNotAllowed')));
+    if (req.method !== 'POST') return void writeReply(res, this.errorReply(requestId, otsError('OTSMethodNotAllowed')));
     let body: Buffer;
     try {
       body = await readBody(req, TABLESTORE_MAX_BODY_BYTES);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return writeReply(res, errorReply(requestId, otsError('OTSRequestBodyTooLarge')));
-      if (!res.destroyed) res.destroy();
-      return;
+      if (err instanceof BodyTooLargeError) return void writeReply(res, this.errorReply(requestId, otsError('OTSRequestBodyTooLarge')));
+      if (!res.destroyed) res.destroy(); // the client left mid-body
+      return undefined;
     }
-    let op: TablestoreOperation;
-    let request: Message;
-    let accessKeyId: string;
     try {
-      accessKeyId = auth.authenticate(path, req.headers, body, Date.now());
+      const accessKeyId = this.auth.authenticate(path, req.headers, body, Date.now());
       const name = path.slice(1);
       if (!isOperation(name)) throw otsError('OTSUnsupportOperation', `Unsupported operation: '${name}'.`);
-      op = name;
-      request = decodeMessage(`${op}Request`, body);
+      return { op: name, request: decodeMessage(`${name}Request`, body), signer: { accessKeyId, path } };
     } catch (err) {
-      return writeReply(res, failure(requestId, err));
+      return void writeReply(res, this.failure(requestId, err));
     }
-    const signer = { accessKeyId, path };
-    await serveWithFaults(req, res, faults.decide(op, tableOf(request)), {
-      apply: async () => {
-        try {
-          return reply(requestId, 200, encodeMessage(`${op}Response`, HANDLERS[op](state, request)), signer);
-        } catch (err) {
-          return failure(requestId, err);
-        }
-      },
-      fault: (spec) => errorReply(requestId, new OtsError(spec.code, spec.httpStatus, messageForCode(spec.code, spec.message))),
-    });
   }
+}
 
+/** Creates the state, fault injector and request listener of one emulator. */
+export function createTablestoreServer(o: TablestoreServerOptions): TablestoreServer {
+  let offset = 0;
+  const now = () => o.now() + offset;
+  const state = new TableStoreState(now);
+  const faults = new FaultInjector(TABLESTORE_THROTTLE_ERROR, o.seed);
+  const auth = new OtsAuthenticator(o.credentials, o.instanceName, o.maxDateSkewSeconds * 1000);
+  const onInternal = o.onInternalError ?? ((err: unknown) => process.stderr.write(`Tablestore emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`));
+  const api = new TablestoreApi(state, faults, auth, onInternal);
   const snapshot = (): TablestoreSnapshot => ({ instanceName: o.instanceName, now: now(), tables: state.snapshot() });
-  const admin: AdminOptions = {
-    faults,
-    state: snapshot,
-    reset: () => {
-      state.clear();
-      offset = 0;
-    },
-    extra: {
-      'POST /clock': (body) => {
-        const ms = (body as { advanceMs?: unknown } | undefined)?.advanceMs;
-        if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new AdminInputError('advanceMs must be a non-negative number of milliseconds');
-        offset += ms;
-        return { now: now() };
-      },
-    },
+  const advanceClock = (ms: number) => {
+    offset += ms;
   };
+  const resetState = () => {
+    state.clear();
+    offset = 0;
+  };
+  const admin: AdminOptions = { faults, state: snapshot, reset: resetState, extra: { 'POST /clock': (body) => clockRoute(body, advanceClock, now) } };
 
   const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     let served: Promise<void>;
     try {
-      served = isAdminPath(req.url) ? handleAdmin(req, res, admin) : serveApi(req, res);
+      served = isAdminPath(req.url) ? handleAdmin(req, res, admin) : api.serve(req, res);
     } catch (err) {
       served = Promise.reject(err);
     }
     served.catch((err: unknown) => {
       try {
-        onInternal(err);
-        if (!res.headersSent && !res.destroyed) errorReply(nextRequestId(), otsError('OTSInternalServerError'))(res);
-        else if (!res.writableEnded) resetSocket(req, res);
+        if (!res.headersSent && !res.destroyed) api.failure(api.newRequestId(), err)(res);
+        else {
+          onInternal(err);
+          if (!res.writableEnded) resetSocket(req, res);
+        }
       } catch {
         // the connection is gone; nothing left to answer
       }
@@ -170,12 +196,18 @@ export function createTablestoreServer(o: TablestoreServerOptions): TablestoreSe
     state,
     faults,
     snapshot,
-    advanceClock: (ms) => {
-      offset += ms;
-    },
+    advanceClock,
     reset: () => {
-      admin.reset();
+      resetState();
       faults.clear();
     },
   };
+}
+
+/** `POST /__admin/clock {"advanceMs": n}`: moves the tables' clock forward. */
+function clockRoute(body: unknown, advance: (ms: number) => void, now: () => number): { now: number } {
+  const ms = (body as { advanceMs?: unknown } | undefined)?.advanceMs;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new AdminInputError('advanceMs must be a non-negative number of milliseconds');
+  advance(ms);
+  return { now: now() };
 }

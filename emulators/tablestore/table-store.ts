@@ -12,13 +12,12 @@
  */
 import { type ColumnFilter, evaluate } from './conditions.js';
 import { invalid, otsError } from './errors.js';
+import { PK_TYPE_NAMES, checkPk, checkPutCells, checkUpdateCells } from './row-checks.js';
 import { CELL_OP, VT, intValue, type Cell, type PlainRow, type Value, valueToJson } from './plain-buffer.js';
 import { comparePks, pkKey, valueSize } from './values.js';
 
 export const PK_TYPE = { INTEGER: 1, STRING: 2, BINARY: 3 } as const;
 export const ROW_EXISTENCE = { IGNORE: 0, EXPECT_EXIST: 1, EXPECT_NOT_EXIST: 2 } as const;
-const PK_TYPE_NAMES: Record<number, string> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
-const VT_OF_PK: Record<number, number> = { 1: VT.INTEGER, 2: VT.STRING, 3: VT.BLOB };
 
 export interface TableSchema {
   name: string;
@@ -350,99 +349,6 @@ function rowSnapshot(t: Table, row: StoredRow, visible: (v: Version[]) => Versio
     if (versions.length > 1) (snap.versions ??= {})[name] = versions.map((v) => ({ value: valueToJson(v.value), ts: v.ts }));
   }
   return snap;
-}
-
-// ---- checks --------------------------------------------------------------------------------------------------
-
-export const LIMITS = {
-  pkValueBytes: 1024,
-  attributeValueBytes: 2 * 1024 * 1024,
-  columnNameBytes: 255,
-  columnsPerWrite: 1024,
-  rowBytes: 4 * 1024 * 1024,
-} as const;
-
-function checkPk(schema: TableSchema, cells: readonly Cell[], bounds: boolean): Value[] {
-  if (cells.length !== schema.pk.length) throw otsError('OTSInvalidPK', `Validate PK size fail. Input: ${cells.length}, Meta: ${schema.pk.length}.`);
-  return schema.pk.map((p, i) => {
-    const c = cells[i] as Cell;
-    if (c.name !== p.name) throw otsError('OTSInvalidPK', `Validate PK name fail. Input: ${c.name}, Meta: ${p.name}.`);
-    if (!c.value || c.op !== undefined || c.ts !== undefined) throw invalid(`Invalid primary key column: '${c.name}'.`);
-    const v = c.value;
-    if (v.type === VT.INF_MIN || v.type === VT.INF_MAX) {
-      if (!bounds) throw invalid(`${v.type === VT.INF_MIN ? 'INF_MIN' : 'INF_MAX'} is an invalid type for the primary key.`);
-      return v;
-    }
-    if (v.type !== VT_OF_PK[p.type]) throw otsError('OTSInvalidPK', `Validate PK type fail. Input: ${vtName(v.type)}, Meta: ${PK_TYPE_NAMES[p.type]}.`);
-    if (valueSize(v) > LIMITS.pkValueBytes) throw invalid(`The length of primary key column: '${p.name}' exceeded the MaxLength:${LIMITS.pkValueBytes} with CurrentLength:${valueSize(v)}.`);
-    return v;
-  });
-}
-
-function vtName(type: number): string {
-  return Object.entries(VT).find(([, n]) => n === type)?.[0] ?? `0x${type.toString(16)}`;
-}
-
-function checkColumnName(name: string): void {
-  const n = Buffer.byteLength(name, 'utf8');
-  if (n === 0 || n > LIMITS.columnNameBytes) throw invalid(`Invalid column name: '${name}'.`);
-}
-
-function checkAttributeValue(c: Cell): void {
-  const v = c.value as Value;
-  if (v.type === VT.INF_MIN || v.type === VT.INF_MAX) throw invalid(`${v.type === VT.INF_MIN ? 'INF_MIN' : 'INF_MAX'} is an invalid type for the attribute column.`);
-  if (v.type === VT.AUTO_INCREMENT || v.type === VT.NULL) throw invalid(`Invalid column type for the attribute column: '${c.name}'.`);
-  if (valueSize(v) > LIMITS.attributeValueBytes) throw invalid(`The length of attribute column: '${c.name}' exceeded the MaxLength:${LIMITS.attributeValueBytes} with CurrentLength:${valueSize(v)}.`);
-}
-
-function checkColumnCount(cells: readonly Cell[]): void {
-  if (cells.length > LIMITS.columnsPerWrite) throw otsError('OTSOutOfColumnCountLimit', `The number of columns from the request exceeded the limit. Limit: ${LIMITS.columnsPerWrite}, Current: ${cells.length}.`);
-  const size = cells.reduce((n, c) => n + Buffer.byteLength(c.name) + (c.value ? valueSize(c.value) : 0), 0);
-  if (size > LIMITS.rowBytes) throw otsError('OTSOutOfRowSizeLimit');
-}
-
-function checkPutCells(cells: readonly Cell[], verb: string): Cell[] {
-  checkColumnCount(cells);
-  const seen = new Set<string>();
-  for (const c of cells) {
-    checkColumnName(c.name);
-    if (seen.has(c.name)) throw invalid(`Duplicated attribute column name: '${c.name}' while ${verb} row.`);
-    seen.add(c.name);
-    if (c.op !== undefined || !c.value) throw invalid(`Invalid attribute column: '${c.name}' while ${verb} row.`);
-    checkAttributeValue(c);
-  }
-  return [...cells];
-}
-
-function checkUpdateCells(cells: readonly Cell[]): void {
-  checkColumnCount(cells);
-  const seen = new Set<string>();
-  for (const c of cells) {
-    checkColumnName(c.name);
-    if (seen.has(c.name)) throw invalid(`Duplicated attribute column name: '${c.name}' while updating row.`);
-    seen.add(c.name);
-    checkUpdateCell(c);
-  }
-}
-
-function checkUpdateCell(c: Cell): void {
-  switch (c.op) {
-    case undefined:
-      if (!c.value) throw invalid(`Missing the value of column '${c.name}' while updating row.`);
-      return checkAttributeValue(c);
-    case CELL_OP.DELETE_ALL_VERSION:
-      if (c.value || c.ts !== undefined) throw invalid(`Deleting all versions of column '${c.name}' takes neither a value nor a timestamp.`);
-      return;
-    case CELL_OP.DELETE_ONE_VERSION:
-      if (c.value || c.ts === undefined) throw invalid(`Deleting one version of column '${c.name}' takes a timestamp and no value.`);
-      return;
-    case CELL_OP.INCREMENT:
-      if (!c.value || c.value.type !== VT.INTEGER) throw invalid(`The increment of column '${c.name}' must be an INTEGER.`);
-      if (c.ts !== undefined) throw invalid(`The increment of column '${c.name}' cannot take a timestamp.`);
-      return;
-    default:
-      throw invalid(`Invalid update type of column '${c.name}': ${c.op}.`);
-  }
 }
 
 function addVersion(schema: TableSchema, row: StoredRow, name: string, v: Version): void {
