@@ -17,7 +17,7 @@ import { startHrEmulator, type HrEmulator } from '../emulators/hr/index.js';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../emulators/tablestore/index.js';
 import type { RunningServer } from '../emulators/common/http.js';
 import { queueSpecs, setupQueues } from '../deploy/setup.js';
-import { WORKER_FUNCTIONS, loadConfig, SiteDirectory, createWebhookHandler, createWorkerHandler, enrichWorker, joinWorker, transferWorker, type QueueNames, type FcContext, type WorkerDefinition } from '../shared/index.js';
+import { WORKER_FUNCTIONS, TablestoreClient, ensureLedgerTable, loadConfig, SiteDirectory, createWebhookHandler, createWorkerHandler, enrichWorker, joinWorker, transferWorker, type QueueNames, type FcContext, type WorkerDefinition } from '../shared/index.js';
 import { LOCAL_SOURCES } from './hr-samples.js';
 import { serveHttpFunction, type HttpHandler } from './http-server.js';
 import { localFunctionEnv, type LocalEnv } from './local-env.js';
@@ -159,6 +159,14 @@ async function createQueues(mnsClient: MNSClient, mnsUrl: string, queues: QueueN
   if (!setup.ok) throw new Error('local queue setup failed');
 }
 
+/** The ledger table, as `setup` makes it in the cloud (when the functions' environment configures a ledger). */
+async function createLedgerTable(env: Record<string, string>): Promise<void> {
+  const ledger = loadConfig(env).ledger;
+  if (!ledger) return;
+  const client = new TablestoreClient({ endpoint: ledger.endpoint, instance: ledger.instance, credentials: LOCAL_CREDENTIALS, timeoutMs: ledger.timeoutMs });
+  await ensureLedgerTable(client, ledger.table);
+}
+
 const fcContext = (name: string, timeout: number) => (): FcContext => ({
   accountId: LOCAL_ACCOUNT_ID,
   region: LOCAL_REGION,
@@ -266,6 +274,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const queues = loadConfig(env).queues;
   const mnsClient = new MNSClient(LOCAL_ACCOUNT_ID, { ...LOCAL_CREDENTIALS, endpoint: emulators.mns.url });
   await createQueues(mnsClient, emulators.mns.url, queues);
+  await createLedgerTable(env);
   const handlers = new Handlers(opts.wrap ?? ((_n, h) => h));
   handlers.build(env);
   const web: RunningServer = await serveHttpFunction((e, c) => handlers.webhook(e, c), { host, port: opts.webhookPort ?? 0, context: fcContext('webhook', 10) });

@@ -51,3 +51,9 @@ export { SagClient } from './sag/client.js';
 export { SagCallError } from './sag/errors.js';
 export { userNameFor } from './user-name.js';
 export { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from './hr/hr-api.js';
+/** The employee ledger (Tablestore): its client, records and the table `setup` makes. */
+export { TablestoreClient, type TableSpec } from './tablestore/client.js';
+export { TablestoreError } from './tablestore/errors.js';
+export { Ledger } from './ledger/ledger.js';
+export { ledgerKey, type LedgerRecord, type HistoryEntry, type AccountRef } from './ledger/record.js';
+export { ensureLedgerTable, ledgerTableSpec } from './ledger/table.js';

@@ -5,7 +5,7 @@
  * | claim | then |
  * | --- | --- |
  * | `stale` (a newer event of this employee was applied) | history `stale`; skipped, nothing done in SAG |
- * | `busy` (another event of this employee is being applied) | deferred with reason `ledger.busy` |
+ * | `busy` (another event of this employee is being applied) | waits (`ledger.busy`, like throttling: no retry budget spent) until the claim is released or its lease expires |
  * | `claimed` | the worker runs; its outcome is recorded and the claim released |
  *
  * An outcome that applied (done, already done, skipped) makes the event the newest applied one and updates the
@@ -13,7 +13,7 @@
  * like any transient error (retried, then re-enqueued): nothing is applied without its record. SAG stays the truth
  * for existence: a missing or wrong record never stops a worker, which reconciles by Describe as before.
  */
-import { PermanentError } from '../errors.js';
+import { PermanentError, ThrottledError } from '../errors.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
 import { ledgerFor } from './for-context.js';
 import { ledgerKey, type HistoryEntry, type LedgerRecord } from './record.js';
@@ -30,6 +30,10 @@ export interface LedgerEvent {
 /** How an applied event changes the record (accounts, email, user name). */
 export type LedgerEffect<E> = (record: LedgerRecord, event: E) => LedgerRecord;
 
+/** How long an event waits for another event's claim on the same employee, at least and at most per try. */
+const BUSY_MIN_WAIT_MS = 200;
+const BUSY_MAX_WAIT_MS = 5_000;
+
 const APPLIED = new Set<Outcome['status']>(['done', 'already-done', 'skipped']);
 
 function entryFor(event: LedgerEvent, result: string, extra: Partial<HistoryEntry> = {}): HistoryEntry {
@@ -43,7 +47,7 @@ function entryFor(event: LedgerEvent, result: string, extra: Partial<HistoryEntr
  * export const joinWorker = withLedger(joinDefinition, (r, e) => ({ ...r, email: e.employee.email }));
  * ```
  */
-export function withLedger<E extends LedgerEvent, D>(def: WorkerDefinition<E, D>, effect: LedgerEffect<E>): WorkerDefinition<E, D> {
+export function withLedger<E extends LedgerEvent, D = undefined>(def: WorkerDefinition<E, D>, effect: LedgerEffect<E>): WorkerDefinition<E, D> {
   return { ...def, handle: (event, ctx) => handleWithLedger(def, effect, event, ctx) };
 }
 
@@ -57,7 +61,8 @@ async function handleWithLedger<E extends LedgerEvent, D>(def: WorkerDefinition<
     return { status: 'skipped', detail: `stale: a newer event (${claim.record.lastEventAt}) was applied` };
   }
   if (claim.kind === 'busy') {
-    return { status: 'defer', reason: 'ledger.busy', message: `event ${claim.pending.eventId} of this employee is being applied` };
+    const waitMs = Math.min(Math.max(claim.pending.expiresAt - Date.now(), BUSY_MIN_WAIT_MS), BUSY_MAX_WAIT_MS);
+    throw new ThrottledError('ledger.busy', `event ${claim.pending.eventId} of this employee is being applied`, waitMs);
   }
   let outcome: Outcome;
   try {

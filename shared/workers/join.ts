@@ -27,6 +27,8 @@ import { createCredentialsFor, userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
 import { asWorkerError, settle } from '../sag/outcome.js';
 import { sagFor } from '../sag/for-context.js';
+import { withEnabledAccounts } from '../ledger/accounts.js';
+import { withLedger } from '../ledger/step.js';
 
 const sameMail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -57,10 +59,8 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   throw asWorkerError(err);
 }
 
-export const joinWorker: WorkerDefinition<EmployeeJoined> = {
-  name: 'join-worker',
-  action: 'create-user',
-  queue: (c) => c.queues.join,
-  schema: EmployeeJoinedSchema,
-  handle: provisionJoin,
-};
+/** The join worker, with the ledger step around it (shared/ledger/step.ts): ordered, recorded. */
+export const joinWorker: WorkerDefinition<EmployeeJoined> = withLedger<EmployeeJoined>(
+  { name: 'join-worker', action: 'create-user', queue: (c) => c.queues.join, schema: EmployeeJoinedSchema, handle: provisionJoin },
+  (r, e) => withEnabledAccounts(r, e.employee.email, userNameFor(e.site.userNamePolicy, e.employee), [e.site]),
+);

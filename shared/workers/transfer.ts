@@ -35,6 +35,8 @@ import type { SagClient } from '../sag/client.js';
 import type { SagCallError } from '../sag/errors.js';
 import { asWorkerError, settle } from '../sag/outcome.js';
 import { sagFor } from '../sag/for-context.js';
+import { withEnabledAccounts } from '../ledger/accounts.js';
+import { withLedger } from '../ledger/step.js';
 
 /** Codes that say something about the instances or the name, never about a missing origin user. */
 const INSTANCE_CODES = new Set(['SAG.InstanceNoFound', 'ClientUser.NotSupportAction', 'SAG.CidrEmpty', 'SAG.CidrOverlap', 'ClientUser.UserOverLimit', 'ClientUser.NameInvalid', 'ClientUser.BandwidthInvalid', 'ClientUser.InvalidClientIp', 'SAG.InstanceIdEmpty']);
@@ -95,10 +97,11 @@ async function reconcileOnTarget(t: Transfer, err: SagCallError): Promise<Outcom
   throw new TransientError('sag.inconsistent', `Roam said UserExist but Describe on ${to.smartAGId} does not list ${maskEmails(t.userName)}`, { requestId: err.requestId });
 }
 
-export const transferWorker: WorkerDefinition<EmployeeTransferred> = {
-  name: 'transfer-worker',
-  action: 'roam-user',
-  queue: (c) => c.queues.transfer,
-  schema: EmployeeTransferredSchema,
-  handle: provisionTransfer,
-};
+/**
+ * The transfer worker, with the ledger step around it (shared/ledger/step.ts): ordered, recorded. A roam copies the
+ * account to the target and leaves the origin's as it was, so the record lists both.
+ */
+export const transferWorker: WorkerDefinition<EmployeeTransferred> = withLedger<EmployeeTransferred>(
+  { name: 'transfer-worker', action: 'roam-user', queue: (c) => c.queues.transfer, schema: EmployeeTransferredSchema, handle: provisionTransfer },
+  (r, e) => withEnabledAccounts(r, e.employee.email, userNameFor(e.from.userNamePolicy, e.employee), [e.from, e.to]),
+);

@@ -16,15 +16,16 @@ export async function postSigned(stack: Stack, payload: unknown, opts: { id?: st
   return { status: res.status, body };
 }
 
-export const join = (employeeId: string, email: string, office = 'Shanghai') => ({
+/** HR times default to one morning: a join at 08:00, transfers at 09:00 (pass `timestamp` to order events). */
+export const join = (employeeId: string, email: string, office = 'Shanghai', timestamp = '2026-11-23T08:00:00Z') => ({
   type: 'employee.joined',
-  timestamp: '2026-11-23T08:00:00Z',
+  timestamp,
   data: { employeeId, name: `Employee ${employeeId}`, email, office },
 });
 
-export const transfer = (employeeId: string, email: string, from: string, to: string) => ({
+export const transfer = (employeeId: string, email: string, from: string, to: string, timestamp = '2026-11-23T09:00:00Z') => ({
   type: 'employee.transferred',
-  timestamp: '2026-11-23T09:00:00Z',
+  timestamp,
   data: { employeeId, name: `Employee ${employeeId}`, email, from: { office: from }, to: { office: to } },
 });
 
