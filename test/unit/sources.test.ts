@@ -52,6 +52,18 @@ describe('Feishu adapter', () => {
     expect(renamed.kind === 'events' && renamed.events).toEqual([]);
   });
 
+  it('reports the envelope and the user errors together', () => {
+    const bad = feishuUserCreated({ user_id: 'u3', name: 'No Mail' });
+    const req = toReq(feishuRequest('/', { ...bad, header: { ...bad.header, event_id: '' } }));
+    let issues: Array<{ path: string }> = [];
+    try {
+      feishu.receive(req, now);
+    } catch (err) {
+      issues = (err as ValidationError).issues;
+    }
+    expect(issues.map((i) => i.path).sort()).toEqual(['event.object.email', 'header.event_id']);
+  });
+
   it('refuses bad signatures, stale timestamps, plaintext bodies and users without email', () => {
     const good = feishuRequest('/', feishuUserCreated(ann));
     expect(() => feishu.receive(toReq({ ...good, headers: { ...good.headers, 'x-lark-signature': '00'.repeat(32) } }), now)).toThrow(SignatureError);
