@@ -23,7 +23,7 @@ export class InputError extends HrSagSyncError {
   readonly status: number = 400;
 }
 
-/** Signature missing, wrong, or outside its replay window (401). `detail` is logged, never returned. */
+/** Signature missing, wrong, or outside its replay window (401). The message is a short reason, returned to the caller: it names the failed check, never a secret or an expected value. */
 export class SignatureError extends InputError {
   override readonly name: string = 'SignatureError';
   override readonly code = 'signature.invalid';

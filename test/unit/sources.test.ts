@@ -52,6 +52,18 @@ describe('Feishu adapter', () => {
     expect(renamed.kind === 'events' && renamed.events).toEqual([]);
   });
 
+  it('reports the envelope and the user errors together', () => {
+    const bad = feishuUserCreated({ user_id: 'u3', name: 'No Mail' });
+    const req = toReq(feishuRequest('/', { ...bad, header: { ...bad.header, event_id: '' } }));
+    let issues: Array<{ path: string }> = [];
+    try {
+      feishu.receive(req, now);
+    } catch (err) {
+      issues = (err as ValidationError).issues;
+    }
+    expect(issues.map((i) => i.path).sort()).toEqual(['event.object.email', 'header.event_id']);
+  });
+
   it('refuses bad signatures, stale timestamps, plaintext bodies and users without email', () => {
     const good = feishuRequest('/', feishuUserCreated(ann));
     expect(() => feishu.receive(toReq({ ...good, headers: { ...good.headers, 'x-lark-signature': '00'.repeat(32) } }), now)).toThrow(SignatureError);
@@ -121,6 +133,13 @@ describe('WeCom adapter', () => {
     expect(() => wecom.receive(toReq({ ...good, body: good.body.replace(/<Encrypt><!\[CDATA\[./, '<Encrypt><![CDATA[A') }), now)).toThrow(SignatureError);
     const otherCorp = weComUrlCheck('/', 'echo', { ...S, WECOM_CORP_ID: 'wwother' });
     expect(() => wecom.receive(toReq({ url: otherCorp, body: '', headers: {} }, 'GET'), now)).toThrow(DecryptError);
+  });
+
+  it('reads a full update_user event, nested ExtAttr and all (the layout of the WeCom docs)', () => {
+    const xml = `<xml><ToUserName><![CDATA[${S.WECOM_CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>update_user</ChangeType><UserID><![CDATA[zhangsan]]></UserID><NewUserID><![CDATA[zhangsan001]]></NewUserID><Name><![CDATA[<UserID>mallory</UserID>]]></Name><Department><![CDATA[1,2,3]]></Department><MainDepartment>1</MainDepartment><IsLeaderInDept><![CDATA[1,0,0]]></IsLeaderInDept><Position><![CDATA[产品经理]]></Position><Mobile>13800000000</Mobile><Gender>1</Gender><Email><![CDATA[zhangsan@gzdev.com]]></Email><Status>1</Status><Avatar><![CDATA[http://wx.qlogo.cn/mmopen/ajNVdqHZLLA3WJ6DSZUfiakYe37PKnQhBIeOQBO4czqrnZDS79FH5Wm5m4X69TBicnHFlhiafvDwklOpZeXYQQ2icg/0]]></Avatar><Alias><![CDATA[zhangsan]]></Alias><Telephone><![CDATA[020-111111]]></Telephone><ExtAttr><Item><Name><![CDATA[爱好]]></Name><Type>0</Type><Text><Value><![CDATA[旅游]]></Value></Text></Item><Item><Name><![CDATA[卡号]]></Name><Type>1</Type><Web><Title><![CDATA[企业微信]]></Title><Url><![CDATA[https://work.weixin.qq.com]]></Url></Web></Item></ExtAttr></xml>`;
+    const r = wecom.receive(toReq(weComRequest('/', xml)), now);
+    if (r.kind !== 'events') throw new Error('expected events');
+    expect(r.events).toEqual([expect.objectContaining({ kind: 'enrich', change: 'modified', employee: { id: 'zhangsan' }, occurredAt: new Date(1403610513_000).toISOString() })]);
   });
 
   it('refuses a body whose <Encrypt> is not a child of the root, or whose decrypted message is not XML', () => {

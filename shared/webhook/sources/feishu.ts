@@ -67,6 +67,18 @@ function employeeOf(u: FeishuUser, path: string) {
   return { id: id as string, email: email as string, name: u.name ?? '' };
 }
 
+/** What a SAG account would lack in the event's user, reported beside the envelope's errors (every field error at once). */
+function userIssues(payload: Record<string, unknown>) {
+  const user = userObject().safeParse((payload.event as { object?: unknown } | undefined)?.object);
+  if (!user.success) return [];
+  try {
+    employeeOf(user.data, 'event.object');
+    return [];
+  } catch (err) {
+    return err instanceof ValidationError ? err.issues : [];
+  }
+}
+
 export function feishuSource(opts: { encryptKey?: string; verificationToken?: string; toleranceSeconds: number }): SourceAdapter {
   return {
     name: 'feishu',
@@ -108,7 +120,7 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
       if (opts.encryptKey && !signed) throw new SignatureError('an event arrived without X-Lark-Signature');
 
       const parsed = EventSchema.safeParse(payload);
-      if (!parsed.success) throw new ValidationError('the Feishu event is invalid', toFieldIssues(parsed.error.issues));
+      if (!parsed.success) throw new ValidationError('the Feishu event is invalid', [...toFieldIssues(parsed.error.issues), ...userIssues(payload)]);
       const ev = parsed.data;
       const respond = () => json(200, {});
       const replayKey = signed ? `${timestamp}.${nonce}.${signature}` : undefined;
