@@ -24,7 +24,9 @@
 import { PermanentError } from '../errors.js';
 import { EnrichRequestSchema, type EnrichRequest } from '../events.js';
 import { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from '../hr/hr-api.js';
-import { routeEvent, type InboundEvent } from '../routing.js';
+import { routeEvent, type InboundEvent, type RoutedAction } from '../routing.js';
+import { ledgerFor } from '../ledger/for-context.js';
+import { ledgerKey } from '../ledger/record.js';
 import { SiteDirectory, type Location } from '../sites.js';
 import { userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
@@ -65,14 +67,36 @@ export async function enrich(event: EnrichRequest, ctx: WorkerContext<EnrichDeps
     inbound = { kind: 'transferred', ...base, from: from ? { site: from } : {}, to: location };
   }
 
-  const routed = routeEvent(inbound, directory, ctx.config.queues, ENRICH_FUNCTION);
+  const outcome = await sendRouted(routeEvent(inbound, directory, ctx.config.queues, ENRICH_FUNCTION), ctx);
+  await noteInLedger(event, outcome, ctx);
+  return outcome;
+}
+
+async function sendRouted(routed: RoutedAction, ctx: WorkerContext<EnrichDeps>): Promise<Outcome> {
   if (routed.kind === 'noop') return { status: 'skipped', detail: routed.reason };
   if (routed.kind === 'dead-letter') {
     await ctx.queue.send(routed.queue, routed.record);
     return { status: 'done', detail: `dead-lettered: ${routed.record.reason}` };
   }
   await ctx.queue.send(routed.queue, routed.message);
-  return { status: 'done', detail: `routed ${routed.type} to ${routed.queue}` };
+  return { status: 'done', detail: `routed ${routed.type} ${routed.message.event.id} to ${routed.queue}` };
+}
+
+/**
+ * A thin event changes id when it is enriched (the routed event is a new canonical event): the employee's history
+ * records the link, so "what happened to this DingTalk/WeCom user" can be followed from the HR event on. The
+ * enrich worker does not claim the record: ordering applies to the routed event, in its own worker.
+ */
+async function noteInLedger(event: EnrichRequest, outcome: Outcome, ctx: WorkerContext<EnrichDeps>): Promise<void> {
+  const detail = outcome.status === 'defer' ? outcome.message : outcome.detail;
+  await ledgerFor(ctx)?.note(ledgerKey(event.source, event.employee.id), {
+    eventId: event.id,
+    type: event.type,
+    result: outcome.status === 'skipped' ? 'skipped' : 'enriched',
+    reason: detail,
+    occurredAt: event.occurredAt,
+    at: new Date().toISOString(),
+  });
 }
 
 export const enrichWorker: WorkerDefinition<EnrichRequest, EnrichDeps> = {
