@@ -21,6 +21,7 @@ import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { hrOptionsFromEnv } from '../emulators/hr/index.js';
 import { mnsOptionsFromEnv } from '../emulators/mns/index.js';
 import { sagOptionsFromEnv } from '../emulators/sag/index.js';
+import { tablestoreOptionsFromEnv } from '../emulators/tablestore/index.js';
 import { LOCAL_SOURCES } from '../local/hr-samples.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_WEBHOOK_SECRET } from '../local/stack.js';
 import { resolveOperatorCredentials } from './credentials.js';
@@ -74,6 +75,8 @@ export function localTarget(env: NodeJS.ProcessEnv): Target {
     DINGTALK_API_ENDPOINT: hr,
     WECOM_API_ENDPOINT: hr,
     SITES_FILE: fileURLToPath(new URL('../config/sites.sample.json', import.meta.url)),
+    TABLESTORE_INSTANCE: 'hr-sag-sync',
+    TABLESTORE_ENDPOINT: url(tablestoreOptionsFromEnv({ TABLESTORE_EMULATOR_PORT: env.TABLESTORE_EMULATOR_PORT }).port),
   };
   const overrides = Object.fromEntries(LOCAL_OVERRIDABLE.filter((k) => env[k]).map((k) => [k, env[k]]));
   if (overrides.SITES_JSON) delete defaults.SITES_FILE;

@@ -56,4 +56,4 @@ export { TablestoreClient, type TableSpec } from './tablestore/client.js';
 export { TablestoreError } from './tablestore/errors.js';
 export { Ledger } from './ledger/ledger.js';
 export { ledgerKey, type LedgerRecord, type HistoryEntry, type AccountRef } from './ledger/record.js';
-export { ensureLedgerTable, ledgerTableSpec } from './ledger/table.js';
+export { ensureLedgerTable, ledgerTableSpec, type EnsureResult } from './ledger/table.js';

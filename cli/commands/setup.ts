@@ -1,6 +1,6 @@
 /**
  * `hr-sag-sync setup [--dry-run] [--max-receive-count 10]`: creates or updates the queues and the worker queues'
- * dead-letter policy, idempotently (deploy/setup.ts: the desired state and how it is reached). Exits 1 when a queue
+ * dead-letter policy, and the employee ledger's table when a ledger is configured, idempotently (deploy/setup.ts: the desired state and how it is reached). Exits 1 when a queue
  * could not be provisioned; dead-letter policy warnings do not count.
  */
 import type { Command } from 'commander';
@@ -11,7 +11,7 @@ import { EXIT } from '../exit-codes.js';
 import { eprintln, printJson, println } from '../io.js';
 import { Progress } from '../progress.js';
 import { resolveTarget } from '../target.js';
-import { loadConfig } from '../../shared/index.js';
+import { ensureLedgerTable, loadConfig, TablestoreClient, type Config, type Credentials, type EnsureResult } from '../../shared/index.js';
 
 /** `setup --json`. */
 export interface SetupCliReport {
@@ -23,11 +23,22 @@ export interface SetupCliReport {
   queues: QueueResult[];
   /** Per worker queue: dlq-set, dlq-unchanged, dlq-would-set, dlq-warning. */
   dlq: DlqResult[];
+  /** The employee ledger's table, when a ledger is configured (TABLESTORE_INSTANCE): created, unchanged or would-create. */
+  ledger?: EnsureResult;
+}
+
+/** The ledger table, as the workers need it (shared/ledger/table.ts). */
+async function setupLedger(config: Config, credentials: Credentials, dryRun: boolean): Promise<EnsureResult | undefined> {
+  const l = config.ledger;
+  if (!l) return undefined;
+  const client = new TablestoreClient({ endpoint: l.endpoint, instance: l.instance, credentials, timeoutMs: 10_000 });
+  return ensureLedgerTable(client, l.table, dryRun);
 }
 
 async function setup(ctx: CommandContext, flags: CommonFlags & { dryRun?: boolean; maxReceiveCount: number }): Promise<void> {
   const target = await resolveTarget(ctx.io, flags);
-  const specs = queueSpecs(loadConfig(target.env).queues, flags.maxReceiveCount);
+  const config = loadConfig(target.env);
+  const specs = queueSpecs(config.queues, flags.maxReceiveCount);
   if (!flags.json) println(ctx.io, `${flags.dryRun ? '[dry run] ' : ''}queues in ${target.region} (account ${target.accountId}) via ${target.mnsEndpoint}; dead-letter policies via ${target.mnsOpenEndpoint}`);
   const { mns, mnsOpen } = clientsFor({ accountId: target.accountId, endpoint: target.mnsEndpoint, mnsOpenEndpoint: target.mnsOpenEndpoint, credentials: target.credentials });
   const progress = new Progress(ctx.io, 'setup', specs.length + specs.filter((s) => s.dlq).length);
@@ -43,12 +54,14 @@ async function setup(ctx: CommandContext, flags: CommonFlags & { dryRun?: boolea
     },
   });
   progress.finish();
+  const ledger = await setupLedger(config, target.credentials, !!flags.dryRun);
+  if (ledger && !flags.json) println(ctx.io, `ledger table ${ledger.table}: ${ledger.action}${ledger.notes.length ? ` (${ledger.notes.join('; ')})` : ''}`);
   ctx.exitCode = report.ok ? EXIT.ok : EXIT.findings;
-  if (flags.json) printJson(ctx.io, { schema: 'hr-sag-sync.cli.setup/1', dryRun: !!flags.dryRun, ...report } satisfies SetupCliReport);
+  if (flags.json) printJson(ctx.io, { schema: 'hr-sag-sync.cli.setup/1', dryRun: !!flags.dryRun, ...report, ledger } satisfies SetupCliReport);
 }
 
 export function register(parent: Command, ctx: CommandContext): void {
-  withTargetFlags(parent.command('setup').description('create or update the queues and their dead-letter policy (idempotent)'))
+  withTargetFlags(parent.command('setup').description('create or update the queues, their dead-letter policy and the ledger table (idempotent)'))
     .option('--dry-run', 'change nothing; say what would change')
     .option('--max-receive-count <n>', "receives before MNS moves a worker queue's message to the dead-letter queue", positiveInt, MAX_RECEIVE_COUNT)
     .action((flags: CommonFlags & { dryRun?: boolean; maxReceiveCount: number }) => setup(ctx, flags));

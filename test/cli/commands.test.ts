@@ -110,6 +110,7 @@ describe('looking', () => {
     expect(doc).toMatchObject({ schema: 'hr-sag-sync.cli.setup/1', dryRun: false, ok: true });
     expect(doc.queues.map((q: { action: string }) => q.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
     expect(doc.dlq.map((q: { action: string }) => q.action)).toEqual(['dlq-unchanged', 'dlq-unchanged', 'dlq-unchanged']);
+    expect(doc.ledger).toEqual({ table: 'hr_sag_ledger', action: 'unchanged', notes: [] });
     expect(r.stderr).toContain('100%');
   });
 

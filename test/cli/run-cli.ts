@@ -17,6 +17,7 @@ export function localEnv(stack: Stack): NodeJS.ProcessEnv {
     MNS_EMULATOR_PORT: port(stack.mns.url),
     SAG_EMULATOR_PORT: port(stack.sag.url),
     HR_EMULATOR_PORT: port(stack.hr.url),
+    TABLESTORE_EMULATOR_PORT: port(stack.tablestore.url),
     WEBHOOK_PORT: port(stack.webhookUrl),
   };
 }
