@@ -4,7 +4,8 @@
  *
  *   npx tsx deploy/ram/render.ts worker-role-policy.json --region cn-shanghai --account-id 1234567890123456
  *
- * Placeholders: <REGION>, <ACCOUNT_ID>. The names in the policies (functions hr-sag-sync-*, roles
+ * Placeholders: <REGION>, <ACCOUNT_ID>, and <TABLESTORE_INSTANCE> (--tablestore-instance) in the policies that name
+ * the ledger table. The names in the policies (functions hr-sag-sync-*, roles
  * hr-sag-sync-webhook / hr-sag-sync-worker, queues hr-*, log project hr-sag-sync-<ACCOUNT_ID>, logstore functions)
  * are s.yaml's defaults; test/deploy checks that they agree. If you override FUNCTION_PREFIX, the role names, the
  * queue names or LOG_STORE, edit the rendered policy accordingly.
@@ -38,10 +39,16 @@ export interface PolicyDocument {
 }
 
 /** Replaces the placeholders; throws when one is left or the result is not a policy document. */
-export function renderPolicy(text: string, o: { region: string; accountId: string }): string {
+export function renderPolicy(text: string, o: RenderOptions): string {
   if (!/^[a-z]{2}-[a-z0-9-]+$/.test(o.region)) throw new Error(`region must look like cn-shanghai (got "${o.region}")`);
   if (!/^\d+$/.test(o.accountId)) throw new Error(`account id must be numeric (got "${o.accountId}")`);
-  const out = text.replaceAll('<REGION>', o.region).replaceAll('<ACCOUNT_ID>', o.accountId);
+  let out = text.replaceAll('<REGION>', o.region).replaceAll('<ACCOUNT_ID>', o.accountId);
+  if (out.includes('<TABLESTORE_INSTANCE>')) {
+    if (!o.tablestoreInstance) throw new Error('this policy names the ledger table: give --tablestore-instance (TABLESTORE_INSTANCE)');
+    if (!/^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/.test(o.tablestoreInstance)) throw new Error(`not a Tablestore instance name: "${o.tablestoreInstance}"`);
+    // RAM matches instance names in lower case (https://www.alibabacloud.com/help/en/tablestore/tablestore-ram-policy/).
+    out = out.replaceAll('<TABLESTORE_INSTANCE>', o.tablestoreInstance.toLowerCase());
+  }
   const left = /<[A-Z_]+>/.exec(out);
   if (left) throw new Error(`placeholder ${left[0]} left in the policy`);
   const doc = JSON.parse(out) as PolicyDocument;
@@ -49,7 +56,14 @@ export function renderPolicy(text: string, o: { region: string; accountId: strin
   return JSON.stringify(doc, null, 2);
 }
 
-export function loadPolicy(file: string, o: { region: string; accountId: string }): PolicyDocument {
+/** The values of the placeholders: <REGION>, <ACCOUNT_ID> and, in policies that name the ledger table, <TABLESTORE_INSTANCE>. */
+export interface RenderOptions {
+  region: string;
+  accountId: string;
+  tablestoreInstance?: string;
+}
+
+export function loadPolicy(file: string, o: RenderOptions): PolicyDocument {
   return JSON.parse(renderPolicy(readFileSync(isAbsolute(file) ? file : join(RAM_DIR, file), 'utf8'), o)) as PolicyDocument;
 }
 
@@ -61,15 +75,15 @@ export const resourcesFor = (doc: PolicyDocument, action: string): string[] => d
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { region: { type: 'string' }, 'account-id': { type: 'string' } },
+    options: { region: { type: 'string' }, 'account-id': { type: 'string' }, 'tablestore-instance': { type: 'string' } },
   });
   const file = positionals[0];
   if (!file || !values.region || !values['account-id']) {
-    console.error(`usage: npx tsx deploy/ram/render.ts <${POLICY_FILES.join('|')}> --region <region> --account-id <id>`);
+    console.error(`usage: npx tsx deploy/ram/render.ts <${POLICY_FILES.join('|')}> --region <region> --account-id <id> [--tablestore-instance <name>]`);
     process.exit(2);
   }
   const path = isAbsolute(file) || file.includes('/') ? resolve(file) : join(RAM_DIR, file);
-  process.stdout.write(`${renderPolicy(readFileSync(path, 'utf8'), { region: values.region, accountId: values['account-id'] })}\n`);
+  process.stdout.write(`${renderPolicy(readFileSync(path, 'utf8'), { region: values.region, accountId: values['account-id'], tablestoreInstance: values['tablestore-instance'] ?? process.env.TABLESTORE_INSTANCE })}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

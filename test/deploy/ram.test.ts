@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { POLICY_FILES, RAM_DIR, actionsOf, loadPolicy, renderPolicy, resourcesFor } from '../../deploy/ram/render.js';
 import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
 
-const at = { region: 'cn-shanghai', accountId: '1234567890123456' };
+const at = { region: 'cn-shanghai', accountId: '1234567890123456', tablestoreInstance: 'HR-Sag-Sync' };
+const LEDGER_TABLE_ARN = `acs:ots:${at.region}:${at.accountId}:instance/hr-sag-sync/table/hr_sag_ledger`;
 const queueArns = (withMessages: boolean) =>
   Object.values(DEFAULT_QUEUE_NAMES).flatMap((q) => {
     const base = `acs:mns:${at.region}:${at.accountId}:/queues/${q}`;
@@ -38,11 +39,15 @@ describe('RAM policies (deploy/ram)', () => {
     expect(sorted(resourcesFor(doc, 'mns:SendMessage'))).toEqual(sorted(queueArns(true)));
   });
 
-  it('the worker role: the three SAG client-user actions, SendMessage on the four queues, logs', () => {
+  it('the worker role: the three SAG client-user actions, SendMessage on the four queues, the ledger rows, logs', () => {
     const doc = loadPolicy('worker-role-policy.json', at);
+    expect(resourcesFor(doc, 'ots:GetRow')).toEqual([LEDGER_TABLE_ARN]);
+    expect(resourcesFor(doc, 'ots:PutRow')).toEqual([LEDGER_TABLE_ARN]);
     expect(sorted(actionsOf(doc))).toEqual([
       'log:PostLogStoreLogs',
       'mns:SendMessage',
+      'ots:GetRow',
+      'ots:PutRow',
       'smartag:CreateSmartAccessGatewayClientUser',
       'smartag:DescribeSmartAccessGatewayClientUsers',
       'smartag:RoamClientUser',
@@ -87,10 +92,13 @@ describe('RAM policies (deploy/ram)', () => {
       expect(actionsOf(redrive).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
     });
 
-    it('full operator policy: redrive plus what setup calls (create and set the four queues), no SAG write, no queue deletion', () => {
+    it('full operator policy: redrive plus what setup calls (create and set the four queues, create the ledger table), no SAG write, no deletion', () => {
       const extra = actionsOf(full).filter((a) => !actionsOf(redrive).includes(a));
-      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes']);
-      for (const a of extra) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted(queueArns(false)));
+      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable', 'ots:DescribeTable']);
+      for (const a of extra.filter((x) => x.startsWith('mns:'))) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted(queueArns(false)));
+      // Which resource level CreateTable is checked at is not documented: the instance and the table are both named.
+      for (const a of ['ots:CreateTable', 'ots:DescribeTable']) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted([LEDGER_TABLE_ARN, LEDGER_TABLE_ARN.replace('/table/hr_sag_ledger', '')]));
+      expect(() => loadPolicy('worker-role-policy.json', { region: at.region, accountId: at.accountId })).toThrow(/--tablestore-instance/);
       expect(actionsOf(full)).not.toContain('mns:DeleteQueue');
       expect(actionsOf(full).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
     });

@@ -173,7 +173,7 @@ describe('s.yaml rendered by s preview', () => {
   });
 
   it('the RAM policies name what s.yaml deploys: roles, functions, log project and logstore', () => {
-    const at = { region: 'cn-shanghai', accountId: env.ALIBABA_CLOUD_ACCOUNT_ID as string };
+    const at = { region: 'cn-shanghai', accountId: env.ALIBABA_CLOUD_ACCOUNT_ID as string, tablestoreInstance: 'hr-sag-sync' };
     const r = resources();
     const deployer = loadPolicy('deployer-policy.json', at);
     const roles = new Set(Object.values(r).map((x) => x.props.role as string));
