@@ -19,6 +19,7 @@ export {
   QueueMessageSchema,
   DeliverySchema,
   EVENT_SCHEMA_VERSION,
+  SOURCES,
   eventId,
   type CanonicalEvent,
   type EmployeeJoined,

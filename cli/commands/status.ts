@@ -1,5 +1,7 @@
 /**
  * `hr-sag-sync status <employeeId|email>`: what the system holds about one employee.
+ * - the ledger (when one is configured): the employee's row under each HR source, with its history (by employee
+ *   id; an email query uses the id a queued message reveals);
  * - SAG: the account on each of the directory's instances (a roamed account shows on several), by
  *   DescribeSmartAccessGatewayClientUsers with the user name the site's policy gives (or the email filter);
  * - the queues: messages about the employee waiting in the work queues and the dead-letter queue, peeked (never
@@ -15,7 +17,23 @@ import { decodeRecord, describeDeadLetter, employeeOf, peek } from '../dead-lett
 import { EXIT } from '../exit-codes.js';
 import { formatAge, paint, printJson, println, table } from '../io.js';
 import { resolveTarget } from '../target.js';
-import { SagCallError, SiteDirectory, loadConfig, maskEmails, userNameFor, type QueueNames, type SagClient, type SiteEntry } from '../../shared/index.js';
+import {
+  Ledger,
+  SOURCES,
+  SagCallError,
+  SiteDirectory,
+  TablestoreClient,
+  ledgerKey,
+  loadConfig,
+  maskEmails,
+  userNameFor,
+  type Config,
+  type Credentials,
+  type LedgerRecord,
+  type QueueNames,
+  type SagClient,
+  type SiteEntry,
+} from '../../shared/index.js';
 
 /** The employee's account on one instance. */
 export interface AccountRow {
@@ -44,8 +62,39 @@ export interface MessageRow {
 export interface StatusReport {
   schema: 'hr-sag-sync.cli.status/1';
   employee: { query: string; id?: string; email?: string };
+  /** The employee's ledger rows (one per HR source that knows the id); absent when no ledger is configured. */
+  ledger?: LedgerRecord[];
+  /** Why the ledger could not be read, if it could not. */
+  ledgerError?: string;
   accounts: AccountRow[];
   messages: MessageRow[];
+}
+
+/** The employee's rows in the ledger, one per HR source that has one. */
+async function ledgerRows(config: Config, credentials: Credentials, id: string | undefined): Promise<{ rows?: LedgerRecord[]; error?: string }> {
+  const l = config.ledger;
+  if (!l) return {};
+  if (!id) return { rows: [] };
+  const ledger = new Ledger({ client: new TablestoreClient({ endpoint: l.endpoint, instance: l.instance, credentials, timeoutMs: 10_000 }), table: l.table, leaseMs: l.leaseMs });
+  try {
+    const rows = await Promise.all(SOURCES.map((source) => ledger.read(ledgerKey(source, id))));
+    return { rows: rows.filter((r): r is LedgerRecord => r !== undefined) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function printLedger(ctx: CommandContext, rows: LedgerRecord[] | undefined, error: string | undefined): void {
+  if (!rows && !error) return;
+  println(ctx.io, '\nledger');
+  if (error || !rows?.length) {
+    println(ctx.io, error ? `not readable: ${error}` : 'no row');
+    return;
+  }
+  for (const r of rows) {
+    println(ctx.io, `${r.key}  last applied ${r.lastEventId ?? '-'} at ${r.lastEventAt ?? '-'}${r.pending ? `  (being applied: ${r.pending.eventId})` : ''}`);
+    println(ctx.io, table(['recorded', 'event', 'type', 'result', 'reason'], r.history.map((h) => [h.at, h.eventId, h.type, h.result, maskEmails(h.reason ?? '')])));
+  }
 }
 
 const typeOf = (record: unknown) => (record as { event?: { type?: string } } | undefined)?.event?.type ?? 'message';
@@ -89,11 +138,14 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
   const directory = SiteDirectory.fromEnv(target.env);
   const who: { id?: string; email?: string } = query.includes('@') ? { email: query } : { id: query };
   const messages = await messagesAbout(mnsFor(target), config.queues, who, query);
+  const ledger = await ledgerRows(config, target.credentials, who.id);
+  who.email ??= ledger.rows?.find((r) => r.email)?.email;
   const sag = sagFor(target);
   const accounts = await Promise.all(directory.sites.map((s) => accountOn(sag, s, who)));
   ctx.exitCode = messages.some((m) => m.role === 'deadLetter') ? EXIT.findings : EXIT.ok;
-  if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.status/1', employee: { query, ...who }, accounts, messages } satisfies StatusReport);
+  if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.status/1', employee: { query, ...who }, ledger: ledger.rows, ledgerError: ledger.error, accounts, messages } satisfies StatusReport);
   println(ctx.io, ['employee', who.id, who.email && maskEmails(who.email)].filter(Boolean).join(' '));
+  printLedger(ctx, ledger.rows, ledger.error);
   println(ctx.io, '\nSAG accounts');
   println(ctx.io, table(['site', 'instance', 'account', 'state', 'detail'], accounts.map((a) => [a.site, a.smartAGId, a.account, a.state ?? '', a.detail ?? ''])));
   println(ctx.io, '\nqueued messages (first 16 of each queue, peeked)');
@@ -102,6 +154,6 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
 }
 
 export function register(parent: Command, ctx: CommandContext): void {
-  withTargetFlags(parent.command('status').description("one employee: SAG accounts across the directory's instances, messages waiting in the queues").argument('<employeeIdOrEmail>', 'employee id or email'))
+  withTargetFlags(parent.command('status').description("one employee: the ledger row and its history, SAG accounts across the directory's instances, messages waiting in the queues").argument('<employeeIdOrEmail>', 'employee id or email'))
     .action((query: string, flags: CommonFlags) => status(ctx, query, flags));
 }

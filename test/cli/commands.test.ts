@@ -93,6 +93,20 @@ describe('looking', () => {
     expect(doc.employee).toEqual({ query: 'E2002', id: 'E2002', email: 'bob@example.com' });
     expect(doc.messages).toEqual([expect.objectContaining({ role: 'deadLetter', queue: 'hr-dead-letter', what: 'site.unmapped' })]);
     expect(doc.accounts.every((a: { account: string }) => a.account === 'absent')).toBe(true);
+    expect(doc.ledger).toEqual([]);
+  });
+
+  it('status by employee id: the ledger row gives the email, the history shows the join then the transfer', async () => {
+    const r = await cli(['status', 'E1001', '--local', '--json'], env);
+    const doc = r.json();
+    expect(doc.employee).toEqual({ query: 'E1001', id: 'E1001', email: 'ann@example.com' });
+    expect(doc.ledger).toHaveLength(1);
+    expect(doc.ledger[0]).toMatchObject({ key: 'generic:E1001', email: 'ann@example.com' });
+    expect(doc.ledger[0].history.map((h: { type: string; result: string }) => `${h.type} ${h.result}`)).toEqual(['employee.joined done', 'employee.transferred done']);
+    expect(doc.accounts.filter((a: { account: string }) => a.account === 'present').map((a: { site: string }) => a.site)).toEqual(['sh-hq', 'hz-rd']);
+    const text = await cli(['status', 'E1001', '--local'], env);
+    expect(text.stdout).toMatch(/ledger\ngeneric:E1001 {2}last applied evt_/);
+    expect(text.stdout).not.toContain('ann@example.com');
   });
 
   it('doctor: every check passes on the local stack', async () => {
