@@ -115,7 +115,7 @@ function calls(client: MNSClient): Record<PhaseName, () => Promise<number | fals
   return {
     send: async () => (is2xx(await client.sendMessage(QUEUE, { MessageBody: BODY })) ? 1 : 0),
     receiveDelete: async () => {
-      let r;
+      let r: Awaited<ReturnType<typeof client.receiveMessage>>;
       try {
         r = await client.receiveMessage(QUEUE);
       } catch (err) {
@@ -127,7 +127,7 @@ function calls(client: MNSClient): Record<PhaseName, () => Promise<number | fals
     },
     batchSend: async () => (is2xx(await client.batchSendMessage(BATCH_QUEUE, batch16)) ? 16 : 0),
     batchReceiveDelete: async () => {
-      let r;
+      let r: Awaited<ReturnType<typeof client.batchReceiveMessage>>;
       try {
         r = await client.batchReceiveMessage(BATCH_QUEUE, 16);
       } catch (err) {

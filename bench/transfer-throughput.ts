@@ -18,7 +18,7 @@ const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
 async function run(clientRate: number): Promise<void> {
   setLogSink(() => undefined);
-  const sites = JSON.parse(await (await import('node:fs/promises')).readFile('config/sites.sample.json', 'utf8'));
+  const _sites = JSON.parse(await (await import('node:fs/promises')).readFile('config/sites.sample.json', 'utf8'));
   const stack = await startStack({
     env: { SAG_MAX_CALLS_PER_SECOND: String(clientRate), WORKER_CONCURRENCY: '8', LOG_LEVEL: 'error' },
     trigger: { countWindow: 16, lanes: 2 },

@@ -2,7 +2,7 @@
  * The flags every command takes: `--json`, `--local` and the target's (`--profile`, `--region`, `--account-id`,
  * `--mns-endpoint`, `--sag-endpoint`). Declared per command, so each `--help` lists them.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { TargetFlags } from './target.js';
 
 export interface CommonFlags extends TargetFlags {

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './exit-codes.js';
-import { type Credentials } from '../shared/index.js';
+import type { Credentials } from '../shared/index.js';
 
 interface AliyunProfile {
   name?: string;

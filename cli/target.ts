@@ -27,7 +27,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_WEBHOOK_SECRET
 import { resolveOperatorCredentials } from './credentials.js';
 import { UsageError } from './exit-codes.js';
 import type { Io } from './io.js';
-import { type Credentials } from '../shared/index.js';
+import type { Credentials } from '../shared/index.js';
 
 /** `npm start`'s webhook port when WEBHOOK_PORT is unset. */
 export const LOCAL_WEBHOOK_PORT = 8080;

@@ -191,7 +191,7 @@ async function provisionQueue(o: SetupOptions, spec: QueueSpec): Promise<QueueRe
   const { mns } = o;
   const { name, attributes } = spec;
   if (o.dryRun) {
-    let current;
+    let current: ReturnType<typeof currentAttributes>;
     try {
       current = currentAttributes((await mns.getQueueAttributes(name)).body);
     } catch (err) {

@@ -133,7 +133,7 @@ export class SiteDirectory {
   static fromEnv(env: NodeJS.ProcessEnv = process.env): SiteDirectory {
     let text: string;
     let origin: string;
-    if (env.SITES_JSON && env.SITES_JSON.trim()) {
+    if (env.SITES_JSON?.trim()) {
       text = env.SITES_JSON;
       origin = 'SITES_JSON';
     } else if (env.SITES_FILE) {

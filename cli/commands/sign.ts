@@ -18,8 +18,8 @@ function sign(ctx: CommandContext, flags: CommonFlags & Partial<SignOptions>): v
   const o = { ...flags, url: flags.url ?? (localTarget(ctx.io.env).webhookUrl as string) } as SignOptions;
   const call = signedCall(o, ctx.io.env);
   const curl = curlOf(call);
-  if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.sign/1', ...call, curl } satisfies SignReport);
-  println(ctx.io, curl);
+  if (flags.json) printJson(ctx.io, { schema: 'hr-sag-sync.cli.sign/1', ...call, curl } satisfies SignReport);
+  else println(ctx.io, curl);
 }
 
 export function register(parent: Command, ctx: CommandContext): void {

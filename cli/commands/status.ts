@@ -15,7 +15,7 @@ import { withTargetFlags, type CommonFlags } from '../common-options.js';
 import type { CommandContext } from '../context.js';
 import { decodeRecord, describeDeadLetter, employeeOf, peek } from '../dead-letters.js';
 import { EXIT } from '../exit-codes.js';
-import { formatAge, paint, printJson, println, table } from '../io.js';
+import { formatAge, printJson, println, table } from '../io.js';
 import { resolveTarget } from '../target.js';
 import {
   Ledger,

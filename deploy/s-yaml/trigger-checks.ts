@@ -13,7 +13,9 @@ const MNS_SEND_TIMEOUT_SECONDS = MNS_CALL_TIMEOUT_MS / 1000;
 /** Keys that equal a PascalCase API key case-insensitively but not exactly (e.g. `queueName`), anywhere below `o`. */
 function miscasedKeys(o: unknown, path: string, out: Array<{ path: string; key: string; expected: string }>): void {
   if (Array.isArray(o)) {
-    o.forEach((v, i) => miscasedKeys(v, `${path}[${i}]`, out));
+    o.forEach((v, i) => {
+      miscasedKeys(v, `${path}[${i}]`, out);
+    });
     return;
   }
   if (!isObj(o)) return;

@@ -8,7 +8,7 @@
  * Emulator-specific routes are passed in `extra` (key: "METHOD /path" after the prefix).
  */
 import type http from 'node:http';
-import { FaultInjector, FaultValidationError } from './faults.js';
+import { type FaultInjector, FaultValidationError } from './faults.js';
 import { readBody, sendJson } from './http.js';
 
 export const ADMIN_PREFIX = '/__admin';

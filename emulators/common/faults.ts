@@ -132,7 +132,10 @@ export class FaultInjector {
   private withinRate(rule: FaultRule): boolean {
     const now = Date.now();
     let win = this.windows.get(rule.id);
-    if (!win) this.windows.set(rule.id, (win = []));
+    if (!win) {
+      win = [];
+      this.windows.set(rule.id, win);
+    }
     while (win.length > 0 && (win[0] as number) <= now - 1000) win.shift();
     if (win.length < (rule.ratePerSecond as number)) {
       win.push(now);

@@ -1,5 +1,5 @@
 /** HTTP plumbing shared by the emulators: bounded body reading, listening, and closing cleanly. */
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class BodyTooLargeError extends Error {}

@@ -217,7 +217,7 @@ export function parseRpcParams(raw: string, into: Record<string, string>, source
       const rawValue = eq === -1 ? '' : pair.slice(eq + 1);
       const key = decodeComponent(rawKey, source);
       if (!key) throw new PopRpcError('InvalidParameter', 400, `The specified ${source} is not valid: a parameter has an empty name.`);
-      if (Object.prototype.hasOwnProperty.call(into, key)) throw invalidParameter(key, 'The parameter is given more than once.');
+      if (Object.hasOwn(into, key)) throw invalidParameter(key, 'The parameter is given more than once.');
       into[key] = decodeComponent(rawValue, source);
     }
     start = end + 1;
@@ -609,7 +609,10 @@ export function createPopRpcHandler(options: PopRpcHandlerOptions): (req: http.I
   }
 
   function answerError(res: http.ServerResponse, requestId: string, err: unknown, request?: PopRpcRequest): void {
-    if (isApiErrorLike(err)) return protocol.sendError(res, requestId, err);
+    if (isApiErrorLike(err)) {
+      protocol.sendError(res, requestId, err);
+      return;
+    }
     options.onInternalError?.(err, request);
     protocol.sendError(res, requestId, commonError('InternalError'));
   }

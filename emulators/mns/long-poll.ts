@@ -41,7 +41,10 @@ export class LongPoll {
     if (got.length > 0 || waitMs <= 0) return Promise.resolve(got);
     return new Promise((resolve) => {
       let set = this.waiters.get(queue);
-      if (!set) this.waiters.set(queue, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        this.waiters.set(queue, set);
+      }
       const waiters = set;
       const w: Waiter = {
         n,

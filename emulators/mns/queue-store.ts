@@ -11,7 +11,7 @@
  * top, so a consumer that deletes what it receives keeps the heaps small).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { MnsApiError, mnsError } from './errors.js';
+import { mnsError } from './errors.js';
 import { Fifo, MinHeap } from './structures.js';
 
 export { MnsApiError } from './errors.js';

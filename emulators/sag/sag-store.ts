@@ -565,7 +565,10 @@ export class SagStore {
 
   private indexMail(inst: InstanceRecord, user: UserRecord): void {
     let set = inst.byMail.get(user.userMail);
-    if (!set) inst.byMail.set(user.userMail, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      inst.byMail.set(user.userMail, set);
+    }
     set.add(user.userName);
   }
 

@@ -7,7 +7,7 @@
 import { parseFilter, type ColumnFilter } from './conditions.js';
 import { OtsError, invalid } from './errors.js';
 import { PlainBufferError, readRow1, writeRows, type Cell, type PlainRow, type Value } from './plain-buffer.js';
-import { PK_TYPE, ROW_EXISTENCE, TableStoreState, rowSize, type ReadOptions, type TableSchema, type WriteCondition } from './table-store.js';
+import { PK_TYPE, ROW_EXISTENCE, type TableStoreState, rowSize, type ReadOptions, type TableSchema, type WriteCondition } from './table-store.js';
 import { comparePks, pkKey } from './values.js';
 import type { Message } from './wire.js';
 

@@ -87,7 +87,8 @@ function checkUpdateCell(c: Cell): void {
   switch (c.op) {
     case undefined:
       if (!c.value) throw invalid(`Missing the value of column '${c.name}' while updating row.`);
-      return checkAttributeValue(c);
+      checkAttributeValue(c);
+      return;
     case CELL_OP.DELETE_ALL_VERSION:
       if (c.value || c.ts !== undefined) throw invalid(`Deleting all versions of column '${c.name}' takes neither a value nor a timestamp.`);
       return;

@@ -339,14 +339,19 @@ export interface TableSnapshot {
 
 function rowSnapshot(t: Table, row: StoredRow, visible: (v: Version[]) => Version[]): RowSnapshot {
   const snap: RowSnapshot = { primaryKey: {}, attributes: {}, timestamps: {} };
-  t.schema.pk.forEach((p, i) => (snap.primaryKey[p.name] = valueToJson(row.pk[i] as Value)));
+  t.schema.pk.forEach((p, i) => {
+    snap.primaryKey[p.name] = valueToJson(row.pk[i] as Value);
+  });
   for (const name of [...row.columns.keys()].sort()) {
     const versions = visible(row.columns.get(name) ?? []);
     const latest = versions[0];
     if (!latest) continue;
     snap.attributes[name] = valueToJson(latest.value);
     snap.timestamps[name] = latest.ts;
-    if (versions.length > 1) (snap.versions ??= {})[name] = versions.map((v) => ({ value: valueToJson(v.value), ts: v.ts }));
+    if (versions.length > 1) {
+      snap.versions ??= {};
+      snap.versions[name] = versions.map((v) => ({ value: valueToJson(v.value), ts: v.ts }));
+    }
   }
   return snap;
 }

@@ -3,12 +3,12 @@
 // costs ~15 KB at cold start. Every logger is a no-op that reports itself disabled.
 'use strict';
 function createDebug() {
-  const noop = function () {};
+  const noop = () => {};
   noop.enabled = false;
   noop.extend = createDebug;
   return noop;
 }
-createDebug.enable = function () {};
-createDebug.disable = function () { return ''; };
-createDebug.enabled = function () { return false; };
+createDebug.enable = () => {};
+createDebug.disable = () => '';
+createDebug.enabled = () => false;
 module.exports = createDebug;

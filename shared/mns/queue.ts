@@ -114,7 +114,7 @@ export class MnsQueue implements QueueSender {
 
   /** One SendMessage: the message id, or the failure's code (`HTTP<status>` for an answer the SDK did not throw). */
   private async sendOnce(queue: string, body: string, delaySeconds: number): Promise<{ messageId: string } | { code: string; cause?: unknown }> {
-    let res;
+    let res: Awaited<ReturnType<MNSClient['sendMessage']>>;
     try {
       res = await this.client.sendMessage(queue, { MessageBody: body, DelaySeconds: delaySeconds, Priority: 8 });
     } catch (err) {

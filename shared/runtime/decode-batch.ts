@@ -25,7 +25,7 @@ export const FIRST_DELIVERY: Delivery = Object.freeze({ attempts: 0, deferrals: 
 
 /** Decodes and validates a trigger event against `messageSchema` (a queue message carrying the worker's event). */
 export function decodeBatch<E>(event: unknown, messageSchema: z.core.$ZodType<{ event: E; delivery?: Delivery }>): DecodedBatch<E> {
-  let records;
+  let records: ReturnType<typeof parseTriggerEvent>;
   try {
     records = parseTriggerEvent(event);
   } catch (err) {

@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 const resources = () => spec.resources as Record<string, { component: string; props: Obj }>;
 const workers = Object.entries(DEPLOYED_FUNCTIONS).filter(([, f]) => f.queue);
-const mnsTriggerIn = (s: Obj, name: string) => (s.resources[name]?.props.triggers as Obj[]).find((t) => t.triggerType === 'eventbridge') as Obj;
+const mnsTriggerIn = (s: Obj, name: string) => (s.resources[name]!.props.triggers as Obj[]).find((t) => t.triggerType === 'eventbridge') as Obj;
 const mnsTrigger = (name: string) => mnsTriggerIn(spec, name);
 const distBuilt = Object.keys(DEPLOYED_FUNCTIONS).every((f) => existsSync(join(REPO_ROOT, 'dist', f, 'index.js')));
 
@@ -77,7 +77,7 @@ describe('s.yaml rendered by s preview', () => {
     const triggers = resources().webhook?.props.triggers as Obj[];
     expect(triggers).toHaveLength(1);
     expect(triggers[0]).toMatchObject({ triggerType: 'http', triggerConfig: { authType: 'anonymous' } });
-    expect([...triggers[0]?.triggerConfig.methods].sort()).toEqual(['GET', 'POST']);
+    expect([...triggers[0]!.triggerConfig.methods].sort()).toEqual(['GET', 'POST']);
   });
 
   it.each(workers)('%s: MNS trigger with PascalCase keys, event-streaming, ALL + dead-letter ARN, retry, batch window, timeout < 300 s', (name, f) => {

@@ -64,7 +64,12 @@ const makeHandler = () =>
     env: stack.env,
     queue: (cfg, cred, ctx) => {
       const real = invocationQueue(cfg, cred, ctx);
-      return { send: (q, m, o) => (sends++, real.send(q, m, o)) };
+      return {
+        send: (q, m, o) => {
+          sends++;
+          return real.send(q, m, o);
+        },
+      };
     },
   });
 const depth = () => queueNames.reduce((n, q) => n + stack.mns.queueDepth(q), 0);
@@ -474,7 +479,12 @@ describe(`webhook under ${REQUESTS.toLocaleString('en')} hostile requests`, () =
     async () => {
       // Sanity: the valid requests the mutations start from are accepted and enqueued (on a recording handler).
       const recorded: unknown[] = [];
-      const recorder: QueueSender = { send: async (_q, m) => (recorded.push(m), { messageId: 'm' }) };
+      const recorder: QueueSender = {
+        send: async (_q, m) => {
+          recorded.push(m);
+          return { messageId: 'm' };
+        },
+      };
       const probe = createWebhookHandler({ env: stack.env, queue: () => recorder });
       for (const source of SOURCES) {
         const { res } = await timeInProcess(probe, (VALID[source] as () => Signed)().req);

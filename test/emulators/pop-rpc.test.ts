@@ -30,7 +30,7 @@ interface PopErr {
 
 /** Independent tiny signer (not the module's), so that the verifier is not checked against itself. */
 function handSigned(method: 'GET' | 'POST', params: Record<string, string>, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const canonical = Object.keys(params)
     .sort()
     .map((k) => `${enc(k)}=${enc(params[k] as string)}`)

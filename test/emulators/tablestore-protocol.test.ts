@@ -156,7 +156,7 @@ describe('Tablestore emulator: the FC runtime SDK (tablestore 5.4.1)', () => {
     while (start) {
       const r = await old.getRange({ tableName: 'ledger', direction: Direction.FORWARD, inclusiveStartPrimaryKey: start, exclusiveEndPrimaryKey: [{ id: INF_MAX }], limit: 2 });
       seen.push(...r.rows.map((row: any) => String(pkOf(row).id)));
-      start = r.nextStartPrimaryKey && r.nextStartPrimaryKey.map((c: any) => ({ [c.name]: c.value }));
+      start = r.nextStartPrimaryKey?.map((c: any) => ({ [c.name]: c.value }));
     }
     expect(seen).toEqual(['e1', 'e2', 'e3']);
     await old.deleteRow({ tableName: 'ledger', primaryKey: [{ id: 'e1' }], condition: new C(R.EXPECT_EXIST, null) });

@@ -19,7 +19,12 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SITES = JSON.stringify({ sites: [{ id: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-sh1', bandwidthKbps: 2000, offices: ['Shanghai'] }] });
 const ENV = { ...LOCAL_SOURCES, HR_WEBHOOK_SECRET: SECRET, SITES_JSON: SITES, ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', MNS_ACCOUNT_ID: '1' };
 const sent: unknown[] = [];
-const recorder: QueueSender = { send: async (_q, m) => (sent.push(m), { messageId: 'm' }) };
+const recorder: QueueSender = {
+  send: async (_q, m) => {
+    sent.push(m);
+    return { messageId: 'm' };
+  },
+};
 const logs: Array<Record<string, any>> = [];
 const previousSink = setLogSink((l) => logs.push(JSON.parse(l)));
 afterAll(() => setLogSink(previousSink));

@@ -14,7 +14,12 @@ import { setLogSink } from '../../shared/logger.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const sent: unknown[] = [];
-const recorder: QueueSender = { send: async (_q, m) => (sent.push(m), { messageId: 'm' }) };
+const recorder: QueueSender = {
+  send: async (_q, m) => {
+    sent.push(m);
+    return { messageId: 'm' };
+  },
+};
 const sites = { sites: [{ id: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-sh1', bandwidthKbps: 2000, offices: ['Shanghai'] }] };
 const handler = createWebhookHandler({
   env: { ...LOCAL_SOURCES, HR_WEBHOOK_SECRET: SECRET, SITES_JSON: JSON.stringify(sites), ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', MNS_ACCOUNT_ID: '1' },
