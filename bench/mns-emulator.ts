@@ -17,6 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import { startMnsEmulator, type MnsEmulator } from '../emulators/mns/index.js';
+import { mnsErrorCode } from '../shared/mns/errors.js';
 import { summary } from './stats.js';
 
 function arg(name: string, fallback: number): number {
@@ -109,7 +110,7 @@ const PHASES: Array<[PhaseName, string]> = [
 
 function calls(client: MNSClient): Record<PhaseName, () => Promise<number | false>> {
   const is2xx = (r: { code: number }) => r.code >= 200 && r.code < 300;
-  const drained = (err: unknown) => (err as Error).name === 'MNSMessageNotExistError';
+  const drained = (err: unknown) => mnsErrorCode(err) === 'MessageNotExist';
   const batch16 = Array.from({ length: 16 }, () => ({ MessageBody: BODY }));
   return {
     send: async () => (is2xx(await client.sendMessage(QUEUE, { MessageBody: BODY })) ? 1 : 0),

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { loadConfig, type QueueNames } from '../shared/config.js';
+import { mnsErrorCode } from '../shared/mns/errors.js';
 import { runAsMain } from './run-main.js';
 
 /** The queue attributes this script manages; any other attribute (LoggingEnabled, PollingWaitSeconds) is left alone. */
@@ -142,13 +143,6 @@ export interface SetupOptions {
   print?: (line: string) => void;
 }
 
-/** `MNSQueueAlreadyExistError` → `QueueAlreadyExist` (the SDK's only error signal is the name). */
-function mnsCode(err: unknown): string | undefined {
-  const name = (err as { name?: unknown })?.name;
-  const m = typeof name === 'string' ? /^MNS(.+)Error$/.exec(name) : null;
-  return m?.[1];
-}
-
 function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   if (err && typeof err === 'object' && 'message' in err) return String((err as { message: unknown }).message);
@@ -202,7 +196,7 @@ async function provisionQueue(o: SetupOptions, spec: QueueSpec): Promise<QueueRe
     try {
       current = currentAttributes((await mns.getQueueAttributes(name)).body);
     } catch (err) {
-      if (mnsCode(err) === 'QueueNotExist') return { queue: name, action: 'would-create' };
+      if (mnsErrorCode(err) === 'QueueNotExist') return { queue: name, action: 'would-create' };
       throw err;
     }
     const changes = diffAttributes(current, attributes);
@@ -215,7 +209,7 @@ async function provisionQueue(o: SetupOptions, spec: QueueSpec): Promise<QueueRe
     // The SDK resolves (does not throw) on an error answer that is not XML.
     throw new Error(`CreateQueue ${name} answered HTTP ${res.code}`);
   } catch (err) {
-    if (mnsCode(err) !== 'QueueAlreadyExist') throw err;
+    if (mnsErrorCode(err) !== 'QueueAlreadyExist') throw err;
   }
   // 409: the queue exists with other attributes (perhaps only unmanaged ones).
   const changes = diffAttributes(currentAttributes((await mns.getQueueAttributes(name)).body), attributes);

@@ -19,6 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import type MNSClient from '@alicloud/mns/lib/client.js';
 import type { FcContext } from '../shared/credentials.js';
+import { mnsErrorCode } from '../shared/mns/errors.js';
 
 export interface TriggerRunnerOptions {
   client: MNSClient;
@@ -84,7 +85,7 @@ export class TriggerRunner {
       const res = await this.o.client.batchReceiveMessage(this.o.queue, Math.min(16, max), waitSeconds);
       return Array.isArray(res.body) ? (res.body as MnsMessage[]) : [];
     } catch (err) {
-      if ((err as Error).name !== 'MNSMessageNotExistError') {
+      if (mnsErrorCode(err) !== 'MessageNotExist') {
         this.o.onLog?.({ level: 'warn', msg: 'trigger receive failed', queue: this.o.queue, error: (err as Error).message });
         await sleep(200);
       }

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { resolveCredentials } from '../shared/credentials.js';
+import { mnsErrorCode } from '../shared/mns/errors.js';
 import { createMnsClient, encodeMessage } from '../shared/mns/queue.js';
 import { RateLimiter } from '../shared/rate-limiter.js';
 import { redriveAction } from '../shared/redrive.js';
@@ -39,7 +40,7 @@ export async function redrive(o: RedriveOptions): Promise<{ resent: number; kept
     try {
       batch = (await client.batchReceiveMessage(config.queues.deadLetter, 16, 1)).body ?? [];
     } catch (err) {
-      if ((err as Error).name === 'MNSMessageNotExistError') break;
+      if (mnsErrorCode(err) === 'MessageNotExist') break;
       throw err;
     }
     if (batch.length === 0) break;

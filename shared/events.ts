@@ -88,10 +88,14 @@ export type CanonicalEvent = z.infer<typeof CanonicalEventSchema>;
 /** Bookkeeping the worker runtime adds when it re-enqueues a message. Absent on a first delivery. */
 export const DeliverySchema = z.lazy(() =>
   z.object({
-    /** Failed attempts so far (each attempt may include a few in-invocation tries). */
+    /** Failed attempts so far, counted against `RETRY_MAX_ATTEMPTS` (each may include a few in-invocation tries). */
     attempts: z.int().check(z.minimum(0)),
     /** Times the message was deferred because it arrived before something it depends on (e.g. transfer before join). */
     deferrals: z.int().check(z.minimum(0)),
+    /** Times it was re-enqueued because SAG throttled it longer than an invocation could wait (never counted in `attempts`). */
+    throttled: z.optional(z.int().check(z.minimum(0))),
+    /** Times it was re-enqueued because a breaker was open on a systemic failure (never counted in `attempts`). */
+    systemic: z.optional(z.int().check(z.minimum(0))),
     firstFailureAt: z.optional(isoTime()),
     lastFailureAt: z.optional(isoTime()),
     lastReason: z.optional(z.string()),

@@ -1,5 +1,6 @@
 /**
- * Parsing the FC 3.0 Simple Message Queue trigger event (fc-platform.md §3.3): a Buffer holding a JSON array of
+ * Parsing the FC 3.0 Simple Message Queue trigger event
+ * (https://www.alibabacloud.com/help/en/functioncompute/fc/mns-queue-triggers): a Buffer holding a JSON array of
  * CloudEvents whose `data` carries only `requestId`, `messageId` and `messageBody`. A single object (FC 2.0 style,
  * event-driven mode) is accepted too. `messageBody` is the JSON text when the trigger's IsBase64Decode is on, and
  * the base64 text otherwise: {@link decodeMessageBody} accepts both, so the trigger setting cannot break workers.

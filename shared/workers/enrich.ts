@@ -10,6 +10,16 @@
  * 3. Route like every other event (routing.ts) and send: join/transfer queue, or dead letter `site.unmapped`.
  * HR failures have their own reasons: `hr.user-not-found`, `hr.email-missing`, `hr.api-unavailable` (retried),
  * `hr.credentials-invalid`.
+ *
+ * Reads that can change under a decision (a join or transfer of the same employee may still be in flight):
+ *
+ * | decision | rests on | can change because | so |
+ * | --- | --- | --- | --- |
+ * | skipped: already on the resolved site | Describe on that site lists the user | — (accounts are only added) | stable |
+ * | transfer from site X | Describe on X lists the user, the target does not (yet) | a transfer to the target lands meanwhile | the Roam answers UserExist and the transfer worker reconciles it as already done |
+ * | join for the resolved site | no site lists the user | the employee's own join (the `created` event) is still queued | the join is idempotent, and it is for the site the HR system names now |
+ * Every outcome converges, so no decision here is re-checked; a failed send to the next queue is a transient
+ * failure (retried, re-enqueued), never a dead letter.
  */
 import { PermanentError } from '../errors.js';
 import { EnrichRequestSchema, type EnrichRequest } from '../events.js';

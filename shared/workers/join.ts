@@ -9,6 +9,16 @@
  * | unknown outcome (timeout, reset, 5xx, non-JSON) | Describe: listed with the same email → done; otherwise retry |
  * | throttling, ServiceUnavailable, connection refused | retry |
  * | any other documented 4xx code | dead letter `sag.<Code>` |
+ *
+ * Reads that can change under a decision (a concurrent delivery of the same join, or a transfer, may write in
+ * between; nothing in this product removes an account):
+ *
+ * | decision | rests on | can change because | so |
+ * | --- | --- | --- | --- |
+ * | done / already done | Describe lists the user with this email | — (accounts are only added) | stable |
+ * | retry (`sag.inconsistent`) | Create said UserExist, Describe does not list the user | the service's read may lag its write | retrying is safe: the next Create answers UserExist again and Describe then lists it |
+ * | dead letter `join.user-conflict` | Describe lists the name with another email | only an operator's change (a removed or renamed account) | permanent until fixed; redrive then applies it |
+ * | retry after an unknown outcome | Describe does not list the user | our own Create may still land | retrying is safe: the next Create answers UserExist and reconciles |
  */
 import { PermanentError, TransientError } from '../errors.js';
 import { EmployeeJoinedSchema, type EmployeeJoined } from '../events.js';

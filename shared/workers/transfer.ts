@@ -8,59 +8,91 @@
  * | success | done |
  * | `ClientUser.UserExist` | Describe on the target: listed → already done (a duplicate, or a replay of an old transfer); not listed → retry |
  * | unknown outcome (timeout, reset, 5xx, non-JSON) | Describe on the target: listed → done; otherwise retry |
- * | any other error | Describe on the origin: user missing → defer (the join may still be in flight), dead letter `transfer.origin-user-missing` when the deferral budget is spent |
+ * | any other error | Describe on the origin: user missing → defer (the join may still be in flight), dead letter `transfer.origin-user-missing` when the deferral budget is spent; user listed → Roam once more (see below) |
+ * | the second Roam refused again, the user listed on the origin | dead letter `sag.<Code>` |
  * | throttling, ServiceUnavailable, connection refused | retry |
- * | `SAG.InstanceNoFound`, `ClientUser.NotSupportAction`, `SAG.CidrEmpty`, `SAG.CidrOverlap`, `ClientUser.UserOverLimit`, `ClientUser.NameInvalid`, other 4xx with the user present on the origin | dead letter `sag.<Code>` |
+ * | `SAG.InstanceNoFound`, `ClientUser.NotSupportAction`, `SAG.CidrEmpty`, `SAG.CidrOverlap`, `ClientUser.UserOverLimit`, `ClientUser.NameInvalid` | dead letter `sag.<Code>` |
  *
  * The real API documents no code for "user missing on the origin" (the emulator answers `ClientUser.UserNotExist`);
  * so the decision is made by Describe on the origin, not by the code, and works whichever code the service uses.
  * The user name follows the origin site's policy, the same one the join used.
+ *
+ * Reads that can change under a decision:
+ *
+ * | decision | rests on | can change because | so |
+ * | --- | --- | --- | --- |
+ * | a refusal is permanent | Describe on the origin, after the Roam | the join lands between the Roam and the Describe (seen under load: join done 6 ms before the transfer judged its refusal) | a user listed after a refusal means "Roam again", not "permanent"; only a refusal with the user listed before the call is judged |
+ * | defer | Describe on the origin says missing | the join lands right after | deferring is safe: the next delivery roams |
+ * | already done / done | Describe on the target lists the user | nothing removes accounts in this product | — |
+ * | retry (`sag.inconsistent`) | Describe on the target misses a user Roam called existing | the service's read may lag its write | retrying is safe: the next try reconciles again |
  */
 import { TransientError } from '../errors.js';
 import { EmployeeTransferredSchema, type EmployeeTransferred } from '../events.js';
 import { maskEmails } from '../logger.js';
 import { userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
+import type { SagClient } from '../sag/client.js';
+import type { SagCallError } from '../sag/errors.js';
 import { asWorkerError, settle } from '../sag/outcome.js';
 import { sagFor } from '../sag/for-context.js';
 
 /** Codes that say something about the instances or the name, never about a missing origin user. */
 const INSTANCE_CODES = new Set(['SAG.InstanceNoFound', 'ClientUser.NotSupportAction', 'SAG.CidrEmpty', 'SAG.CidrOverlap', 'ClientUser.UserOverLimit', 'ClientUser.NameInvalid', 'ClientUser.BandwidthInvalid', 'ClientUser.InvalidClientIp', 'SAG.InstanceIdEmpty']);
 
-export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerContext<unknown>): Promise<Outcome> {
-  const sag = sagFor(ctx);
-  const { from, to, employee } = event;
-  const userName = userNameFor(from.userNamePolicy, employee);
-  const roamed = await settle(() =>
-    sag.roamClientUser({ regionId: to.regionId, targetSmartAGId: to.smartAGId, originRegionId: from.regionId, originSmartAGId: from.smartAGId, userName }),
-  );
-  if (roamed.ok) return { status: 'done', detail: `roamed ${from.smartAGId} → ${to.smartAGId}`, sagRequestId: roamed.value.requestId };
+/** Roam calls per handling: the first, and one more when the origin gained the user after a refusal. */
+const ROAMS = 2;
 
-  const err = roamed.error;
-  if (err.kind === 'transient') throw asWorkerError(err);
-  if (err.sagCode === 'ClientUser.UserExist' || err.kind === 'unknown') {
-    const onTarget = await settle(() => sag.findUser(to.regionId, to.smartAGId, userName));
-    if (!onTarget.ok) throw asWorkerError(onTarget.error);
-    if (onTarget.value.user) {
-      const dup = err.sagCode === 'ClientUser.UserExist';
-      return { status: dup ? 'already-done' : 'done', detail: dup ? `already on ${to.smartAGId}` : `reconciled after ${err.sagCode}`, sagRequestId: onTarget.value.requestId };
-    }
-    if (err.kind === 'unknown') throw asWorkerError(err);
-    throw new TransientError('sag.inconsistent', `Roam said UserExist but Describe on ${to.smartAGId} does not list ${maskEmails(userName)}`, { requestId: err.requestId });
+interface Transfer {
+  sag: SagClient;
+  event: EmployeeTransferred;
+  userName: string;
+}
+
+export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerContext<unknown>): Promise<Outcome> {
+  const t: Transfer = { sag: sagFor(ctx), event, userName: userNameFor(event.from.userNamePolicy, event.employee) };
+  const { from, to } = event;
+  for (let roam = 1; ; roam++) {
+    const roamed = await settle(() =>
+      t.sag.roamClientUser({ regionId: to.regionId, targetSmartAGId: to.smartAGId, originRegionId: from.regionId, originSmartAGId: from.smartAGId, userName: t.userName }),
+    );
+    if (roamed.ok) return { status: 'done', detail: `roamed ${from.smartAGId} → ${to.smartAGId}${roam > 1 ? ' (second roam, after the join landed)' : ''}`, sagRequestId: roamed.value.requestId };
+    const judged = await judgeRefusal(t, roamed.error);
+    // The origin lists the user now, though the Roam was refused: the join landed in between. Roam again; a
+    // refusal with the user already listed before the call is the service's real answer.
+    if (judged !== 'roam-again') return judged;
+    if (roam >= ROAMS) throw asWorkerError(roamed.error);
   }
+}
+
+/** What a refused Roam means: an outcome, a thrown error, or "the origin gained the user: roam again". */
+async function judgeRefusal(t: Transfer, err: SagCallError): Promise<Outcome | 'roam-again'> {
+  if (err.kind === 'transient') throw asWorkerError(err);
+  if (err.sagCode === 'ClientUser.UserExist' || err.kind === 'unknown') return reconcileOnTarget(t, err);
   if (INSTANCE_CODES.has(err.sagCode)) throw asWorkerError(err);
   // Any other refusal: is the user missing on the origin (the join not done yet)?
-  const onOrigin = await settle(() => sag.findUser(from.regionId, from.smartAGId, userName));
+  const { from } = t.event;
+  const onOrigin = await settle(() => t.sag.findUser(from.regionId, from.smartAGId, t.userName));
   if (!onOrigin.ok) throw asWorkerError(onOrigin.error);
-  if (!onOrigin.value.user) {
-    return {
-      status: 'defer',
-      reason: 'transfer.origin-user-missing',
-      message: `${maskEmails(userName)} is not on the origin ${from.smartAGId} yet (${err.sagCode}); waiting for the join`,
-      sagRequestId: err.requestId,
-    };
+  if (onOrigin.value.user) return 'roam-again';
+  return {
+    status: 'defer',
+    reason: 'transfer.origin-user-missing',
+    message: `${maskEmails(t.userName)} is not on the origin ${from.smartAGId} yet (${err.sagCode}); waiting for the join`,
+    sagRequestId: err.requestId,
+  };
+}
+
+/** UserExist or an unknown outcome: listed on the target → done; otherwise retry. */
+async function reconcileOnTarget(t: Transfer, err: SagCallError): Promise<Outcome> {
+  const { to } = t.event;
+  const onTarget = await settle(() => t.sag.findUser(to.regionId, to.smartAGId, t.userName));
+  if (!onTarget.ok) throw asWorkerError(onTarget.error);
+  if (onTarget.value.user) {
+    const dup = err.sagCode === 'ClientUser.UserExist';
+    return { status: dup ? 'already-done' : 'done', detail: dup ? `already on ${to.smartAGId}` : `reconciled after ${err.sagCode}`, sagRequestId: onTarget.value.requestId };
   }
-  throw asWorkerError(err);
+  if (err.kind === 'unknown') throw asWorkerError(err);
+  throw new TransientError('sag.inconsistent', `Roam said UserExist but Describe on ${to.smartAGId} does not list ${maskEmails(t.userName)}`, { requestId: err.requestId });
 }
 
 export const transferWorker: WorkerDefinition<EmployeeTransferred> = {

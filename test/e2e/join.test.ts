@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
+import { MNS_SEND_RETRY } from '../../shared/mns/queue.js';
 import { addFault, captureLogs, clearFaults, join, postSigned, sagUsers } from '../helpers/stack.js';
 
 const SH = 'sag-shhq0000000001';
@@ -120,8 +121,16 @@ describe('join path', () => {
     });
   });
 
-  it('answers 503 when the queue send fails, and loses nothing once the HR system retries', async () => {
-    await addFault(stack.mns.url, { action: 'SendMessage', queue: 'hr-join', code: 'InternalError', httpStatus: 500, count: 1 });
+  it('absorbs a transient queue send failure by retrying the send: 202 at once', async () => {
+    await addFault(stack.mns.url, { action: 'SendMessage', queue: 'hr-join', code: 'InternalError', httpStatus: 500, count: MNS_SEND_RETRY.tries - 1 });
+    const res = await postSigned(stack, join('Q0', 'q0@example.com'));
+    expect(res.status).toBe(202);
+    await stack.waitForIdle();
+    expect(sagUsers(stack, SH).filter((u) => u.userMail === 'q0@example.com')).toHaveLength(1);
+  });
+
+  it('answers 503 when the queue send still fails after its retries, and loses nothing once the HR system retries', async () => {
+    await addFault(stack.mns.url, { action: 'SendMessage', queue: 'hr-join', code: 'InternalError', httpStatus: 500, count: MNS_SEND_RETRY.tries });
     const payload = join('Q1', 'q1@example.com');
     const failed = await postSigned(stack, payload, { id: 'msg_q1' });
     expect(failed.status).toBe(503);

@@ -26,13 +26,23 @@ beforeEach(async () => {
   await stack.drainDeadLetters();
 });
 
+/** Resolves once `ready()` holds; fails the test after `timeoutMs`. */
+async function waitFor(ready: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const has = (smartAGId: string, email: string) => sagUsers(stack, smartAGId).some((u) => u.userName === email);
 const outcomes = (employeeId: string, fn = 'transfer-worker') => logs.lines.filter((l) => l.msg === 'outcome' && l.fn === fn && l.employeeId === employeeId).map((l) => l.result);
 
 describe('transfer path', () => {
   it('a transfer delivered before its join ends roamed, with no dead letter', async () => {
     expect((await postSigned(stack, transfer('R1', 'r1@example.com', 'Shanghai', 'Hangzhou'))).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 150));
+    // The join is sent only once the transfer has been handled and deferred: the order is certain, not timed.
+    await waitFor(() => outcomes('R1').includes('deferred'));
     expect((await postSigned(stack, join('R1', 'r1@example.com', 'Shanghai'))).status).toBe(202);
     await stack.waitForIdle(30_000);
     expect(has(SH, 'r1@example.com')).toBe(true);
@@ -91,6 +101,31 @@ describe('transfer path', () => {
     await stack.waitForIdle(30_000);
     expect(has(BJ, 'r5@example.com')).toBe(true);
     expect(await stack.drainDeadLetters()).toEqual([]);
+  });
+
+  it('roams again, instead of dead-lettering, when the origin lists the user after a refusal (the join landed in between)', async () => {
+    await postSigned(stack, join('R8', 'r8@example.com', 'Shanghai'));
+    await stack.waitForIdle();
+    // The Roam is refused as if the user were missing; the Describe that follows finds the user (as when the join
+    // completes between the two calls).
+    await addFault(stack.sag.url, { action: 'RoamClientUser', code: 'ClientUser.UserNotExist', httpStatus: 400, count: 1 });
+    await postSigned(stack, transfer('R8', 'r8@example.com', 'Shanghai', 'Hangzhou'));
+    await stack.waitForIdle();
+    expect(has(HZ, 'r8@example.com')).toBe(true);
+    expect(outcomes('R8')).toEqual(['done']);
+    expect(await stack.drainDeadLetters()).toEqual([]);
+  });
+
+  it('judges a refusal permanent only when it comes again with the user already listed on the origin', async () => {
+    await postSigned(stack, join('R9', 'r9@example.com', 'Shanghai'));
+    await stack.waitForIdle();
+    await addFault(stack.sag.url, { action: 'RoamClientUser', code: 'ClientUser.UserNotExist', httpStatus: 400, count: 2 });
+    await postSigned(stack, transfer('R9', 'r9@example.com', 'Shanghai', 'Hangzhou'));
+    await stack.waitForIdle();
+    const dl = (await stack.drainDeadLetters()) as any[];
+    expect(dl).toHaveLength(1);
+    expect(dl[0]).toMatchObject({ reason: 'sag.ClientUser.UserNotExist', retryable: false, attempts: 1, event: { employee: { id: 'R9' } } });
+    expect(has(HZ, 'r9@example.com')).toBe(false);
   });
 
   it('reconciles a roam that timed out but did succeed, without applying it twice', async () => {

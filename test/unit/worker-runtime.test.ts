@@ -4,23 +4,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { PermanentError, TransientError } from '../../shared/errors.js';
+import { ConfigError, PermanentError, SystemicError, ThrottledError, TransientError } from '../../shared/errors.js';
+import { SOFT_DEADLINE_SHARE } from '../../shared/limits.js';
 import { setLogSink } from '../../shared/logger.js';
 import type { QueueSender } from '../../shared/mns/queue.js';
-import { createWorkerHandler, type Outcome } from '../../shared/worker-runtime.js';
+import { createWorkerHandler, LostMessagesError, type Outcome } from '../../shared/worker-runtime.js';
 
 const Ev = z.object({ id: z.string(), employee: z.object({ id: z.string() }), behave: z.string() });
 type Ev = z.infer<typeof Ev>;
 
 let restore: (l: string) => void;
+const logLines: Array<Record<string, any>> = [];
 beforeAll(() => {
-  restore = setLogSink(() => undefined);
+  restore = setLogSink((l) => logLines.push(JSON.parse(l)));
 });
 afterAll(() => setLogSink(restore));
 
 function setup(opts: { failSends?: (queue: string) => boolean; env?: Record<string, string> } = {}) {
   const sent: Array<{ queue: string; message: any; delaySeconds?: number }> = [];
   const calls: Record<string, number> = {};
+  const deadlines: number[] = [];
   const queue: QueueSender = {
     async send(q, message, o) {
       if (opts.failSends?.(q)) throw new TransientError('queue.send-failed', 'down');
@@ -34,7 +37,7 @@ function setup(opts: { failSends?: (queue: string) => boolean; env?: Record<stri
       action: 'test',
       queue: (c) => c.queues.join,
       schema: Ev,
-      async handle(ev: Ev): Promise<Outcome> {
+      async handle(ev: Ev, ctx): Promise<Outcome> {
         calls[ev.id] = (calls[ev.id] ?? 0) + 1;
         switch (ev.behave) {
           case 'ok':
@@ -50,6 +53,13 @@ function setup(opts: { failSends?: (queue: string) => boolean; env?: Record<stri
             return { status: 'defer', reason: 'transfer.origin-user-missing', message: 'waiting' };
           case 'bug':
             throw new TypeError('oops');
+          case 'throttled':
+            throw new ThrottledError('sag.throttled', 'Throttling.User: slow down', 90_000, { requestId: 'RID-TH' });
+          case 'systemic':
+            throw new SystemicError('sag.InvalidAccessKeyId.NotFound', 'the AccessKey is gone', 'sag:account', 600);
+          case 'deadline':
+            deadlines.push(ctx.deadline);
+            return { status: 'done' };
           default:
             return { status: 'already-done' };
         }
@@ -57,7 +67,7 @@ function setup(opts: { failSends?: (queue: string) => boolean; env?: Record<stri
     },
     { env: { RETRY_INLINE_BASE_DELAY_MS: '1', RETRY_MAX_ATTEMPTS: '2', RETRY_MAX_DEFERRALS: '1', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', ...opts.env }, queue: () => queue, random: () => 0.5 },
   );
-  return { handler, sent, calls };
+  return { handler, sent, calls, deadlines };
 }
 
 const msg = (id: string, behave: string, delivery?: object) => ({ event: { id, employee: { id: `E-${id}` }, behave }, ...(delivery ? { delivery } : {}) });
@@ -115,13 +125,66 @@ describe('worker runtime', () => {
     expect(sent[0]?.message.delivery.lastReason).toBe('worker.unexpected-error');
   });
 
-  it('dead-letters when the re-enqueue fails, and throws only when the dead letter fails too', async () => {
+  it('never dead-letters a message whose re-enqueue failed: it is lost, and the invocation throws for the trigger to redeliver', async () => {
     const a = setup({ failSends: (q) => q === 'hr-join' });
-    const s = await a.handler(batch(ce(msg('r', 'transient'))), {});
-    expect(s.results['dead-lettered']).toBe(1);
-    expect(a.sent[0]?.message.message).toMatch(/re-enqueue failed/);
+    const err = await a.handler(batch(ce(msg('r', 'transient')), ce(msg('ok', 'ok'))), {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LostMessagesError);
+    expect((err as LostMessagesError).lost).toBe(1);
+    expect(a.sent).toEqual([]);
+    expect(a.calls.ok).toBe(1);
     const b = setup({ failSends: () => true });
-    await expect(b.handler(batch(ce(msg('ok', 'ok')), ce(msg('x', 'permanent'))), {})).rejects.toThrow(/1 message\(s\) could neither be finished, re-enqueued nor dead-lettered/);
+    const both = await b.handler(batch(ce(msg('ok', 'ok')), ce(msg('x', 'permanent'))), {}).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(LostMessagesError);
+    expect((both as LostMessagesError).lost).toBe(1);
+  });
+
+  it('re-enqueues a ThrottledError after about its retryAfter, attempts untouched, and never dead-letters it', async () => {
+    const { handler, sent, calls } = setup({ env: { RETRY_DELAY_SCALE: '0.1' } });
+    let message: any = msg('th', 'throttled');
+    for (let i = 1; i <= 5; i++) {
+      const s = await handler(batch(ce(message)), { function: { timeout: 10 } });
+      expect(s.results.throttled).toBe(1);
+      message = sent.at(-1)?.message;
+    }
+    // 90 s × 0.1 scale ≈ 9 s (±20%); waiting in the invocation would end past its 6 s soft deadline: no inline try.
+    expect(sent.every((x) => x.queue === 'hr-join' && x.delaySeconds === 9)).toBe(true);
+    expect(message.delivery).toMatchObject({ attempts: 0, deferrals: 0, throttled: 5, lastReason: 'sag.throttled' });
+    expect(calls.th).toBe(5);
+    const line = logLines.filter((l) => l.msg === 'outcome' && l.eventId === 'th').at(-1);
+    expect(line).toMatchObject({ result: 'throttled', attempts: 5, throttled: 5, delaySeconds: 9, sagRequestId: 'RID-TH' });
+  });
+
+  it('re-enqueues a SystemicError after the breaker wait, attempts untouched, even past the attempt budget', async () => {
+    const { handler, sent } = setup();
+    const s = await handler(batch(ce(msg('sy', 'systemic', { attempts: 5, deferrals: 0 }))), {});
+    expect(s.results.paused).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ queue: 'hr-join', delaySeconds: 600, message: { delivery: { attempts: 5, systemic: 1, lastReason: 'sag.InvalidAccessKeyId.NotFound' } } });
+    expect(logLines.filter((l) => l.msg === 'outcome' && l.eventId === 'sy').at(-1)).toMatchObject({ result: 'paused', scope: 'sag:account' });
+  });
+
+  it('hands the soft deadline to handle: the function timeout × SOFT_DEADLINE_SHARE after the invocation started', async () => {
+    const { handler, deadlines } = setup();
+    const before = Date.now();
+    await handler(batch(ce(msg('dl', 'deadline'))), { function: { timeout: 100 } });
+    const after = Date.now();
+    expect(deadlines[0]).toBeGreaterThanOrEqual(before + 100_000 * SOFT_DEADLINE_SHARE);
+    expect(deadlines[0]).toBeLessThanOrEqual(after + 100_000 * SOFT_DEADLINE_SHARE);
+  });
+
+  it('counts every run in the outcome line, deferrals included', async () => {
+    const { handler, sent } = setup({ env: { RETRY_MAX_DEFERRALS: '5' } });
+    let message: any = msg('dc', 'defer');
+    for (let i = 0; i < 3; i++) {
+      await handler(batch(ce(message)), {});
+      message = sent.at(-1)?.message;
+    }
+    const lines = logLines.filter((l) => l.msg === 'outcome' && l.eventId === 'dc');
+    expect(lines.map((l) => [l.result, l.attempts, l.deferrals])).toEqual([
+      ['deferred', 1, 1],
+      ['deferred', 2, 2],
+      ['deferred', 3, 3],
+    ]);
   });
 
   it('dead-letters a trigger event that is not JSON at all', async () => {
@@ -133,6 +196,8 @@ describe('worker runtime', () => {
 
   it('throws the ConfigError on every invocation when the configuration is invalid', async () => {
     const { handler } = setup({ env: { RETRY_MAX_ATTEMPTS: 'lots' } });
-    await expect(handler(batch(ce(msg('a', 'ok'))), {})).rejects.toThrow(/RETRY_MAX_ATTEMPTS/);
+    const err = await handler(batch(ce(msg('a', 'ok'))), {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(/RETRY_MAX_ATTEMPTS/);
   });
 });
