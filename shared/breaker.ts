@@ -10,6 +10,7 @@
  *   are `baseSeconds`, 2×, 4×, … up to `maxSeconds`, all multiplied by `scale` (RETRY_DELAY_SCALE on the local stack).
  * - While open, {@link Breaker.admit} refuses calls with a {@link SystemicError} (the caller's message is re-enqueued
  *   with `retryAfterSeconds`, its retry budget untouched), except one probe call once the wait has passed.
+ *   `retryAfterSeconds` is the current wait before `scale` (the runtime applies RETRY_DELAY_SCALE to every delay).
  * - {@link Breaker.succeeded} closes the scopes of a call that went through.
  * - It logs one error line per cause and scope per minute, naming the cause and the fix, and one line when a scope
  *   closes.
@@ -65,10 +66,11 @@ export class Breaker {
   private readonly base: number;
   private readonly max: number;
   private readonly logIntervalMs: number;
+  private readonly scale: number;
 
   constructor(private readonly o: BreakerOptions) {
     this.now = o.now ?? Date.now;
-    const scale = o.scale ?? 1;
+    const scale = (this.scale = o.scale ?? 1);
     this.base = (o.baseSeconds ?? BREAKER_DEFAULTS.baseSeconds) * 1000 * scale;
     this.max = (o.maxSeconds ?? BREAKER_DEFAULTS.maxSeconds) * 1000 * scale;
     this.logIntervalMs = o.logIntervalMs ?? BREAKER_DEFAULTS.logIntervalMs;
@@ -149,7 +151,9 @@ export class Breaker {
       s.lastLogAt = now;
       s.suppressed = 0;
     } else s.suppressed++;
-    const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(s.nextProbeAt - now, s.waitMs) / 1000));
+    // Unscaled, like every delay the runtime receives: it applies RETRY_DELAY_SCALE itself.
+    const waitSeconds = Math.max(s.nextProbeAt - now, s.waitMs) / 1000;
+    const retryAfterSeconds = Math.max(1, Math.ceil(this.scale > 0 ? waitSeconds / this.scale : waitSeconds));
     return new SystemicError(s.cause.reason, `${scope} is paused: ${s.cause.message} (fix: ${s.cause.fix})`, scope, retryAfterSeconds, {
       requestId: s.cause.requestId,
     });
