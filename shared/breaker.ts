@@ -116,10 +116,14 @@ export class Breaker {
     }
   }
 
-  /** A systemic failure in `scope`: opens it, or doubles the wait if it was open. Returns the error to throw. */
-  trip(scope: string, cause: SystemicCause): SystemicError {
+  /**
+   * A systemic failure in `scope`: opens it; if it was open and the failed call was its probe, doubles the wait.
+   * A call admitted before the scope opened (in flight at the time) changes nothing. Returns the error to throw.
+   */
+  trip(scope: string, cause: SystemicCause, admission: Admission = { probe: false }): SystemicError {
     const now = this.now();
     const prev = this.open.get(scope);
+    if (prev && !(admission.probe && prev.probing)) return this.refusal(scope, prev, now);
     const waitMs = prev ? Math.min(this.max, prev.waitMs * 2) : Math.min(this.max, this.base);
     const s: OpenScope = {
       cause,

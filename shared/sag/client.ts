@@ -10,6 +10,7 @@
  *   {@link SagCallError} (see errors.ts).
  */
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
+import type { Admission } from '../breaker.js';
 import type { Credentials } from '../credentials.js';
 import { ThrottledError } from '../errors.js';
 import { classifySagError, systemicFix, type SagCallError } from './errors.js';
@@ -117,15 +118,15 @@ export class SagClient {
       if (answer.ok) return answer.value;
       const e = answer.error;
       if (e.throttled) continue;
-      if (e.kind === 'systemic') throw this.trip(e, e.systemicScope === 'account' ? SAG_ACCOUNT_SCOPE : scopes.instance);
+      if (e.kind === 'systemic') throw this.trip(e, e.systemicScope === 'account' ? SAG_ACCOUNT_SCOPE : scopes.instance, answer.admission);
       throw e;
     }
   }
 
   /** One try: admitted by the breaker and the pacer, then sent; feedback goes back to both. */
-  private async attempt<T>(action: string, params: Record<string, string | number>, scopes: string[], deadline: number): Promise<{ ok: true; value: T & { RequestId?: string } } | { ok: false; error: SagCallError }> {
+  private async attempt<T>(action: string, params: Record<string, string | number>, scopes: string[], deadline: number): Promise<{ ok: true; value: T & { RequestId?: string } } | { ok: false; error: SagCallError; admission: Admission }> {
     const { pacer, breaker } = this.opts.flow;
-    breaker.admit(scopes);
+    const admission = breaker.admit(scopes);
     let paced;
     try {
       paced = await pacer.acquire(deadline);
@@ -145,7 +146,7 @@ export class SagClient {
       // Any answer from SAG that is not systemic proves the credentials and the instances work.
       if (error.kind !== 'systemic' && error.requestId && !error.throttled) breaker.succeeded(scopes);
       else if (error.kind !== 'systemic') breaker.released(scopes);
-      return { ok: false, error };
+      return { ok: false, error, admission };
     }
   }
 
@@ -155,8 +156,8 @@ export class SagClient {
     return ids.length > 0 && ids.every(known);
   }
 
-  private trip(e: SagCallError, scope: string) {
-    return this.opts.flow.breaker.trip(scope, { reason: e.reason, message: `${e.sagCode}: ${e.message}`, fix: systemicFix(e.sagCode), requestId: e.requestId });
+  private trip(e: SagCallError, scope: string, admission: Admission) {
+    return this.opts.flow.breaker.trip(scope, { reason: e.reason, message: `${e.sagCode}: ${e.message}`, fix: systemicFix(e.sagCode), requestId: e.requestId }, admission);
   }
 
   /** CreateSmartAccessGatewayClientUser. UserName and Password go together or not at all. */

@@ -42,12 +42,14 @@ describe('Breaker', () => {
     t.advance(59_999);
     refusal(() => t.breaker.admit(['sag:account']));
     t.advance(1);
-    expect(t.breaker.admit(['sag:account'])).toEqual({ probe: true });
+    const probe = t.breaker.admit(['sag:account']);
+    expect(probe).toEqual({ probe: true });
     refusal(() => t.breaker.admit(['sag:account'])); // only one probe at a time
-    expect(t.breaker.trip('sag:account', cause).retryAfterSeconds).toBe(120);
+    // Calls that were in flight when the scope opened fail too: they change nothing.
+    expect(t.breaker.trip('sag:account', cause).retryAfterSeconds).toBe(60);
+    expect(t.breaker.trip('sag:account', cause, probe).retryAfterSeconds).toBe(120);
     t.advance(120_000);
-    t.breaker.admit(['sag:account']);
-    expect(t.breaker.trip('sag:account', cause).retryAfterSeconds).toBe(200);
+    expect(t.breaker.trip('sag:account', cause, t.breaker.admit(['sag:account'])).retryAfterSeconds).toBe(200);
     t.restore();
   });
 
@@ -80,8 +82,9 @@ describe('Breaker', () => {
     }
     expect(t.lines.filter((l) => l.level === 'error')).toHaveLength(1);
     t.advance(10_000);
-    expect(t.breaker.admit(['sag:account'])).toEqual({ probe: true });
-    t.breaker.trip('sag:account', cause); // the probe failed: a minute has passed, so a second line
+    const probe = t.breaker.admit(['sag:account']);
+    expect(probe).toEqual({ probe: true });
+    t.breaker.trip('sag:account', cause, probe); // the probe failed: a minute has passed, so a second line
     for (let i = 0; i < 100; i++) refusal(() => t.breaker.admit(['sag:account']));
     const errors = t.lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(2);
