@@ -6,7 +6,7 @@
  *   second never sees a burst above the rate), whose rate follows CUBIC, as in the AWS SDKs' "adaptive" retry mode
  *   (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html, implementation:
  *   https://github.com/boto/botocore/blob/develop/botocore/retries/cubic.py; RFC 9438): each throttling answer
- *   cuts the rate to `beta` × the rate in use (Wmax), and successes grow it back along `c·Wmax·(t−K)³ + Wmax`,
+ *   cuts the rate to `beta` (0.9) × the rate in use (Wmax), and successes grow it back along `c·Wmax·(t−K)³ + Wmax`,
  *   slowly near the last rate that was throttled and faster beyond it. Unlike the SDKs, the cubic term scales with
  *   Wmax, so the time back to Wmax (K = ∛((1−beta)/c), 1.7 s with the defaults) is the same at 2 calls/s and at 50;
  * - slow start, as TCP: until the first throttling answer the rate starts at `initialRate` and doubles every half second
@@ -42,7 +42,10 @@ export interface PacerOptions {
   ceiling?: number;
   /** Lowest rate a cut can reach, calls per second. */
   minRate?: number;
-  /** Multiplicative decrease on throttling (AWS and RFC 9438: 0.7). */
+  /**
+   * Multiplicative decrease on throttling: 0.9 (AWS and RFC 9438 use 0.7; the cut here only comes once throttling
+   * is frequent, and a smaller cut keeps the average nearer the limit).
+   */
   beta?: number;
   /** Cubic growth per s³ as a share of Wmax. */
   cubicC?: number;
@@ -50,7 +53,7 @@ export interface PacerOptions {
   initialRate?: number;
   /** Share of recent answers that may be throttled before the rate is cut (a moving average). */
   throttleShare?: number;
-  /** Concurrency cap while no rate is known. */
+  /** Upper bound of the concurrency cap. */
   maxConcurrency?: number;
 }
 
