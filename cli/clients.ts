@@ -2,7 +2,7 @@
 import type MNSClient from '@alicloud/mns/lib/client.js';
 import { clientsFor, type RpcApi } from '../deploy/setup.js';
 import type { Target } from './target.js';
-import { SagClient, createMnsClient } from '../shared/index.js';
+import { SagClient, createMnsClient, createSagFlow, loadConfig } from '../shared/index.js';
 
 /** Per-call timeout of the operator's calls: longer than the functions' (a laptop on a slow link). */
 export const OPERATOR_CALL_TIMEOUT_MS = 15_000;
@@ -17,5 +17,6 @@ export function mnsOpenFor(t: Target): RpcApi {
 }
 
 export function sagFor(t: Target): SagClient {
-  return new SagClient({ endpoint: t.sagEndpoint, credentials: t.credentials, timeoutMs: OPERATOR_CALL_TIMEOUT_MS });
+  // The operator's calls pace themselves like a worker instance's (adaptive, throttling waited out, breaker).
+  return new SagClient({ endpoint: t.sagEndpoint, credentials: t.credentials, timeoutMs: OPERATOR_CALL_TIMEOUT_MS, flow: createSagFlow(loadConfig(t.env)) });
 }

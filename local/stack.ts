@@ -175,18 +175,31 @@ const fcContext = (name: string, timeout: number) => (): FcContext => ({
 });
 
 /** The handlers of one "deployment": rebuilt from `env` at start and on every site-directory change. */
+/**
+ * The functions' handlers. Each worker has one handler per emulated FC instance (`WORKER_INSTANCES`, default 2):
+ * separate handler instances, each with its own configuration, site directory, SAG pacer and breaker, as separate FC
+ * instances share no module state. A site-directory reload rebuilds them all.
+ */
 class Handlers {
   webhook!: HttpHandler;
-  readonly workers = new Map<string, WorkerHandler>();
+  private readonly workers = new Map<string, WorkerHandler[]>();
+  instances = 2;
   constructor(private readonly wrap: NonNullable<StackOptions['wrap']>) {}
 
   build(env: Record<string, string>): void {
+    this.instances = Math.max(1, Number(env.WORKER_INSTANCES || 2));
     this.webhook = createWebhookHandler({ env });
-    for (const w of WORKER_FUNCTIONS) this.workers.set(w.name, this.wrap(w.name, createWorkerHandler(WORKER_DEFINITIONS[w.name], { env })));
+    for (const w of WORKER_FUNCTIONS) {
+      this.workers.set(
+        w.name,
+        Array.from({ length: this.instances }, () => this.wrap(w.name, createWorkerHandler(WORKER_DEFINITIONS[w.name], { env }))),
+      );
+    }
   }
 
-  worker(name: string): WorkerHandler {
-    return (event, context) => (this.workers.get(name) as WorkerHandler)(event, context);
+  /** The handler of `name` on emulated instance `lane`: a stable function, whatever a reload rebuilds behind it. */
+  worker(name: string, lane: number): WorkerHandler {
+    return (event, context) => ((this.workers.get(name) as WorkerHandler[])[lane % this.instances] as WorkerHandler)(event, context);
   }
 }
 
@@ -194,19 +207,21 @@ function startRunners(opts: StackOptions, mnsClient: MNSClient, queues: QueueNam
   const t = opts.trigger ?? {};
   const runners: Record<string, TriggerRunner> = {};
   for (const w of WORKER_FUNCTIONS) {
+    let lane = 0;
     const runner = new TriggerRunner({
       client: mnsClient,
       queue: queues[w.queue],
       deadLetterQueue: queues.deadLetter,
       functionName: w.name,
-      handler: handlers.worker(w.name),
+      // One lane per emulated FC instance, each with its own handler instance.
+      createHandler: () => handlers.worker(w.name, lane++),
       context: fcContext(w.name, 120),
       accountId: LOCAL_ACCOUNT_ID,
       region: LOCAL_REGION,
       isBase64Decode: t.isBase64Decode ?? true,
       countWindow: t.countWindow ?? 10,
       timeWindowMs: t.timeWindowMs ?? 0,
-      lanes: t.lanes ?? 2,
+      lanes: t.lanes ?? handlers.instances,
       retries: t.retries ?? 3,
       retryDelayMs: t.retryDelayMs ?? 50,
       onLog: opts.log,

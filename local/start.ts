@@ -24,7 +24,8 @@ function startOptions(env: NodeJS.ProcessEnv): StackOptions {
     hrPort: Number(env.HR_EMULATOR_PORT ?? 9300),
     tablestorePort: Number(env.TABLESTORE_EMULATOR_PORT ?? 9400),
     ...(sitesJson ? { sites: JSON.parse(sitesJson) } : { sitesFile: env.SITES_FILE || SAMPLE_SITES_FILE }),
-    env: pickFunctionEnv(env),
+    // WORKER_INSTANCES: how many FC instances of each worker the stack emulates (local only).
+    env: { ...pickFunctionEnv(env), ...(env.WORKER_INSTANCES ? { WORKER_INSTANCES: env.WORKER_INSTANCES } : {}) },
     log: (l) => process.stdout.write(`${JSON.stringify(l)}\n`),
   };
 }

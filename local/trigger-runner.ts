@@ -5,7 +5,12 @@
  * - a JSON array of CloudEvents whose `data` is `{requestId, messageId, messageBody}` and nothing else;
  * - batched by a count window and a time window (`CountBasedWindow`, `TimeBasedWindow`);
  * - `messageBody` base64-decoded when `isBase64Decode` is on (the trigger's `IsBase64Decode`);
- * - synchronous: the next batch of one lane waits for the handler; `lanes` lanes run side by side (instances);
+ * - synchronous: the next batch of one lane waits for the handler; `lanes` lanes run side by side, one lane per FC
+ *   instance (an FC instance of a built-in runtime handles one invocation at a time);
+ * - with `createHandler`, each lane builds its own handler: a separate handler instance with its own configuration,
+ *   site directory, SAG pacer and breaker (they belong to the handler, shared/sag/flow.ts), as separate FC instances
+ *   share no module state. (The loaded modules are shared, which FC instances do not do; nothing in them keeps
+ *   per-instance state outside the handler.)
  * - on a throw, the batch is retried (`retries` times, BACKOFF_RETRY-like delays scaled by `retryDelayMs`), then the
  *   raw event goes to the dead-letter queue (errorsTolerance ALL + deadLetterQueue).
  * A batch's messages are deleted from the queue once the push succeeded or was dead-lettered. (When the real
@@ -20,7 +25,10 @@ export interface TriggerRunnerOptions {
   queue: string;
   deadLetterQueue: string;
   functionName: string;
-  handler: (event: Buffer, context: FcContext) => Promise<unknown>;
+  /** One handler shared by every lane (one instance), or: */
+  handler?: WorkerHandler;
+  /** Builds a handler instance per lane (separate emulated FC instances). */
+  createHandler?: () => WorkerHandler;
   context: () => FcContext;
   accountId: string;
   region: string;
@@ -32,6 +40,8 @@ export interface TriggerRunnerOptions {
   retryDelayMs?: number;
   onLog?: (line: Record<string, unknown>) => void;
 }
+
+type WorkerHandler = (event: Buffer, context: FcContext) => Promise<unknown>;
 
 interface MnsMessage {
   MessageId: string;
@@ -47,7 +57,9 @@ export class TriggerRunner {
   private inFlight = 0;
   readonly stats = { pushes: 0, messages: 0, failedPushes: 0, deadLettered: 0 };
 
-  constructor(private readonly o: TriggerRunnerOptions) {}
+  constructor(private readonly o: TriggerRunnerOptions) {
+    if (!o.handler && !o.createHandler) throw new Error('TriggerRunner needs handler or createHandler');
+  }
 
   start(): void {
     if (this.running) return;
@@ -81,6 +93,7 @@ export class TriggerRunner {
   }
 
   private async loop(lane: number): Promise<void> {
+    const handler = (this.o.createHandler?.() ?? this.o.handler) as WorkerHandler;
     const count = this.o.countWindow ?? 10;
     const windowMs = this.o.timeWindowMs ?? 0;
     while (this.running) {
@@ -94,7 +107,7 @@ export class TriggerRunner {
       }
       this.inFlight++;
       try {
-        await this.push(batch, lane);
+        await this.push(batch, lane, handler);
       } finally {
         this.inFlight--;
       }
@@ -123,14 +136,14 @@ export class TriggerRunner {
     }));
   }
 
-  private async push(batch: MnsMessage[], lane: number): Promise<void> {
+  private async push(batch: MnsMessage[], lane: number, handler: WorkerHandler): Promise<void> {
     const event = Buffer.from(JSON.stringify(this.cloudEvents(batch)));
     const retries = this.o.retries ?? 3;
     let delivered = false;
     for (let i = 0; i <= retries && !delivered; i++) {
       if (i > 0) await sleep((this.o.retryDelayMs ?? 100) * (1 + Math.random()));
       try {
-        await this.o.handler(event, { ...this.o.context(), requestId: randomUUID() });
+        await handler(event, { ...this.o.context(), requestId: randomUUID() });
         delivered = true;
       } catch (err) {
         this.stats.failedPushes++;

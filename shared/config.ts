@@ -10,7 +10,9 @@
  * | `MNS_ACCOUNT_ID` (or `FC_ACCOUNT_ID`, or the FC context) | — | account owning the queues |
  * | `SAG_ENDPOINT` | `https://smartag.cn-shanghai.aliyuncs.com` | SAG API endpoint |
  * | `SAG_TIMEOUT_MS` | `10000` | per SAG call |
- * | `SAG_MAX_CALLS_PER_SECOND` | `0` (no client-side limit) | per-instance SAG call rate; see s.yaml for the arithmetic |
+ * | `SAG_MAX_CALLS_PER_SECOND` | `0` (no ceiling) | optional ceiling on one instance's SAG call rate; the adaptive pacer finds the rate without it |
+ * | `BREAKER_BASE_SECONDS` | `60` | first pause of a scope after a systemic error (credentials, permission, deleted instance) before one probe call |
+ * | `BREAKER_MAX_SECONDS` | `3600` | longest pause between probes (the pause doubles per failed probe); both scaled by `RETRY_DELAY_SCALE` |
  * | `JOIN_QUEUE`, `TRANSFER_QUEUE`, `ENRICH_QUEUE`, `DEAD_LETTER_QUEUE` | `hr-join`, `hr-transfer`, `hr-enrich`, `hr-dead-letter` | queue names |
  * | `RETRY_INLINE_ATTEMPTS` | `3` | tries within one invocation before re-enqueueing |
  * | `RETRY_INLINE_BASE_DELAY_MS` | `200` | first in-invocation backoff (doubles, full jitter) |
@@ -68,6 +70,8 @@ export interface Config {
   sagEndpoint: string;
   sagTimeoutMs: number;
   sagMaxCallsPerSecond: number;
+  /** The breaker for systemic failures (shared/breaker.ts): first and longest pause between probes. */
+  breaker: { baseSeconds: number; maxSeconds: number };
   queues: QueueNames;
   retry: RetryPolicy;
   workerConcurrency: number;
@@ -169,6 +173,13 @@ function queueName(env: NodeJS.ProcessEnv, name: string, def: string): string {
   return v;
 }
 
+function breakerFrom(env: NodeJS.ProcessEnv): Config['breaker'] {
+  const baseSeconds = int(env, 'BREAKER_BASE_SECONDS', 60, 1, 86_400);
+  const maxSeconds = int(env, 'BREAKER_MAX_SECONDS', 3_600, 1, 604_800);
+  if (maxSeconds < baseSeconds) throw new ConfigError(`BREAKER_MAX_SECONDS (${maxSeconds}) must be at least BREAKER_BASE_SECONDS (${baseSeconds})`);
+  return { baseSeconds, maxSeconds };
+}
+
 /**
  * Reads and validates the configuration. Throws ConfigError naming the variable at fault.
  * @example
@@ -202,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sagEndpoint,
     sagTimeoutMs: int(env, 'SAG_TIMEOUT_MS', 10_000, 100, 120_000),
     sagMaxCallsPerSecond: num(env, 'SAG_MAX_CALLS_PER_SECOND', 0, 0, 100_000),
+    breaker: breakerFrom(env),
     queues,
     retry: {
       inlineAttempts: int(env, 'RETRY_INLINE_ATTEMPTS', 3, 1, 10),

@@ -49,6 +49,7 @@ export { feishuEncrypt, feishuSignature } from './hr/feishu-crypto.js';
 export { wxSeal } from './hr/wx-biz-crypto.js';
 /** For the operator command: SAG and HR API clients and the user-name rule. */
 export { SagClient } from './sag/client.js';
+export { createSagFlow } from './sag/flow.js';
 export { SagCallError } from './sag/errors.js';
 export { userNameFor } from './user-name.js';
 export { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from './hr/hr-api.js';

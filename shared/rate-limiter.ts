@@ -1,4 +1,5 @@
 /**
+ * A fixed-rate limiter for scripts/redrive.ts (the workers pace SAG calls adaptively: shared/sag/pacer.ts).
  * Spaces outgoing API calls evenly: at most `ratePerSecond` calls start per second, one every 1/rate seconds,
  * with no burst (a server counting calls per sliding second then never sees more than the rate).
  * `ratePerSecond <= 0` means unlimited.

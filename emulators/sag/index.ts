@@ -38,6 +38,8 @@ export interface SagEmulator {
   faults: FaultInjector;
   /** Adds an instance (and its `users`). Throws SagConfigError on bad input or a duplicate id. */
   addInstance(input: SagInstanceInput): SagInstance;
+  /** Removes an instance and its users (a deleted instance). Throws SagConfigError for an unknown one. */
+  removeInstance(id: string): void;
   /** The instances, in the order added. */
   listInstances(): SagInstance[];
   /** Users of one instance in creation order. Throws SagConfigError for an unknown instance. */
@@ -83,6 +85,7 @@ export async function startSagEmulator(options: SagEmulatorOptions = {}): Promis
     credentials: parts.credentials,
     faults: parts.faults,
     addInstance: (input) => store.addInstance(input),
+    removeInstance: (id) => store.removeInstance(id),
     listInstances: () => store.listInstances(),
     listUsers: (smartAGId) => {
       const users = store.listUsers(smartAGId);

@@ -204,6 +204,11 @@ export class SagStore {
 
   // ---- seeding ---------------------------------------------------------------------------------------------
 
+  /** Removes an instance and its users, as if it were deleted (calls naming it then get SAG.InstanceNoFound). */
+  removeInstance(id: string): void {
+    if (!this.instances.delete(id)) throw new SagConfigError(`unknown instance ${id}`);
+  }
+
   /** Adds an instance (and its seeded users). Throws SagConfigError on bad input or a duplicate id. */
   addInstance(input: SagInstanceInput): SagInstance {
     if (input === null || typeof input !== 'object') throw new SagConfigError('an instance must be an object');

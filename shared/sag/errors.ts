@@ -10,8 +10,14 @@
  *   retry with backoff.
  * - `unknown`: the call may or may not have been applied (timeout, reset connection, 5xx, non-JSON answer): reconcile
  *   against Describe before any retry, because the write APIs take no idempotency token.
+ * - `systemic`: the cause hits every call in a scope, not this message: authentication and authorization errors
+ *   (scope: the account) and `SAG.InstanceNoFound` for an instance the site directory names (scope: that instance).
+ *   The client opens its breaker (shared/breaker.ts) for the scope; see {@link SagCallError.systemicScope}.
  */
-export type SagErrorKind = 'permanent' | 'transient' | 'unknown';
+export type SagErrorKind = 'permanent' | 'transient' | 'unknown' | 'systemic';
+
+/** Which scope a systemic error stops: every call of the account, or every call naming the instance. */
+export type SystemicScope = 'account' | 'instance';
 
 /** Codes that mean "nothing was done, try again later". */
 const TRANSIENT_CODES = new Set([
@@ -25,6 +31,26 @@ const TRANSIENT_CODES = new Set([
   'InvalidSecurityToken.Expired',
 ]);
 
+/**
+ * Authentication and authorization codes of the POP gateway: no call of this account can succeed until the operator
+ * acts. `InvalidSecurityToken.Expired` is not one of them (FC hands each invocation fresh STS credentials: it is
+ * transient above).
+ */
+const ACCOUNT_CODES = /^(InvalidAccessKeyId(\..+)?|SignatureDoesNotMatch|Forbidden(\..+)?|NoPermission(\..+)?|InvalidSecurityToken\..+)$/;
+
+/** Codes that stop one instance, when the instance is one the site directory names. */
+const INSTANCE_CODES = new Set(['SAG.InstanceNoFound']);
+
+/** What the operator should do about a systemic code (the breaker's log line names it). */
+export function systemicFix(code: string): string {
+  if (code.startsWith('InvalidAccessKeyId')) return 'the AccessKey is unknown or disabled: check the function role (FC passes its STS credentials) or the AccessKey configured for the function';
+  if (code === 'SignatureDoesNotMatch') return 'the AccessKey secret does not match its id: re-enter the secret of the AccessKey the function uses';
+  if (code.startsWith('InvalidSecurityToken')) return 'the STS token is rejected: check the function role and its trust policy';
+  if (code.startsWith('Forbidden') || code.startsWith('NoPermission')) return "grant the function's role the smartag actions it calls (deploy/ram policy) and check the account's SAG service status";
+  if (INSTANCE_CODES.has(code)) return 'the site directory names an instance SAG does not have in that region: restore the instance or correct the directory (SITES_JSON) and redeploy';
+  return 'see the cause';
+}
+
 /** Codes after which the call's effect is unknown. */
 const UNKNOWN_CODES = new Set(['InternalError', 'InnerServiceFailed', 'UnknownError']);
 
@@ -36,15 +62,24 @@ export class SagCallError extends Error {
     message: string,
     readonly requestId?: string,
     readonly httpStatus?: number,
+    /** For kind `systemic`: what the cause stops. */
+    readonly systemicScope?: SystemicScope,
+    /** `x-acs-retry-after` of a throttling answer, in ms, when the gateway sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'SagCallError';
   }
 
+  /** A refusal for rate (a `Throttling*` code or HTTP 429): pacing, not failure. */
+  get throttled(): boolean {
+    return this.kind === 'transient' && (this.sagCode.startsWith('Throttling') || this.httpStatus === 429);
+  }
+
   /** Stable dotted reason for logs and dead letters, e.g. `sag.ClientUser.UserOverLimit`, `sag.throttled`. */
   get reason(): string {
-    if (this.sagCode.startsWith('Throttling')) return 'sag.throttled';
-    if (this.kind === 'permanent') return `sag.${this.sagCode}`;
+    if (this.throttled) return 'sag.throttled';
+    if (this.kind === 'permanent' || this.kind === 'systemic') return `sag.${this.sagCode}`;
     if (this.sagCode === 'RequestTimeout') return 'sag.timeout';
     if (this.kind === 'unknown' && !UNKNOWN_CODES.has(this.sagCode)) return 'sag.connection';
     return `sag.${this.sagCode}`;
@@ -56,13 +91,36 @@ interface PopError {
   message?: string;
   code?: string;
   data?: { RequestId?: string; Code?: string; Message?: string };
-  entry?: { response?: { statusCode?: number } };
+  entry?: { response?: { statusCode?: number; headers?: Record<string, string | string[] | undefined> } };
+}
+
+/** What the failed call was about: whether it named an instance the site directory names. */
+export interface SagCallContext {
+  namesKnownInstance?: boolean;
+}
+
+/** Longest `x-acs-retry-after` honoured, in ms. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * `x-acs-retry-after` in ms, or undefined. Whether the SAG gateway sends this header, and in which unit, is not
+ * documented: a number is read as seconds (HTTP Retry-After's unit), bounded to a minute; absent or malformed, the
+ * pacer's own schedule applies, so either answer works.
+ */
+function retryAfterOf(e: PopError): number | undefined {
+  const raw = e.entry?.response?.headers?.['x-acs-retry-after'];
+  const v = Number(Array.isArray(raw) ? raw[0] : raw);
+  if (raw === undefined || !Number.isFinite(v) || v < 0) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, v * 1000);
 }
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** Maps whatever pop-core threw to a SagCallError. */
-export function classifySagError(err: unknown): SagCallError {
+/**
+ * Maps whatever pop-core threw to a SagCallError. `SAG.InstanceNoFound` is systemic only when `context` says the
+ * call named an instance of the site directory; otherwise it is permanent for the message.
+ */
+export function classifySagError(err: unknown, context: SagCallContext = {}): SagCallError {
   if (err instanceof SagCallError) return err;
   const e = (err ?? {}) as PopError;
   const status = e.entry?.response?.statusCode;
@@ -70,7 +128,10 @@ export function classifySagError(err: unknown): SagCallError {
   if (e.data && typeof e.data.Code === 'string') {
     const code = e.data.Code;
     const msg = e.data.Message ?? e.message ?? code;
-    if (TRANSIENT_CODES.has(code) || code.startsWith('Throttling')) return new SagCallError('transient', code, msg, requestId, status);
+    if (code.startsWith('Throttling') || status === 429) return new SagCallError('transient', code, msg, requestId, status, undefined, retryAfterOf(e));
+    if (TRANSIENT_CODES.has(code)) return new SagCallError('transient', code, msg, requestId, status);
+    if (ACCOUNT_CODES.test(code)) return new SagCallError('systemic', code, msg, requestId, status, 'account');
+    if (INSTANCE_CODES.has(code) && context.namesKnownInstance) return new SagCallError('systemic', code, msg, requestId, status, 'instance');
     if (UNKNOWN_CODES.has(code) || (status !== undefined && status >= 500)) return new SagCallError('unknown', code, msg, requestId, status);
     return new SagCallError('permanent', code, msg, requestId, status);
   }

@@ -95,9 +95,9 @@ describe('join path', () => {
     expect(await stack.drainDeadLetters()).toEqual([]);
   });
 
+  // SAG.InstanceNoFound for an instance the directory names opens that instance's breaker instead (flow-control.test.ts).
   it.each([
     ['ClientUser.UserOverLimit', 400],
-    ['SAG.InstanceNoFound', 400],
     ['ClientUser.BandwidthInvalid', 400],
     ['ClientUser.EmailInvalid', 400],
     ['ClientUser.NameInvalid', 400],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySagError } from '../../shared/sag/errors.js';
+import { classifySagError, systemicFix } from '../../shared/sag/errors.js';
 
 const popError = (code: string, status: number) => Object.assign(new Error(`${code} msg`), { name: `${code}Error`, code, data: { Code: code, Message: 'm', RequestId: 'RID' }, entry: { response: { statusCode: status } } });
 
@@ -32,5 +32,29 @@ describe('classifySagError', () => {
       expect(e.kind).toBe('permanent');
       expect(e.reason).toBe(`sag.${code}`);
     }
+  });
+
+  it('treats authentication and authorization codes as systemic for the whole account (expired STS tokens stay transient)', () => {
+    for (const [code, status] of [['InvalidAccessKeyId.NotFound', 404], ['InvalidAccessKeyId.Inactive', 400], ['SignatureDoesNotMatch', 400], ['Forbidden.RAM', 403], ['Forbidden', 403], ['NoPermission', 403], ['InvalidSecurityToken.MismatchWithAccessKey', 400]] as const) {
+      const e = classifySagError(popError(code, status));
+      expect(e.kind, code).toBe('systemic');
+      expect(e.systemicScope, code).toBe('account');
+      expect(systemicFix(code), code).not.toBe('see the cause');
+    }
+    expect(classifySagError(popError('InvalidSecurityToken.Expired', 400)).kind).toBe('transient');
+  });
+
+  it('treats SAG.InstanceNoFound as systemic for the instance only when the call named an instance of the directory', () => {
+    expect(classifySagError(popError('SAG.InstanceNoFound', 400), { namesKnownInstance: true })).toMatchObject({ kind: 'systemic', systemicScope: 'instance' });
+    expect(classifySagError(popError('SAG.InstanceNoFound', 400)).kind).toBe('permanent');
+  });
+
+  it('marks throttling (a Throttling* code or HTTP 429) and reads x-acs-retry-after as seconds when present', () => {
+    const withHeader = Object.assign(popError('Throttling.User', 429), { entry: { response: { statusCode: 429, headers: { 'x-acs-retry-after': '2' } } } });
+    expect(classifySagError(withHeader)).toMatchObject({ throttled: true, retryAfterMs: 2000 });
+    expect(classifySagError(popError('Throttling.Api', 400)).throttled).toBe(true);
+    expect(classifySagError(popError('Throttling.Api', 400)).retryAfterMs).toBeUndefined();
+    expect(classifySagError(popError('TooManyRequests', 429))).toMatchObject({ throttled: true, reason: 'sag.throttled' });
+    expect(classifySagError(popError('ServiceUnavailable', 503)).throttled).toBe(false);
   });
 });
