@@ -7,5 +7,14 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores here and in CI: keep the pool small so that timing-sensitive end-to-end tests stay stable.
     maxWorkers: 2,
+    coverage: {
+      provider: 'v8',
+      // The product code; the gate keeps it at least where it is.
+      include: ['shared/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: '.tmp/coverage',
+      reportOnFailure: true,
+      thresholds: { lines: 90, branches: 80, functions: 90, statements: 90 },
+    },
   },
 });

@@ -38,7 +38,12 @@ function loadedPackagesBytes(entry: string, env: NodeJS.ProcessEnv): { js: numbe
 }
 
 async function main(): Promise<void> {
-  const env = { ...process.env, SITES_FILE: resolve('config/sites.sample.json'), HR_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    SITES_FILE: resolve('config/sites.sample.json'),
+    HR_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    LOG_LEVEL: 'warn',
+  };
   rmSync(BASELINE_DIR, { recursive: true, force: true });
   execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'bench/tsconfig.baseline.json'], { stdio: 'inherit' });
   console.log(`cold start, median of ${RUNS} fresh processes each (node ${process.version})\n`);

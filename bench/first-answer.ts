@@ -27,14 +27,32 @@ export async function firstAnswer(baseEnv: NodeJS.ProcessEnv, runs = Number(proc
   const mns = await startMnsEmulator({ accountId: LOCAL_ACCOUNT_ID, credentials: [LOCAL_CREDENTIALS] });
   try {
     await new MNSClient(LOCAL_ACCOUNT_ID, { ...LOCAL_CREDENTIALS, endpoint: mns.url }).createQueue('hr-join');
-    const env: NodeJS.ProcessEnv = { ...baseEnv, MNS_ENDPOINT: mns.url, MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID, ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret };
+    const env: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      MNS_ENDPOINT: mns.url,
+      MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret,
+    };
     const secret = env.HR_WEBHOOK_SECRET as string;
     const bundle = resolve('dist/webhook/index.js');
     const total: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const req = signedGenericRequest('http://x/webhooks/generic', secret, { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: `F${i}`, name: 'F', email: `f${i}@example.com`, office: 'Shanghai' } });
-      const event = { version: 'v1', rawPath: '/webhooks/generic', body: req.body, isBase64Encoded: false, headers: req.headers, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/webhooks/generic' }, requestId: `r${i}` } };
+      const req = signedGenericRequest('http://x/webhooks/generic', secret, {
+        type: 'employee.joined',
+        timestamp: new Date().toISOString(),
+        data: { employeeId: `F${i}`, name: 'F', email: `f${i}@example.com`, office: 'Shanghai' },
+      });
+      const event = {
+        version: 'v1',
+        rawPath: '/webhooks/generic',
+        body: req.body,
+        isBase64Encoded: false,
+        headers: req.headers,
+        queryParameters: {},
+        requestContext: { http: { method: 'POST', path: '/webhooks/generic' }, requestId: `r${i}` },
+      };
       const code = `require(${JSON.stringify(bundle)}).handler(Buffer.from(${JSON.stringify(JSON.stringify(event))}),{}).then(r=>{process.stdout.write(String(r.statusCode))})`;
       const t0 = process.hrtime.bigint();
       const r = await run(['-e', code], env);
@@ -47,7 +65,9 @@ export async function firstAnswer(baseEnv: NodeJS.ProcessEnv, runs = Number(proc
     const t = summary(total);
     const b = summary(bare);
     console.log(`\nwebhook, spawn → first 202 (signed join enqueued on the MNS emulator), ${runs} runs:`);
-    console.log(`  p50 ${fmt(t.p50)} ms, p99 ${fmt(t.p99)} ms; bare node spawn p50 ${fmt(b.p50)} ms → the function's own share p50 ${fmt(t.p50 - b.p50)} ms (budget: 1000 ms)`);
+    console.log(
+      `  p50 ${fmt(t.p50)} ms, p99 ${fmt(t.p99)} ms; bare node spawn p50 ${fmt(b.p50)} ms → the function's own share p50 ${fmt(t.p50 - b.p50)} ms (budget: 1000 ms)`,
+    );
   } finally {
     await mns.close();
   }

@@ -23,7 +23,10 @@ const LIMITED_ACTIONS = ['CreateSmartAccessGatewayClientUser', 'RoamClientUser']
 
 async function setLimit(stack: Stack, ratePerSecond: number): Promise<void> {
   await fetch(`${stack.sag.url}/__admin/faults`, { method: 'DELETE' });
-  const rules = LIMITED_ACTIONS.flatMap((action) => [{ action, ratePerSecond }, { action, delayMs: LATENCY }]);
+  const rules = LIMITED_ACTIONS.flatMap((action) => [
+    { action, ratePerSecond },
+    { action, delayMs: LATENCY },
+  ]);
   const res = await fetch(`${stack.sag.url}/__admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
   if (res.status !== 201) throw new Error(`fault refused: ${res.status}`);
 }
@@ -46,7 +49,10 @@ async function enqueueJoins(stack: Stack, n: number, tag: string): Promise<strin
     },
   }));
   for (let i = 0; i < messages.length; i += 16) {
-    await stack.mnsClient.batchSendMessage(stack.env.JOIN_QUEUE ?? 'hr-join', messages.slice(i, i + 16).map((m) => ({ MessageBody: encodeMessage(m) })));
+    await stack.mnsClient.batchSendMessage(
+      stack.env.JOIN_QUEUE ?? 'hr-join',
+      messages.slice(i, i + 16).map((m) => ({ MessageBody: encodeMessage(m) })),
+    );
   }
   return site.smartAGId as string;
 }
@@ -65,7 +71,13 @@ async function withStack<T>(instances: number, fn: (stack: Stack) => Promise<T>)
 }
 
 /** Samples the account count every `everyMs` until `n` exist or `maxMs` passed. */
-async function sampleUntil(stack: Stack, smartAGId: string, n: number, maxMs: number, onSample?: (t: number, count: number) => Promise<void> | void): Promise<Array<[number, number]>> {
+async function sampleUntil(
+  stack: Stack,
+  smartAGId: string,
+  n: number,
+  maxMs: number,
+  onSample?: (t: number, count: number) => Promise<void> | void,
+): Promise<Array<[number, number]>> {
   const t0 = Date.now();
   const samples: Array<[number, number]> = [];
   for (;;) {
@@ -88,7 +100,13 @@ async function fixedLimit(limit: number, instances: number): Promise<void> {
     await stack.waitForIdle(60_000);
     const dead = await stack.drainDeadLetters();
     const done = (samples.at(-1) as [number, number])[1];
-    if (process.env.BENCH_TRACE) console.log(samples.filter((_, i) => i % 4 === 0).map(([t, c]) => `${Math.round(t / 1000)}:${c}`).join(' '));
+    if (process.env.BENCH_TRACE)
+      console.log(
+        samples
+          .filter((_, i) => i % 4 === 0)
+          .map(([t, c]) => `${Math.round(t / 1000)}:${c}`)
+          .join(' '),
+      );
     const rate = done / seconds;
     console.log(
       `limit ${String(limit).padStart(3)}/s, ${instances} instances: ${done}/${N} created in ${fmt(seconds)} s = ${fmt(rate)}/s = ${fmt((rate / limit) * 100)}% of the limit; throttled answers ${throttled(stack)}; dead letters ${dead.length}`,
@@ -106,7 +124,10 @@ async function changingLimit(): Promise<void> {
     let phase = 0;
     const samples = await sampleUntil(stack, smartAGId, total, phases.length * PHASE_SECONDS * 1000, async (t) => {
       const want = Math.min(phases.length - 1, Math.floor(t / (PHASE_SECONDS * 1000)));
-      if (want !== phase) await setLimit(stack, phases[(phase = want)] as number);
+      if (want !== phase) {
+        phase = want;
+        await setLimit(stack, phases[phase] as number);
+      }
     });
     for (let p = 0; p < phases.length; p++) {
       const limit = phases[p] as number;

@@ -31,7 +31,11 @@ const events = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
   process.stdout.write('\\nRESULT ' + JSON.stringify({ init, p50: d[Math.floor(d.length / 2)], p99: d[Math.min(d.length - 1, Math.ceil(d.length * 0.99) - 1)], peakRss, peakHeap }));
 })().catch((e) => { console.error(e); process.exit(1); });`;
 
-function runChild(bundle: string, eventsFile: string, env: Record<string, string>): Promise<{ init: number; p50: number; p99: number; peakRss: number; peakHeap: number }> {
+function runChild(
+  bundle: string,
+  eventsFile: string,
+  env: Record<string, string>,
+): Promise<{ init: number; p50: number; p99: number; peakRss: number; peakHeap: number }> {
   return new Promise((res, rej) => {
     const c = spawn(process.execPath, ['-e', CHILD, resolve(bundle), eventsFile], { env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'error' } });
     let out = '';
@@ -50,24 +54,49 @@ async function main(): Promise<void> {
   const dir = mkdtempSync('/tmp/footprint-');
   try {
     const webhookEvents = Array.from({ length: N }, (_, i) => {
-      const r = signedGenericRequest('/webhooks/generic', LOCAL_WEBHOOK_SECRET, { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: `M${i}`, name: 'M', email: `m${i}@example.com`, office: 'Shanghai' } });
-      return { version: 'v1', rawPath: '/webhooks/generic', body: r.body, isBase64Encoded: false, headers: r.headers, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/webhooks/generic' } } };
+      const r = signedGenericRequest('/webhooks/generic', LOCAL_WEBHOOK_SECRET, {
+        type: 'employee.joined',
+        timestamp: new Date().toISOString(),
+        data: { employeeId: `M${i}`, name: 'M', email: `m${i}@example.com`, office: 'Shanghai' },
+      });
+      return {
+        version: 'v1',
+        rawPath: '/webhooks/generic',
+        body: r.body,
+        isBase64Encoded: false,
+        headers: r.headers,
+        queryParameters: {},
+        requestContext: { http: { method: 'POST', path: '/webhooks/generic' } },
+      };
     });
     writeFileSync(`${dir}/webhook.json`, JSON.stringify(webhookEvents));
     const site = stack.directory.sites[0] as { id: string; regionId: string; smartAGId: string; bandwidthKbps: number; userNamePolicy: 'email' };
     const batches = Array.from({ length: N }, (_, b) =>
       Array.from({ length: 4 }, (_, j) => {
         const i = b * 4 + j;
-        const event = { schemaVersion: EVENT_SCHEMA_VERSION, id: eventId('generic', `fp-${i}`), source: 'generic', occurredAt: new Date().toISOString(), type: 'employee.joined', employee: { id: `W${i}`, email: `w${i}@example.com`, name: 'W' }, site: { id: site.id, regionId: site.regionId, smartAGId: site.smartAGId, bandwidthKbps: site.bandwidthKbps, userNamePolicy: site.userNamePolicy } };
+        const event = {
+          schemaVersion: EVENT_SCHEMA_VERSION,
+          id: eventId('generic', `fp-${i}`),
+          source: 'generic',
+          occurredAt: new Date().toISOString(),
+          type: 'employee.joined',
+          employee: { id: `W${i}`, email: `w${i}@example.com`, name: 'W' },
+          site: { id: site.id, regionId: site.regionId, smartAGId: site.smartAGId, bandwidthKbps: site.bandwidthKbps, userNamePolicy: site.userNamePolicy },
+        };
         return { id: String(i), specversion: '1.0', data: { requestId: 'r', messageId: `m${i}`, messageBody: encodeMessage({ event }) } };
       }),
     );
     writeFileSync(`${dir}/join.json`, JSON.stringify(batches));
     console.log(`bundle footprint, ${N} invocations each, bundle in a child process, emulators in this one`);
     console.log('function        init ms  p50 ms  p99 ms  peak RSS MB  peak heap MB');
-    for (const [fn, file] of [['webhook', 'webhook.json'], ['join-worker', 'join.json']] as const) {
+    for (const [fn, file] of [
+      ['webhook', 'webhook.json'],
+      ['join-worker', 'join.json'],
+    ] as const) {
       const r = await runChild(`dist/${fn}/index.js`, `${dir}/${file}`, stack.env);
-      console.log(`${fn.padEnd(14)} ${r.init.toFixed(1).padStart(7)} ${r.p50.toFixed(2).padStart(7)} ${r.p99.toFixed(2).padStart(7)} ${(r.peakRss / 2 ** 20).toFixed(1).padStart(12)} ${(r.peakHeap / 2 ** 20).toFixed(1).padStart(13)}`);
+      console.log(
+        `${fn.padEnd(14)} ${r.init.toFixed(1).padStart(7)} ${r.p50.toFixed(2).padStart(7)} ${r.p99.toFixed(2).padStart(7)} ${(r.peakRss / 2 ** 20).toFixed(1).padStart(12)} ${(r.peakHeap / 2 ** 20).toFixed(1).padStart(13)}`,
+      );
     }
   } finally {
     await stack.stop();

@@ -32,7 +32,16 @@ const CONCURRENCY = Math.min(256, Math.floor(arg('concurrency', 48)));
 const CLIENTS = Math.min(8, Math.floor(arg('clients', 2)));
 const QUEUE = 'bench-q';
 const BATCH_QUEUE = 'bench-batch';
-const BODY = Buffer.from(JSON.stringify({ type: 'join', source: 'feishu', userId: 'ou_7d8a6e6df7621556ce0d21922b676706ccs', email: 'li.lei@example.com', department: 101, at: '2026-11-23T08:00:00.000Z' }).repeat(2)).toString('base64');
+const BODY = Buffer.from(
+  JSON.stringify({
+    type: 'join',
+    source: 'feishu',
+    userId: 'ou_7d8a6e6df7621556ce0d21922b676706ccs',
+    email: 'li.lei@example.com',
+    department: 101,
+    at: '2026-11-23T08:00:00.000Z',
+  }).repeat(2),
+).toString('base64');
 
 async function startForBench(): Promise<MnsEmulator> {
   const emu = await startMnsEmulator();
@@ -95,7 +104,8 @@ function line(name: string, r: PhaseResult, emulatorCpuMicros?: number, processC
     const per = emulatorCpuMicros / r.units;
     text += `\n  ${''.padEnd(34)} emulator CPU ${per.toFixed(0)} µs/message, busy ${((emulatorCpuMicros / 1e6 / r.seconds) * 100).toFixed(0)}% of a core → ~${(1e6 / per).toFixed(0)} messages/s on one core`;
   }
-  if (processCpuMicros !== undefined) text += `\n  ${''.padEnd(34)} process CPU (client + emulator) ${((processCpuMicros / 1e6 / r.seconds) * 100).toFixed(0)}% of one core`;
+  if (processCpuMicros !== undefined)
+    text += `\n  ${''.padEnd(34)} process CPU (client + emulator) ${((processCpuMicros / 1e6 / r.seconds) * 100).toFixed(0)}% of one core`;
   if (r.firstError) text += `\n  ${''.padEnd(34)} first error: ${r.firstError}`;
   console.log(text);
 }
@@ -135,7 +145,10 @@ function calls(client: MNSClient): Record<PhaseName, () => Promise<number | fals
         throw err;
       }
       const msgs = r.body as Array<{ ReceiptHandle: string }>;
-      await client.batchDeleteMessage(BATCH_QUEUE, msgs.map((m) => m.ReceiptHandle));
+      await client.batchDeleteMessage(
+        BATCH_QUEUE,
+        msgs.map((m) => m.ReceiptHandle),
+      );
       return msgs.length;
     },
   };
@@ -177,7 +190,9 @@ async function main(): Promise<void> {
 
   // 1. The emulator alone in this process, CLIENTS SDK client processes.
   const emu = await startForBench();
-  const children = Array.from({ length: CLIENTS }, () => fork(process.argv[1] as string, ['--client-child'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: CLIENTS }, () =>
+    fork(process.argv[1] as string, ['--client-child'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   // The clients run at a lower priority, so that the emulator gets the CPU whenever it has work: its CPU time per
   // message is then measured while it is busy, as it would be on a core of its own.
   for (const c of children) {
@@ -188,10 +203,18 @@ async function main(): Promise<void> {
     }
   }
   try {
-    await Promise.all(children.map((c) => ask(c, { type: 'init', emu: { url: emu.url, accountId: emu.accountId, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret } }, 'ready')));
+    await Promise.all(
+      children.map((c) =>
+        ask(c, { type: 'init', emu: { url: emu.url, accountId: emu.accountId, accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret } }, 'ready'),
+      ),
+    );
     const perChild = Math.max(1, Math.round(CONCURRENCY / CLIENTS));
     const runPhase = async (name: PhaseName, seconds: number) =>
-      merge(await Promise.all(children.map((c) => ask<{ result: PhaseResult }>(c, { type: 'phase', phase: name, seconds, concurrency: perChild }, 'result').then((m) => m.result))));
+      merge(
+        await Promise.all(
+          children.map((c) => ask<{ result: PhaseResult }>(c, { type: 'phase', phase: name, seconds, concurrency: perChild }, 'result').then((m) => m.result)),
+        ),
+      );
     await runPhase('send', 0.3); // warm-up (JIT, keep-alive sockets)
     await runPhase('receiveDelete', 0.3);
     console.log(`\n1. emulator alone in this process, ${CLIENTS} SDK client processes`);

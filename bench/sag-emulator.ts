@@ -34,7 +34,10 @@ async function startSeeded(): Promise<SagEmulator> {
     ],
     onInternalError: (err) => console.error('emulator error', err),
   });
-  emu.seedUsers('sag-bench-describe', Array.from({ length: 1000 }, (_, i) => ({ userName: `bench.user${String(i).padStart(4, '0')}`, userMail: `bench${i}@example.com` })));
+  emu.seedUsers(
+    'sag-bench-describe',
+    Array.from({ length: 1000 }, (_, i) => ({ userName: `bench.user${String(i).padStart(4, '0')}`, userMail: `bench${i}@example.com` })),
+  );
   return emu;
 }
 
@@ -104,9 +107,17 @@ async function runPhases(url: string, label: string, tag: string, child?: ChildP
   const client = new RPCClient({ endpoint: url, apiVersion: '2018-03-13', accessKeyId: 'local-ak', accessKeySecret: 'local-sk', opts: { timeout: 10_000 } });
   const describePage = () => client.request('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-bench-describe', PageNumber: 7 });
   const describeName = (i: number) =>
-    client.request('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-bench-describe', UserName: `bench.user${String(i % 1000).padStart(4, '0')}` });
+    client.request('DescribeSmartAccessGatewayClientUsers', {
+      RegionId: REGION,
+      SmartAGId: 'sag-bench-describe',
+      UserName: `bench.user${String(i % 1000).padStart(4, '0')}`,
+    });
   const create = (i: number) =>
-    client.request('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-bench-create', UserMail: `${tag}-${i}@example.com`, Bandwidth: 1000 }, { method: 'POST' });
+    client.request(
+      'CreateSmartAccessGatewayClientUser',
+      { RegionId: REGION, SmartAGId: 'sag-bench-create', UserMail: `${tag}-${i}@example.com`, Bandwidth: 1000 },
+      { method: 'POST' },
+    );
 
   const cpu = async (): Promise<number | undefined> => {
     if (!child) return undefined;

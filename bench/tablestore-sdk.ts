@@ -29,7 +29,12 @@ import { fmt, summary } from './stats.js';
 
 const run = promisify(execFile);
 /** What a function's module init reads (as bench/cold-start.ts sets it). */
-const FUNCTION_ENV = { ...process.env, SITES_FILE: resolve('config/sites.sample.json'), HR_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', LOG_LEVEL: 'warn' };
+const FUNCTION_ENV = {
+  ...process.env,
+  SITES_FILE: resolve('config/sites.sample.json'),
+  HR_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  LOG_LEVEL: 'warn',
+};
 const WORKER = 'join-worker';
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const DIR = resolve('.tmp/tablestore-sdk-bench');
@@ -78,7 +83,8 @@ async function bundle(name: string, entry: string, stubProto: boolean): Promise<
 
 function protoShare(meta: Metafile): number {
   let n = 0;
-  for (const output of Object.values(meta.outputs)) for (const [input, info] of Object.entries(output.inputs)) if (input.endsWith(PROTO_MODULE)) n += info.bytesInOutput;
+  for (const output of Object.values(meta.outputs))
+    for (const [input, info] of Object.entries(output.inputs)) if (input.endsWith(PROTO_MODULE)) n += info.bytesInOutput;
   return n;
 }
 
@@ -95,7 +101,15 @@ function unbundled(entry: string): Variant {
   const files = (JSON.parse(r.stdout) as string[]).filter((f) => f !== entry);
   const all = Buffer.concat(files.map((f) => readFileSync(f)));
   const proto = files.filter((f) => f.endsWith(PROTO_MODULE)).reduce((n, f) => n + statSync(f).size, 0);
-  return { name: 'unbundled (node_modules)', file: entry, bytes: all.length, gzipBytes: gzipSync(all).length, protoBytes: proto, init: SDK_INIT, functional: true };
+  return {
+    name: 'unbundled (node_modules)',
+    file: entry,
+    bytes: all.length,
+    gzipBytes: gzipSync(all).length,
+    protoBytes: proto,
+    init: SDK_INIT,
+    functional: true,
+  };
 }
 
 function initTimes(v: Variant): number[] {
@@ -114,20 +128,26 @@ function initTimes(v: Variant): number[] {
 async function works(v: Variant, ots: Emulator): Promise<string> {
   const code = `const m=require(${JSON.stringify(v.file)});new m.Client({endpoint:${JSON.stringify(ots.url)},instancename:${JSON.stringify(ots.instanceName)},accessKeyId:${JSON.stringify(ots.accessKeyId)},accessKeySecret:${JSON.stringify(ots.accessKeySecret)},maxRetries:0}).listTable({}).then(r=>process.stdout.write('ok, ListTable '+JSON.stringify(r.tableNames)),e=>{process.stdout.write('error '+e.message);})`;
   // Asynchronous: the emulator answers from this process's event loop.
-  const r = await run(process.execPath, ['--no-deprecation', '-e', code], { encoding: 'utf8', timeout: 10_000 }).catch((err: { stdout?: string; message: string }) => ({ stdout: err.stdout || err.message, stderr: '' }));
+  const r = await run(process.execPath, ['--no-deprecation', '-e', code], { encoding: 'utf8', timeout: 10_000 }).catch(
+    (err: { stdout?: string; message: string }) => ({ stdout: err.stdout || err.message, stderr: '' }),
+  );
   return r.stdout || r.stderr;
 }
 
 type Emulator = { url: string; instanceName: string; accessKeyId: string; accessKeySecret: string };
 
 async function table(title: string, variants: Variant[], ots: Emulator): Promise<void> {
-  console.log(`${title}\n(size: what is deployed; proto KB: the generated protobuf module's share of what is loaded)\nvariant                                size KB  gzip KB  proto KB  init ms  init vs first row  works on the emulator`);
+  console.log(
+    `${title}\n(size: what is deployed; proto KB: the generated protobuf module's share of what is loaded)\nvariant                                size KB  gzip KB  proto KB  init ms  init vs first row  works on the emulator`,
+  );
   let baseline = Number.NaN;
   for (const v of variants) {
     const t = summary(initTimes(v));
     if (Number.isNaN(baseline)) baseline = t.p50;
     const check = v.functional ? await works(v, ots) : '(not a full client)';
-    console.log(`${v.name.padEnd(37)} ${fmt(v.bytes / 1024).padStart(8)} ${fmt(v.gzipBytes / 1024).padStart(8)} ${fmt(v.protoBytes / 1024).padStart(9)} ${fmt(t.p50, 2).padStart(8)} ${fmt(baseline / t.p50, 2).padStart(17)}x  ${check}`);
+    console.log(
+      `${v.name.padEnd(37)} ${fmt(v.bytes / 1024).padStart(8)} ${fmt(v.gzipBytes / 1024).padStart(8)} ${fmt(v.protoBytes / 1024).padStart(9)} ${fmt(t.p50, 2).padStart(8)} ${fmt(baseline / t.p50, 2).padStart(17)}x  ${check}`,
+    );
   }
   console.log('');
 }
@@ -139,8 +159,22 @@ async function workerVariants(sdkUnbundled: Variant, sdkBundled: Variant): Promi
   const { file, bytes } = await bundleFunction(WORKER, join(DIR, WORKER));
   const worker = resolve(file);
   const text = readFileSync(worker);
-  const alone: Variant = { name: `${WORKER} bundle, no SDK`, file: worker, bytes, gzipBytes: gzipSync(text).length, protoBytes: 0, init: '', functional: false };
-  const withSdk = (name: string, before: string, sdk: Variant, own: number, ownGzip: number): Variant => ({ ...sdk, name, before: [before], bytes: own + sdk.bytes, gzipBytes: ownGzip + sdk.gzipBytes });
+  const alone: Variant = {
+    name: `${WORKER} bundle, no SDK`,
+    file: worker,
+    bytes,
+    gzipBytes: gzipSync(text).length,
+    protoBytes: 0,
+    init: '',
+    functional: false,
+  };
+  const withSdk = (name: string, before: string, sdk: Variant, own: number, ownGzip: number): Variant => ({
+    ...sdk,
+    name,
+    before: [before],
+    bytes: own + sdk.bytes,
+    gzipBytes: ownGzip + sdk.gzipBytes,
+  });
   return [
     { ...withSdk(`${WORKER} unbundled + SDK unbundled`, baseEntry, sdkUnbundled, 0, 0), bytes: Number.NaN, gzipBytes: Number.NaN },
     alone,
@@ -156,7 +190,10 @@ async function main(): Promise<void> {
   const entry = join(DIR, 'entry.js');
   writeFileSync(entry, "module.exports = require('tablestore');\n");
   const codecEntry = join(DIR, 'codec.ts');
-  writeFileSync(codecEntry, `export * from '${resolve('emulators/tablestore/wire.js')}';\nexport * from '${resolve('emulators/tablestore/plain-buffer.js')}';\n`);
+  writeFileSync(
+    codecEntry,
+    `export * from '${resolve('emulators/tablestore/wire.js')}';\nexport * from '${resolve('emulators/tablestore/plain-buffer.js')}';\n`,
+  );
   const variants: Variant[] = [
     unbundled(entry),
     bundled('bundled (esbuild)', await bundle('bundled', entry, false), SDK_INIT, true),
@@ -165,9 +202,15 @@ async function main(): Promise<void> {
     bundled('own PlainBuffer only', await bundle('plain', resolve('emulators/tablestore/plain-buffer.ts'), false), `m.writeRows([])`, false),
   ];
   const ots = await startTablestoreEmulator();
-  console.log(`tablestore ${JSON.parse(readFileSync('node_modules/tablestore/package.json', 'utf8')).version} cold start, median of ${RUNS} fresh processes each (node ${process.version})\n`);
+  console.log(
+    `tablestore ${JSON.parse(readFileSync('node_modules/tablestore/package.json', 'utf8')).version} cold start, median of ${RUNS} fresh processes each (node ${process.version})\n`,
+  );
   await table('the SDK alone', variants, ots);
-  await table(`${WORKER} with the SDK (option b = the runtime's preinstalled copy kept external)`, await workerVariants(variants[0] as Variant, variants[1] as Variant), ots);
+  await table(
+    `${WORKER} with the SDK (option b = the runtime's preinstalled copy kept external)`,
+    await workerVariants(variants[0] as Variant, variants[1] as Variant),
+    ots,
+  );
   await ots.close();
 }
 

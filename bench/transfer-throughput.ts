@@ -26,11 +26,17 @@ async function run(clientRate: number): Promise<void> {
   });
   try {
     const [from, to] = stack.directory.sites as [any, any];
-    stack.sag.seedUsers(from.smartAGId, Array.from({ length: N }, (_, i) => ({ userMail: `bench${i}@example.com` })));
+    stack.sag.seedUsers(
+      from.smartAGId,
+      Array.from({ length: N }, (_, i) => ({ userMail: `bench${i}@example.com` })),
+    );
     await fetch(`${stack.sag.url}/__admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ action: 'RoamClientUser', ratePerSecond: RATE }, { action: 'RoamClientUser', delayMs: LATENCY }]),
+      body: JSON.stringify([
+        { action: 'RoamClientUser', ratePerSecond: RATE },
+        { action: 'RoamClientUser', delayMs: LATENCY },
+      ]),
     });
     const snap = (s: any) => ({ id: s.id, regionId: s.regionId, smartAGId: s.smartAGId, bandwidthKbps: s.bandwidthKbps, userNamePolicy: s.userNamePolicy });
     const messages = Array.from({ length: N }, (_, i) => ({
@@ -47,7 +53,10 @@ async function run(clientRate: number): Promise<void> {
     }));
     const t0 = Date.now();
     for (let i = 0; i < messages.length; i += 16) {
-      await stack.mnsClient.batchSendMessage('hr-transfer', messages.slice(i, i + 16).map((m) => ({ MessageBody: encodeMessage(m) })));
+      await stack.mnsClient.batchSendMessage(
+        'hr-transfer',
+        messages.slice(i, i + 16).map((m) => ({ MessageBody: encodeMessage(m) })),
+      );
     }
     let done = 0;
     while (done < N && Date.now() - t0 < 600_000) {

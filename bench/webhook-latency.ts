@@ -17,7 +17,17 @@ const N = Number(process.env.BENCH_REQUESTS ?? 500);
 
 function fcEvent(r: SignedRequest, path: string, method = 'POST'): Buffer {
   const u = new URL(r.url, 'http://h');
-  return Buffer.from(JSON.stringify({ version: 'v1', rawPath: path, body: Buffer.from(r.body).toString('base64'), isBase64Encoded: true, headers: r.headers, queryParameters: Object.fromEntries(u.searchParams), requestContext: { http: { method, path } } }));
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: path,
+      body: Buffer.from(r.body).toString('base64'),
+      isBase64Encoded: true,
+      headers: r.headers,
+      queryParameters: Object.fromEntries(u.searchParams),
+      requestContext: { http: { method, path } },
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -27,12 +37,34 @@ async function main(): Promise<void> {
   for (const q of ['hr-join', 'hr-transfer', 'hr-enrich', 'hr-dead-letter']) await client.createQueue(q);
   const sites = await (await import('node:fs/promises')).readFile('config/sites.sample.json', 'utf8');
   const handler = createWebhookHandler({
-    env: { ...LOCAL_SOURCES, HR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET, SITES_JSON: sites, MNS_ENDPOINT: mns.url, MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID, ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret, LOG_LEVEL: 'error' },
+    env: {
+      ...LOCAL_SOURCES,
+      HR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
+      SITES_JSON: sites,
+      MNS_ENDPOINT: mns.url,
+      MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_CREDENTIALS.accessKeySecret,
+      LOG_LEVEL: 'error',
+    },
   });
   const sources: Record<string, (i: number) => Buffer> = {
-    generic: (i) => fcEvent(signedGenericRequest('/webhooks/generic', LOCAL_WEBHOOK_SECRET, { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: `G${i}`, name: 'G', email: `g${i}@example.com`, office: 'Shanghai' } }), '/webhooks/generic'),
-    feishu: (i) => fcEvent(feishuRequest('/webhooks/feishu', feishuUserCreated({ user_id: `f${i}`, name: 'F', email: `f${i}@example.com`, city: 'Shanghai' })), '/webhooks/feishu'),
-    dingtalk: (i) => fcEvent(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: [`d${i}`], TimeStamp: String(Date.now()) }), '/webhooks/dingtalk'),
+    generic: (i) =>
+      fcEvent(
+        signedGenericRequest('/webhooks/generic', LOCAL_WEBHOOK_SECRET, {
+          type: 'employee.joined',
+          timestamp: new Date().toISOString(),
+          data: { employeeId: `G${i}`, name: 'G', email: `g${i}@example.com`, office: 'Shanghai' },
+        }),
+        '/webhooks/generic',
+      ),
+    feishu: (i) =>
+      fcEvent(
+        feishuRequest('/webhooks/feishu', feishuUserCreated({ user_id: `f${i}`, name: 'F', email: `f${i}@example.com`, city: 'Shanghai' })),
+        '/webhooks/feishu',
+      ),
+    dingtalk: (i) =>
+      fcEvent(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: [`d${i}`], TimeStamp: String(Date.now()) }), '/webhooks/dingtalk'),
     wecom: (i) => fcEvent(weComRequest('/webhooks/wecom', weComContactXml('create_user', `w${i}`)), '/webhooks/wecom'),
   };
   const sample = encodeMessage({ event: { pad: 'x'.repeat(600) } });
@@ -64,7 +96,9 @@ async function main(): Promise<void> {
     }
     const r = summary(rec);
     const b = summary(bare);
-    console.log(`${name.padEnd(12)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)}   ${fmt(b.p50, 2).padStart(8)} ${fmt(b.p99, 2).padStart(9)}   ${fmt(r.p50 - b.p50, 2).padStart(12)} ${fmt(r.p99 - b.p99, 2).padStart(13)}`);
+    console.log(
+      `${name.padEnd(12)} ${fmt(r.p50, 2).padStart(7)} ${fmt(r.p99, 2).padStart(7)}   ${fmt(b.p50, 2).padStart(8)} ${fmt(b.p99, 2).padStart(9)}   ${fmt(r.p50 - b.p50, 2).padStart(12)} ${fmt(r.p99 - b.p99, 2).padStart(13)}`,
+    );
   }
   await mns.close();
 }

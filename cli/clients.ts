@@ -8,7 +8,13 @@ import { SagClient, createMnsClient, createSagFlow, loadConfig } from '../shared
 export const OPERATOR_CALL_TIMEOUT_MS = 15_000;
 
 export function mnsFor(t: Target): MNSClient {
-  return createMnsClient({ accountId: t.accountId, region: t.region, endpoint: t.mnsEndpoint, credentials: t.credentials, timeoutMs: OPERATOR_CALL_TIMEOUT_MS });
+  return createMnsClient({
+    accountId: t.accountId,
+    region: t.region,
+    endpoint: t.mnsEndpoint,
+    credentials: t.credentials,
+    timeoutMs: OPERATOR_CALL_TIMEOUT_MS,
+  });
 }
 
 /** The mns-open client `setup` uses (its API version in one place: deploy/setup.ts). */

@@ -11,7 +11,9 @@ export interface CommonFlags extends TargetFlags {
 
 /** Adds `--json` and `--local` (all commands). */
 export function withOutputFlags(cmd: Command): Command {
-  return cmd.option('--json', 'print one JSON document (schema in cli/README.md) instead of text').option('--local', 'target the local stack (`npm start`) on its default ports and keys');
+  return cmd
+    .option('--json', 'print one JSON document (schema in cli/README.md) instead of text')
+    .option('--local', 'target the local stack (`npm start`) on its default ports and keys');
 }
 
 /** Adds the output flags and the cloud target's flags. */

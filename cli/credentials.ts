@@ -59,16 +59,23 @@ function fromProfile(home: string, name: string | undefined, explicit: boolean):
   const wanted = name ?? file.current ?? 'default';
   const p = file.profiles.find((x) => x.name === wanted);
   if (!p) {
-    if (explicit) throw new UsageError(`profile "${wanted}" is not in ${aliyunConfigPath(home)} (profiles: ${file.profiles.map((x) => x.name).join(', ') || 'none'})`);
+    if (explicit)
+      throw new UsageError(`profile "${wanted}" is not in ${aliyunConfigPath(home)} (profiles: ${file.profiles.map((x) => x.name).join(', ') || 'none'})`);
     return undefined;
   }
   const mode = p.mode ?? 'AK';
   if (mode !== 'AK' && mode !== 'StsToken') {
-    throw new UsageError(`profile "${wanted}" has mode ${mode}; only AK and StsToken profiles are read: export ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN instead`);
+    throw new UsageError(
+      `profile "${wanted}" has mode ${mode}; only AK and StsToken profiles are read: export ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET/SECURITY_TOKEN instead`,
+    );
   }
   if (!p.access_key_id || !p.access_key_secret) throw new UsageError(`profile "${wanted}" has no AccessKey: run \`aliyun configure --profile ${wanted}\``);
   return {
-    credentials: { accessKeyId: p.access_key_id, accessKeySecret: p.access_key_secret, securityToken: mode === 'StsToken' ? p.sts_token || undefined : undefined },
+    credentials: {
+      accessKeyId: p.access_key_id,
+      accessKeySecret: p.access_key_secret,
+      securityToken: mode === 'StsToken' ? p.sts_token || undefined : undefined,
+    },
     source: `profile ${wanted}`,
     profileRegion: p.region_id || undefined,
   };
@@ -79,7 +86,8 @@ export function resolveOperatorCredentials(env: NodeJS.ProcessEnv, home: string,
   if (profile) return fromProfile(home, profile, true) as ResolvedCredentials;
   const id = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const secret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (id && secret) return { credentials: { accessKeyId: id, accessKeySecret: secret, securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined }, source: 'environment' };
+  if (id && secret)
+    return { credentials: { accessKeyId: id, accessKeySecret: secret, securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined }, source: 'environment' };
   const fromFile = fromProfile(home, env.ALIBABA_CLOUD_PROFILE || undefined, !!env.ALIBABA_CLOUD_PROFILE);
   if (fromFile) return fromFile;
   throw new UsageError(

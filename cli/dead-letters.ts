@@ -60,7 +60,9 @@ export function employeeOf(record: unknown): { id?: string; email?: string } {
   return {};
 }
 
-const isEnvelope = (r: unknown): r is { reason: string; attempts?: number; lastFailureAt?: string; function?: string; sourceQueue?: string; retryable?: boolean } =>
+const isEnvelope = (
+  r: unknown,
+): r is { reason: string; attempts?: number; lastFailureAt?: string; function?: string; sourceQueue?: string; retryable?: boolean } =>
   !!r && typeof r === 'object' && (r as { schema?: unknown }).schema === DEAD_LETTER_SCHEMA;
 
 const isTriggerDeadLetter = (r: unknown) => (Array.isArray(r) ? r : [r]).some((x) => x && typeof x === 'object' && 'data' in x && 'subject' in x);

@@ -40,7 +40,10 @@ export function program(ctx: CommandContext): Command {
       getErrHasColors: () => colours(io, 'stderr'),
       outputError: (s, write) => write(paint(io, 'stderr', 'red', s)),
     })
-    .addHelpText('after', '\nExit codes: 0 all well, 1 findings (dead letters, a failed check), 2 usage error.\nEvery command takes --json and --local; see `hr-sag-sync <command> --help`.');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all well, 1 findings (dead letters, a failed check), 2 usage error.\nEvery command takes --json and --local; see `hr-sag-sync <command> --help`.',
+    );
   for (const c of COMMANDS) c.register(root, ctx);
   return root;
 }

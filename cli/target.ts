@@ -59,7 +59,18 @@ export interface Target {
 }
 
 /** Variables of the functions' configuration that override the local stack's defaults when set. */
-const LOCAL_OVERRIDABLE = ['JOIN_QUEUE', 'TRANSFER_QUEUE', 'ENRICH_QUEUE', 'DEAD_LETTER_QUEUE', 'SITES_FILE', 'SITES_JSON', 'HR_WEBHOOK_SECRET', 'DINGTALK_API_ENDPOINT', 'WECOM_API_ENDPOINT', ...Object.keys(LOCAL_SOURCES)];
+const LOCAL_OVERRIDABLE = [
+  'JOIN_QUEUE',
+  'TRANSFER_QUEUE',
+  'ENRICH_QUEUE',
+  'DEAD_LETTER_QUEUE',
+  'SITES_FILE',
+  'SITES_JSON',
+  'HR_WEBHOOK_SECRET',
+  'DINGTALK_API_ENDPOINT',
+  'WECOM_API_ENDPOINT',
+  ...Object.keys(LOCAL_SOURCES),
+];
 
 /** The local stack (`npm start`) on its ports, with its keys. */
 export function localTarget(env: NodeJS.ProcessEnv): Target {
@@ -115,7 +126,8 @@ export async function resolveTarget(io: Io, flags: TargetFlags): Promise<Target>
   if (flags.local) return localTarget(io.env);
   const creds = resolveOperatorCredentials(io.env, io.home, flags.profile);
   const region = flags.region ?? (io.env.REGION || creds.profileRegion);
-  if (!region || !REGION.test(region)) throw new UsageError(`a region is needed: --region, REGION or the profile's region (e.g. cn-shanghai)${region ? `; got "${region}"` : ''}`);
+  if (!region || !REGION.test(region))
+    throw new UsageError(`a region is needed: --region, REGION or the profile's region (e.g. cn-shanghai)${region ? `; got "${region}"` : ''}`);
   let accountId = flags.accountId ?? (io.env.ALIBABA_CLOUD_ACCOUNT_ID || undefined);
   if (accountId !== undefined && !/^\d+$/.test(accountId)) throw new UsageError(`the account id is numeric (got "${accountId}")`);
   // Unverified against the cloud in this repository's tests (the emulators have no STS); pass --account-id to skip it.

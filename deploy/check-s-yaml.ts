@@ -24,11 +24,27 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../shared/index.js';
 import { SOURCE_ENV } from './function-env.js';
 import { runAsMain } from './run-main.js';
-import { checkBuild, checkCodeEnvKnown, checkEditionAndAccount, checkFunctionsDeployed, checkOneRegion, checkRolesSeparated, checkSagBudget } from './s-yaml/account-checks.js';
+import {
+  checkBuild,
+  checkCodeEnvKnown,
+  checkEditionAndAccount,
+  checkFunctionsDeployed,
+  checkOneRegion,
+  checkRolesSeparated,
+  checkSagBudget,
+} from './s-yaml/account-checks.js';
 import { checkBundles } from './s-yaml/bundles.js';
 import type { Check } from './s-yaml/check.js';
 import { codeEnvVariables as findCodeEnv } from './s-yaml/code-env.js';
-import { checkBasics, checkCodeValidation, checkEnvironmentCoverage, checkEnvironmentSize, checkEnvironmentValues, checkQueueNames, checkWebhookSecrets } from './s-yaml/function-checks.js';
+import {
+  checkBasics,
+  checkCodeValidation,
+  checkEnvironmentCoverage,
+  checkEnvironmentSize,
+  checkEnvironmentValues,
+  checkQueueNames,
+  checkWebhookSecrets,
+} from './s-yaml/function-checks.js';
 import { at, formatProblem, isError, isObj, type Obj, type Problem } from './s-yaml/problem.js';
 import { checkRawYaml as rawChecks } from './s-yaml/raw-checks.js';
 import { parseDotEnv, renderWithS, requiredEnv, type Rendered } from './s-yaml/render.js';
@@ -74,7 +90,8 @@ export const codeEnvVariables = (root = REPO_ROOT): Map<string, string> => findC
 export const renderSYaml = (yamlPath: string, env: NodeJS.ProcessEnv): Promise<Rendered> => renderWithS(S_ENTRY, yamlPath, env);
 
 /** The raw-text checks (deploy/s-yaml/raw-checks.ts). */
-export const checkRawYaml = (text: string, defaults: QueueNames = DEFAULT_QUEUE_NAMES, codeEnv: ReadonlyMap<string, string> = codeEnvVariables()): Problem[] => rawChecks(text, defaults, codeEnv);
+export const checkRawYaml = (text: string, defaults: QueueNames = DEFAULT_QUEUE_NAMES, codeEnv: ReadonlyMap<string, string> = codeEnvVariables()): Problem[] =>
+  rawChecks(text, defaults, codeEnv);
 
 /** Runs every check of CHECKS on the rendered spec. */
 export function checkRendered(spec: Obj, context: CheckContext): Problem[] {
@@ -86,7 +103,11 @@ export function checkRendered(spec: Obj, context: CheckContext): Problem[] {
 
 /** Dummy values for CI: every source on, realistic lengths, nothing real. */
 export function ciDummyEnv(): Record<string, string> {
-  const aes = (seed: string) => Buffer.from(seed.repeat(4)).toString('base64').replace(/[^A-Za-z0-9+/]/g, '').slice(0, 43);
+  const aes = (seed: string) =>
+    Buffer.from(seed.repeat(4))
+      .toString('base64')
+      .replace(/[^A-Za-z0-9+/]/g, '')
+      .slice(0, 43);
   return {
     ALIBABA_CLOUD_ACCOUNT_ID: '1234567890123456',
     SITES_JSON: JSON.stringify(JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'sites.sample.json'), 'utf8'))),
@@ -144,8 +165,20 @@ export function missingVariables(yamlText: string, env: NodeJS.ProcessEnv): stri
 function printResult(result: CheckResult, yamlPath: string, ci: boolean, print: (line: string) => void): number {
   const webhookEnv = at(result.spec, 'resources.webhook.props.environmentVariables');
   if (isObj(webhookEnv)) {
-    const on = { generic: !!webhookEnv.HR_WEBHOOK_SECRET, feishu: !!(webhookEnv.FEISHU_ENCRYPT_KEY || webhookEnv.FEISHU_VERIFICATION_TOKEN), dingtalk: !!webhookEnv.DINGTALK_TOKEN, wecom: !!webhookEnv.WECOM_TOKEN };
-    print(`HR sources on: ${Object.entries(on).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none'}`);
+    const on = {
+      generic: !!webhookEnv.HR_WEBHOOK_SECRET,
+      feishu: !!(webhookEnv.FEISHU_ENCRYPT_KEY || webhookEnv.FEISHU_VERIFICATION_TOKEN),
+      dingtalk: !!webhookEnv.DINGTALK_TOKEN,
+      wecom: !!webhookEnv.WECOM_TOKEN,
+    };
+    print(
+      `HR sources on: ${
+        Object.entries(on)
+          .filter(([, v]) => v)
+          .map(([k]) => k)
+          .join(', ') || 'none'
+      }`,
+    );
   }
   print(`${yamlPath}: rendered by s preview in ${result.renderMs} ms${ci ? ' (CI dummy values)' : ''}`);
   const errors = result.problems.filter(isError);
@@ -157,7 +190,11 @@ function printResult(result: CheckResult, yamlPath: string, ci: boolean, print: 
 }
 
 /** The command: prints through `print` (default console.log) and returns the exit code. */
-export async function main(argv = process.argv.slice(2), print: (line: string) => void = (l) => console.log(l), processEnv: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  argv = process.argv.slice(2),
+  print: (line: string) => void = (l) => console.log(l),
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const ci = argv.includes('--ci');
   const fileIdx = argv.indexOf('--file');
   const yamlPath = fileIdx >= 0 && argv[fileIdx + 1] ? resolve(argv[fileIdx + 1] as string) : S_YAML;

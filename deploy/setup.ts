@@ -319,10 +319,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (!accountId || !/^\d+$/.test(accountId)) throw new Error(`--account-id (or ALIBABA_CLOUD_ACCOUNT_ID) is required: the numeric account id\n${USAGE}`);
   const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  if (!accessKeyId || !accessKeySecret) throw new Error('set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)');
+  if (!accessKeyId || !accessKeySecret)
+    throw new Error('set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials)');
   const endpoint = values.endpoint ?? `https://${accountId}.mns.${region}.aliyuncs.com`;
   const mnsOpenEndpoint = values['mns-open-endpoint'] ?? `https://mns-open.${region}.aliyuncs.com`;
-  for (const [flag, url] of [['--endpoint', endpoint], ['--mns-open-endpoint', mnsOpenEndpoint]] as const) {
+  for (const [flag, url] of [
+    ['--endpoint', endpoint],
+    ['--mns-open-endpoint', mnsOpenEndpoint],
+  ] as const) {
     if (!/^https?:\/\/[^/]+$/.test(url)) throw new Error(`${flag} must be http(s)://host[:port] with no path or trailing slash (got "${url}")`);
   }
   const maxReceiveCount = values['max-receive-count'] === undefined ? MAX_RECEIVE_COUNT : Number(values['max-receive-count']);
@@ -354,7 +358,11 @@ export function clientsFor(o: Pick<CliOptions, 'accountId' | 'endpoint' | 'mnsOp
 }
 
 /** The command: returns the exit code (0 done, possibly with warnings; 1 a queue failed; 2 bad input). */
-export async function main(argv = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env, print: (line: string) => void = (l) => console.log(l)): Promise<number> {
+export async function main(
+  argv = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+  print: (line: string) => void = (l) => console.log(l),
+): Promise<number> {
   let o: CliOptions;
   try {
     o = parseCli(argv, env);

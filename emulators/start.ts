@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   if (wanted.has('hr')) {
     const hr = await startHrEmulator(hrOptionsFromEnv(process.env));
     running.push(hr);
-    console.log(`HR emulator   ${hr.url}  DingTalk app ${hr.dingtalk.appKey} / ${hr.dingtalk.appSecret}, WeCom corp ${hr.wecom.corpId} / ${hr.wecom.corpSecret}`);
+    console.log(
+      `HR emulator   ${hr.url}  DingTalk app ${hr.dingtalk.appKey} / ${hr.dingtalk.appSecret}, WeCom corp ${hr.wecom.corpId} / ${hr.wecom.corpSecret}`,
+    );
   }
   if (wanted.has('tablestore')) {
     const ots = await startTablestoreEmulator(tablestoreOptionsFromEnv(process.env));

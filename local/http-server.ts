@@ -60,7 +60,13 @@ export function toFcHttpEvent(req: RawHttpRequest, body: Buffer): Buffer {
     requestContext: {
       accountId: '1234567890123456',
       domainName: host,
-      http: { method: req.method ?? 'GET', path: decodePath(rawPath), protocol: `HTTP/${req.httpVersion ?? '1.1'}`, sourceIp: req.remoteAddress ?? '', userAgent: headers['user-agent'] ?? headers['User-Agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: decodePath(rawPath),
+        protocol: `HTTP/${req.httpVersion ?? '1.1'}`,
+        sourceIp: req.remoteAddress ?? '',
+        userAgent: headers['user-agent'] ?? headers['User-Agent'] ?? '',
+      },
       requestId: randomUUID(),
       time: new Date().toISOString(),
       timeEpoch: String(Date.now()),
@@ -84,7 +90,13 @@ export async function serveHttpFunction(handler: HttpHandler, opts: { host: stri
         return;
       }
       try {
-        const raw: RawHttpRequest = { method: req.method, url: req.url, rawHeaders: req.rawHeaders, httpVersion: req.httpVersion, remoteAddress: req.socket.remoteAddress };
+        const raw: RawHttpRequest = {
+          method: req.method,
+          url: req.url,
+          rawHeaders: req.rawHeaders,
+          httpVersion: req.httpVersion,
+          remoteAddress: req.socket.remoteAddress,
+        };
         const out = await handler(toFcHttpEvent(raw, Buffer.concat(chunks)), opts.context());
         const body = out.isBase64Encoded ? Buffer.from(out.body, 'base64') : Buffer.from(out.body ?? '', 'utf8');
         res.writeHead(out.statusCode, { ...out.headers, 'content-length': body.length });

@@ -11,13 +11,24 @@ export interface SignedRequest {
   body: string;
 }
 
-export function signedGenericRequest(url: string, secret: string, payload: unknown, now = Date.now(), id = `msg_${randomUUID().replace(/-/g, '')}`): SignedRequest {
+export function signedGenericRequest(
+  url: string,
+  secret: string,
+  payload: unknown,
+  now = Date.now(),
+  id = `msg_${randomUUID().replace(/-/g, '')}`,
+): SignedRequest {
   const body = JSON.stringify(payload);
   const ts = Math.floor(now / 1000);
   return {
     url,
     body,
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(secret, id, ts, body) },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signStandardWebhook(secret, id, ts, body),
+    },
   };
 }
 
@@ -33,5 +44,9 @@ export function sampleJoin(employeeId = 'E1001', email = 'ann.lee@example.com', 
 }
 
 export function sampleTransfer(employeeId = 'E1001', email = 'ann.lee@example.com', from = 'Shanghai', to = 'Hangzhou') {
-  return { type: 'employee.transferred', timestamp: new Date().toISOString(), data: { employeeId, name: 'Ann Lee', email, from: { office: from }, to: { office: to } } };
+  return {
+    type: 'employee.transferred',
+    timestamp: new Date().toISOString(),
+    data: { employeeId, name: 'Ann Lee', email, from: { office: from }, to: { office: to } },
+  };
 }

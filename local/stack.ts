@@ -17,7 +17,21 @@ import { startHrEmulator, type HrEmulator } from '../emulators/hr/index.js';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../emulators/tablestore/index.js';
 import type { RunningServer } from '../emulators/common/http.js';
 import { queueSpecs, setupQueues } from '../deploy/setup.js';
-import { WORKER_FUNCTIONS, TablestoreClient, ensureLedgerTable, loadConfig, SiteDirectory, createWebhookHandler, createWorkerHandler, enrichWorker, joinWorker, transferWorker, type QueueNames, type FcContext, type WorkerDefinition } from '../shared/index.js';
+import {
+  WORKER_FUNCTIONS,
+  TablestoreClient,
+  ensureLedgerTable,
+  loadConfig,
+  SiteDirectory,
+  createWebhookHandler,
+  createWorkerHandler,
+  enrichWorker,
+  joinWorker,
+  transferWorker,
+  type QueueNames,
+  type FcContext,
+  type WorkerDefinition,
+} from '../shared/index.js';
 import { LOCAL_SOURCES } from './hr-samples.js';
 import { serveHttpFunction, type HttpHandler } from './http-server.js';
 import { localFunctionEnv, type LocalEnv } from './local-env.js';
@@ -87,6 +101,7 @@ export interface Stack {
 type WorkerName = (typeof WORKER_FUNCTIONS)[number]['name'];
 
 /** The worker definition of each queue-triggered function of the catalogue. */
+// biome-ignore lint/suspicious/noExplicitAny: each worker has its own event and deps types; the runtime checks them.
 const WORKER_DEFINITIONS: Record<WorkerName, WorkerDefinition<any, any>> = {
   'join-worker': joinWorker,
   'transfer-worker': transferWorker,
@@ -148,7 +163,15 @@ function functionEnv(opts: StackOptions, emulators: Emulators, sites: unknown): 
     RETRY_INLINE_BASE_DELAY_MS: '50',
     LOG_LEVEL: 'info',
   };
-  const stackOwned = { REGION: LOCAL_REGION, MNS_ENDPOINT: emulators.mns.url, MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID, SAG_ENDPOINT: emulators.sag.url, TABLESTORE_ENDPOINT: emulators.tablestore.url, TABLESTORE_INSTANCE: emulators.tablestore.instanceName, SITES_JSON: JSON.stringify(sites) };
+  const stackOwned = {
+    REGION: LOCAL_REGION,
+    MNS_ENDPOINT: emulators.mns.url,
+    MNS_ACCOUNT_ID: LOCAL_ACCOUNT_ID,
+    SAG_ENDPOINT: emulators.sag.url,
+    TABLESTORE_ENDPOINT: emulators.tablestore.url,
+    TABLESTORE_INSTANCE: emulators.tablestore.instanceName,
+    SITES_JSON: JSON.stringify(sites),
+  };
   return localFunctionEnv(opts.env ?? {}, defaults, stackOwned);
 }
 
@@ -249,7 +272,7 @@ async function waitUntilIdle(mns: MnsEmulator, workQueues: string[], runners: Re
 async function drainQueue(mnsClient: MNSClient, queue: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for (;;) {
-    let res;
+    let res: Awaited<ReturnType<MNSClient['batchReceiveMessage']>>;
     try {
       res = await mnsClient.batchReceiveMessage(queue, 16, 0);
     } catch {
@@ -258,7 +281,10 @@ async function drainQueue(mnsClient: MNSClient, queue: string): Promise<unknown[
     const msgs = (res.body ?? []) as Array<{ MessageBody: string; ReceiptHandle: string }>;
     if (!msgs.length) break;
     for (const m of msgs) out.push(JSON.parse(Buffer.from(m.MessageBody, 'base64').toString('utf8')));
-    await mnsClient.batchDeleteMessage(queue, msgs.map((m) => m.ReceiptHandle));
+    await mnsClient.batchDeleteMessage(
+      queue,
+      msgs.map((m) => m.ReceiptHandle),
+    );
   }
   return out;
 }
@@ -292,7 +318,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await createLedgerTable(env);
   const handlers = new Handlers(opts.wrap ?? ((_n, h) => h));
   handlers.build(env);
-  const web: RunningServer = await serveHttpFunction((e, c) => handlers.webhook(e, c), { host, port: opts.webhookPort ?? 0, context: fcContext('webhook', 10) });
+  const web: RunningServer = await serveHttpFunction((e, c) => handlers.webhook(e, c), {
+    host,
+    port: opts.webhookPort ?? 0,
+    context: fcContext('webhook', 10),
+  });
   const runners = startRunners(opts, mnsClient, queues, handlers);
   const workQueues = WORKER_FUNCTIONS.map((w) => queues[w.queue]);
   const stack: Stack = {
@@ -320,6 +350,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await Promise.all([emulators.mns.close(), emulators.sag.close(), emulators.hr.close(), emulators.tablestore.close()]);
     },
   };
-  const unwatch = opts.sitesFile && opts.sites === undefined ? watchSitesFile(opts.sitesFile, opts.sitesPollMs ?? 500, stack.reloadSites, log) : () => undefined;
+  const unwatch =
+    opts.sitesFile && opts.sites === undefined ? watchSitesFile(opts.sitesFile, opts.sitesPollMs ?? 500, stack.reloadSites, log) : () => undefined;
   return stack;
 }

@@ -35,20 +35,32 @@ function sourceSamples(stack: Stack): string {
   const s = Object.fromEntries(Object.keys(LOCAL_SOURCES).map((k) => [k, stack.env[k] ?? ''])) as Record<keyof typeof LOCAL_SOURCES, string>;
   const hook = (source: string) => `${stack.webhookUrl}/webhooks/${source}`;
   const generic = (stack.env.HR_WEBHOOK_SECRET ?? '').split(/\s+/)[0] as string;
-  const feishuUser = { user_id: 'fs-carol', open_id: 'ou_carol', name: 'Fei Carol', email: 'fei.carol@example.com', city: 'Beijing', work_station: 'BJ-3F', department_ids: ['od-beijing'] };
+  const feishuUser = {
+    user_id: 'fs-carol',
+    open_id: 'ou_carol',
+    name: 'Fei Carol',
+    email: 'fei.carol@example.com',
+    city: 'Beijing',
+    work_station: 'BJ-3F',
+    department_ids: ['od-beijing'],
+  };
   const out = [
     'A signed join (Ann Lee joins in Shanghai). Signatures are valid for 5 minutes: `npm run sign` makes fresh ones.',
     toCurl(signedGenericRequest(hook('generic'), generic, sampleJoin())),
     'Then a signed transfer (Shanghai → Hangzhou):',
     toCurl(signedGenericRequest(hook('generic'), generic, sampleTransfer())),
   ];
-  if (s.FEISHU_ENCRYPT_KEY) out.push('Feishu (encrypted, signed): Carol joins in Beijing', toCurl(feishuRequest(hook('feishu'), feishuUserCreated(feishuUser, s), s)));
+  if (s.FEISHU_ENCRYPT_KEY)
+    out.push('Feishu (encrypted, signed): Carol joins in Beijing', toCurl(feishuRequest(hook('feishu'), feishuUserCreated(feishuUser, s), s)));
   if (s.DINGTALK_TOKEN) {
     const event = { EventType: 'user_add_org', UserId: ['dt-ann'], TimeStamp: String(Date.now()) };
     out.push('DingTalk (encrypted, signed; thin event enriched from the HR API emulator): dt-ann joins', toCurl(dingTalkRequest(hook('dingtalk'), event, s)));
   }
   if (s.WECOM_TOKEN) {
-    out.push('WeCom (encrypted XML, signed): wc-bob joins; and the GET URL check', toCurl(weComRequest(hook('wecom'), weComContactXml('create_user', 'wc-bob', s), s)));
+    out.push(
+      'WeCom (encrypted XML, signed): wc-bob joins; and the GET URL check',
+      toCurl(weComRequest(hook('wecom'), weComContactXml('create_user', 'wc-bob', s), s)),
+    );
     out.push(`curl -sS '${weComUrlCheck(hook('wecom'), 'hello-wecom', s)}'`);
   }
   return out.join('\n\n');
@@ -63,7 +75,9 @@ function redriveCommand(stack: Stack, sitesFile: string | undefined): string {
     if (stack.envInEffect.origins[k] === 'environment') vars[k] = stack.env[k] as string;
   }
   const shellWord = (v: string) => (/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  const prefix = Object.entries(vars).map(([k, v]) => `${k}=${shellWord(v)} `).join('');
+  const prefix = Object.entries(vars)
+    .map(([k, v]) => `${k}=${shellWord(v)} `)
+    .join('');
   return `${prefix}npx hr-sag-sync dlq redrive --local --reason site.unmapped`;
 }
 

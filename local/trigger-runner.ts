@@ -151,7 +151,9 @@ export class TriggerRunner {
       }
     }
     if (!delivered) {
-      const res = await this.o.client.sendMessage(this.o.deadLetterQueue, { MessageBody: event.toString('base64') }).catch((e: Error) => ({ code: 0, error: e }));
+      const res = await this.o.client
+        .sendMessage(this.o.deadLetterQueue, { MessageBody: event.toString('base64') })
+        .catch((e: Error) => ({ code: 0, error: e }));
       if (res.code < 200 || res.code > 299) {
         // Keep the messages: they become visible again and are pushed anew.
         this.o.onLog?.({ level: 'error', msg: 'trigger dead-letter failed; messages stay in the queue', fn: this.o.functionName });
@@ -161,6 +163,11 @@ export class TriggerRunner {
     }
     this.stats.pushes++;
     this.stats.messages += batch.length;
-    await this.o.client.batchDeleteMessage(this.o.queue, batch.map((m) => m.ReceiptHandle)).catch(() => undefined);
+    await this.o.client
+      .batchDeleteMessage(
+        this.o.queue,
+        batch.map((m) => m.ReceiptHandle),
+      )
+      .catch(() => undefined);
   }
 }

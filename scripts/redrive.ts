@@ -18,7 +18,12 @@ export interface RedriveOptions {
 /** Redrives the dead-letter queue; `kept` counts the records left in it (not selected, or not redrivable). */
 export async function redrive(o: RedriveOptions): Promise<{ resent: number; kept: number }> {
   const config = loadConfig(o.env);
-  const client = createMnsClient({ accountId: config.accountId ?? '', region: config.region, endpoint: config.mnsEndpoint, credentials: resolveCredentials(undefined, o.env) });
+  const client = createMnsClient({
+    accountId: config.accountId ?? '',
+    region: config.region,
+    endpoint: config.mnsEndpoint,
+    credentials: resolveCredentials(undefined, o.env),
+  });
   const print = o.print ?? ((l: string) => console.log(l));
   const counts = await redriveDeadLetters({
     client,
@@ -33,6 +38,8 @@ export async function redrive(o: RedriveOptions): Promise<{ resent: number; kept
       else print(`${r.result === 'would-resend' ? 'would resend' : 'resend'} ${r.messageId} → ${r.queues.join(', ')}  ${r.note}`);
     },
   });
-  print(`${o.dryRun ? `dry run: would resend ${counts.resent}, would keep` : `${counts.resent} resent,`} ${counts.kept + counts.skipped}${o.dryRun ? '' : ' kept'}`);
+  print(
+    `${o.dryRun ? `dry run: would resend ${counts.resent}, would keep` : `${counts.resent} resent,`} ${counts.kept + counts.skipped}${o.dryRun ? '' : ' kept'}`,
+  );
   return { resent: counts.resent, kept: counts.kept + counts.skipped };
 }

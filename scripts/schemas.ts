@@ -6,7 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { DeadLetterSchema, EmployeeJoinedSchema, EmployeeTransferredSchema, EnrichRequestSchema, GenericPayloadSchema, QueueMessageSchema } from '../shared/index.js';
+import {
+  DeadLetterSchema,
+  EmployeeJoinedSchema,
+  EmployeeTransferredSchema,
+  EnrichRequestSchema,
+  GenericPayloadSchema,
+  QueueMessageSchema,
+} from '../shared/index.js';
 
 export const SCHEMA_DIR = join('docs', 'schemas');
 
@@ -21,7 +28,11 @@ export function renderSchemas(): Record<string, string> {
     ),
     'employee.joined.v1.json': doc('employee.joined.v1.json', 'employee.joined (schemaVersion 1)', EmployeeJoinedSchema),
     'employee.transferred.v1.json': doc('employee.transferred.v1.json', 'employee.transferred (schemaVersion 1)', EmployeeTransferredSchema),
-    'employee.enrich.v1.json': doc('employee.enrich.v1.json', 'employee.enrich (schemaVersion 1): a thin DingTalk/WeCom event awaiting enrichment', EnrichRequestSchema),
+    'employee.enrich.v1.json': doc(
+      'employee.enrich.v1.json',
+      'employee.enrich (schemaVersion 1): a thin DingTalk/WeCom event awaiting enrichment',
+      EnrichRequestSchema,
+    ),
     'queue-message.v1.json': doc('queue-message.v1.json', 'Queue message: a canonical event with delivery bookkeeping', QueueMessageSchema),
     'dead-letter.v1.json': doc('dead-letter.v1.json', 'Dead-letter record hr-sag-sync.dead-letter/1', DeadLetterSchema),
   };

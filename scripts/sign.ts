@@ -55,7 +55,9 @@ export function signedCall(o: SignOptions, env: NodeJS.ProcessEnv): SignedCall {
       return { method: 'POST', ...dingTalkRequest(url, event, secrets) };
     }
     case 'wecom':
-      return o.handshake ? { method: 'GET', url: weComUrlCheck(url, `smoke-${Date.now()}`, secrets) } : { method: 'POST', ...weComRequest(url, weComContactXml('create_user', o.employee, secrets), secrets) };
+      return o.handshake
+        ? { method: 'GET', url: weComUrlCheck(url, `smoke-${Date.now()}`, secrets) }
+        : { method: 'POST', ...weComRequest(url, weComContactXml('create_user', o.employee, secrets), secrets) };
   }
 }
 

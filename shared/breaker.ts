@@ -70,7 +70,8 @@ export class Breaker {
 
   constructor(private readonly o: BreakerOptions) {
     this.now = o.now ?? Date.now;
-    const scale = (this.scale = o.scale ?? 1);
+    const scale = o.scale ?? 1;
+    this.scale = scale;
     this.base = (o.baseSeconds ?? BREAKER_DEFAULTS.baseSeconds) * 1000 * scale;
     this.max = (o.maxSeconds ?? BREAKER_DEFAULTS.maxSeconds) * 1000 * scale;
     this.logIntervalMs = o.logIntervalMs ?? BREAKER_DEFAULTS.logIntervalMs;

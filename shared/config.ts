@@ -95,7 +95,9 @@ function allOrNone(env: NodeJS.ProcessEnv, source: string, names: string[]): str
   const set = values.filter(Boolean).length;
   if (set === 0) return undefined;
   if (set < names.length) {
-    throw new ConfigError(`${source} is half configured: set ${names.filter((_, i) => !values[i]).join(', ')} too, or unset ${names.filter((_, i) => values[i]).join(', ')} to turn it off`);
+    throw new ConfigError(
+      `${source} is half configured: set ${names.filter((_, i) => !values[i]).join(', ')} too, or unset ${names.filter((_, i) => values[i]).join(', ')} to turn it off`,
+    );
   }
   return values;
 }
@@ -112,11 +114,23 @@ function sourcesFrom(env: NodeJS.ProcessEnv): SourcesConfig {
   if (fk || ft) out.feishu = { encryptKey: fk, verificationToken: ft };
   const d = allOrNone(env, 'DingTalk', ['DINGTALK_TOKEN', 'DINGTALK_AES_KEY', 'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET']);
   if (d) {
-    out.dingtalk = { token: d[0] as string, aesKey: aesKey('DINGTALK_AES_KEY', d[1] as string), appKey: d[2] as string, appSecret: d[3] as string, apiEndpoint: endpoint(env, 'DINGTALK_API_ENDPOINT', 'https://oapi.dingtalk.com') };
+    out.dingtalk = {
+      token: d[0] as string,
+      aesKey: aesKey('DINGTALK_AES_KEY', d[1] as string),
+      appKey: d[2] as string,
+      appSecret: d[3] as string,
+      apiEndpoint: endpoint(env, 'DINGTALK_API_ENDPOINT', 'https://oapi.dingtalk.com'),
+    };
   }
   const w = allOrNone(env, 'WeCom', ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_CORP_ID', 'WECOM_CORP_SECRET']);
   if (w) {
-    out.wecom = { token: w[0] as string, encodingAesKey: aesKey('WECOM_ENCODING_AES_KEY', w[1] as string), corpId: w[2] as string, corpSecret: w[3] as string, apiEndpoint: endpoint(env, 'WECOM_API_ENDPOINT', 'https://qyapi.weixin.qq.com') };
+    out.wecom = {
+      token: w[0] as string,
+      encodingAesKey: aesKey('WECOM_ENCODING_AES_KEY', w[1] as string),
+      corpId: w[2] as string,
+      corpSecret: w[3] as string,
+      apiEndpoint: endpoint(env, 'WECOM_API_ENDPOINT', 'https://qyapi.weixin.qq.com'),
+    };
   }
   return out;
 }

@@ -88,7 +88,12 @@ const isNoMessage = (err: unknown) => (err as { name?: string })?.name === 'MNSM
  * deleted; any other is made visible again one second later (so a dry run or a filtered walk can be repeated at
  * once). Ends when the queue is empty, when only messages already visited come back, or after `max` messages.
  */
-export async function walkQueue(client: DeadLetterQueueApi, queue: string, visit: (m: ReceivedMessage) => Promise<'delete' | 'release'>, max = Infinity): Promise<number> {
+export async function walkQueue(
+  client: DeadLetterQueueApi,
+  queue: string,
+  visit: (m: ReceivedMessage) => Promise<'delete' | 'release'>,
+  max = Infinity,
+): Promise<number> {
   const seen = new Set<string>();
   const release = (m: ReceivedMessage) => client.changeMessageVisibility(queue, m.ReceiptHandle, 1).catch(() => undefined);
   while (seen.size < max) {

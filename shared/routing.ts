@@ -32,7 +32,15 @@ export type RoutedAction =
 export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queues: QueueNames, fn: string): RoutedAction {
   const id = eventId(inbound.source, inbound.sourceEventId);
   if (inbound.kind === 'enrich') {
-    const event: EnrichRequest = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, type: 'employee.enrich', change: inbound.change, employee: inbound.employee };
+    const event: EnrichRequest = {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      id,
+      source: inbound.source,
+      occurredAt: inbound.occurredAt,
+      type: 'employee.enrich',
+      change: inbound.change,
+      employee: inbound.employee,
+    };
     return { kind: 'enqueue', queue: queues.enrich, eventId: id, type: 'employee.enrich', message: { event } };
   }
   const common = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, employee: inbound.employee } as const;

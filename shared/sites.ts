@@ -92,7 +92,11 @@ export class SiteDirectory {
   static parse(input: unknown): SiteDirectory {
     const top = DirectorySchema.safeParse(input);
     if (!top.success) {
-      throw new ConfigError(`site directory: ${toFieldIssues(top.error.issues).map((i) => `${i.path} ${i.message}`).join('; ')}`);
+      throw new ConfigError(
+        `site directory: ${toFieldIssues(top.error.issues)
+          .map((i) => `${i.path} ${i.message}`)
+          .join('; ')}`,
+      );
     }
     const problems: string[] = [];
     const sites: SiteEntry[] = [];

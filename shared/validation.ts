@@ -19,9 +19,17 @@ function describe(issue: Issue): string {
     case 'invalid_type':
       return issue.input === undefined ? 'is required' : `must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}`;
     case 'too_small':
-      return issue.origin === 'string' ? `must be at least ${issue.minimum} characters` : issue.origin === 'array' ? `must have at least ${issue.minimum} items` : `must be ${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
+      return issue.origin === 'string'
+        ? `must be at least ${issue.minimum} characters`
+        : issue.origin === 'array'
+          ? `must have at least ${issue.minimum} items`
+          : `must be ${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'string' ? `must be at most ${issue.maximum} characters` : issue.origin === 'array' ? `must have at most ${issue.maximum} items` : `must be ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
+      return issue.origin === 'string'
+        ? `must be at most ${issue.maximum} characters`
+        : issue.origin === 'array'
+          ? `must have at most ${issue.maximum} items`
+          : `must be ${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
     case 'invalid_format':
       return issue.format === 'regex' ? 'has an invalid format' : `must be a valid ${issue.format === 'datetime' ? 'ISO-8601 date-time' : issue.format}`;
     case 'invalid_value':
@@ -37,5 +45,8 @@ function describe(issue: Issue): string {
 
 /** Field issues, one per zod issue, with a readable message. */
 export function toFieldIssues(issues: readonly Issue[]): FieldIssue[] {
-  return issues.map((i) => ({ path: formatPath(i.path), message: i.message && i.message !== 'Invalid input' && i.code === 'custom' ? i.message : describe(i) }));
+  return issues.map((i) => ({
+    path: formatPath(i.path),
+    message: i.message && i.message !== 'Invalid input' && i.code === 'custom' ? i.message : describe(i),
+  }));
 }

@@ -42,13 +42,17 @@ async function list(ctx: CommandContext, flags: FilterFlags & { all?: boolean })
   rows.sort((a, b) => a.ageSeconds - b.ageSeconds);
   const total = counts.visible + counts.delayed + counts.inFlight;
   ctx.exitCode = rows.length ? EXIT.findings : EXIT.ok;
-  if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.dlq-list/1', queue, total, examined: messages.length, deadLetters: rows } satisfies DlqListReport);
+  if (flags.json)
+    return printJson(ctx.io, { schema: 'hr-sag-sync.cli.dlq-list/1', queue, total, examined: messages.length, deadLetters: rows } satisfies DlqListReport);
   if (rows.length) {
     const cells = rows.map((r) => [r.messageId, r.reason, formatAge(r.ageSeconds), String(r.attempts), r.employeeId ?? '-']);
     println(ctx.io, table(['message id', 'reason', 'age', 'attempts', 'employee'], cells));
   } else println(ctx.io, paint(ctx.io, 'stdout', 'green', `no dead letter matches in ${queue}`));
   if (!flags.all && total > messages.length && messages.length >= PEEK_LIMIT) {
-    println(ctx.io, paint(ctx.io, 'stdout', 'yellow', `looked at the first ${messages.length} of ${total} (MNS peeks ${PEEK_LIMIT} at most): --all walks the whole queue`));
+    println(
+      ctx.io,
+      paint(ctx.io, 'stdout', 'yellow', `looked at the first ${messages.length} of ${total} (MNS peeks ${PEEK_LIMIT} at most): --all walks the whole queue`),
+    );
   }
 }
 

@@ -52,7 +52,14 @@ const LABEL: Record<RedriveRecord['result'], string> = { resent: 'resent', 'woul
 
 function recordOf(o: RedriveOutcome): RedriveRecord {
   const row = describeDeadLetter({ MessageId: o.messageId, MessageBody: '' }, o.record);
-  return { messageId: o.messageId, reason: row.reason, employeeId: row.employeeId, result: o.result as RedriveRecord['result'], queues: o.queues, note: maskEmails(o.note) };
+  return {
+    messageId: o.messageId,
+    reason: row.reason,
+    employeeId: row.employeeId,
+    result: o.result as RedriveRecord['result'],
+    queues: o.queues,
+    note: maskEmails(o.note),
+  };
 }
 
 async function redrive(ctx: CommandContext, flags: RedriveFlags): Promise<void> {

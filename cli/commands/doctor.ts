@@ -40,7 +40,8 @@ export interface DoctorReport {
 const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
 const fail = (name: string, detail: string, fix: string): Check => ({ name, ok: false, detail, fix });
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const CREDENTIALS_FIX = 'check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or --profile) and that the RAM policy deploy/ram/operator-readonly-policy.json is attached';
+const CREDENTIALS_FIX =
+  'check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or --profile) and that the RAM policy deploy/ram/operator-readonly-policy.json is attached';
 const AUTH_CODE = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|AccessDenied)/;
 
 function configChecks(target: Target): { checks: Check[]; config?: Config; directory?: SiteDirectory } {
@@ -80,7 +81,8 @@ const queueCheck = (r: QueueResult): Check => {
   const name = `queue:${r.queue}`;
   if (r.action === 'unchanged') return pass(name, 'exists with the attributes setup makes');
   if (r.action === 'would-create') return fail(name, 'missing', 'hr-sag-sync setup');
-  if (r.action === 'would-update') return fail(name, `attributes differ: ${r.changes.map((c) => `${c.attribute} ${c.from ?? '(unset)'}, want ${c.to}`).join('; ')}`, 'hr-sag-sync setup');
+  if (r.action === 'would-update')
+    return fail(name, `attributes differ: ${r.changes.map((c) => `${c.attribute} ${c.from ?? '(unset)'}, want ${c.to}`).join('; ')}`, 'hr-sag-sync setup');
   return fail(name, r.action === 'failed' ? r.error : r.action, 'hr-sag-sync setup');
 };
 
@@ -91,12 +93,19 @@ const dlqCheck = (r: DlqResult, queueMissing: boolean): Check => {
     const now = queueMissing ? 'not set (no queue)' : r.from ? `→ ${r.from.DeadLetterTargetQueue} after ${r.from.MaxReceiveCount} receives` : 'off';
     return fail(name, `is ${now}; setup makes it → ${r.policy.DeadLetterTargetQueue} after ${r.policy.MaxReceiveCount} receives`, 'hr-sag-sync setup');
   }
-  if (r.action === 'dlq-warning') return fail(name, r.warning, "hr-sag-sync setup, or set it in the SMQ console (queue → Dead-letter queue) if mns-open is not offered in this region");
+  if (r.action === 'dlq-warning')
+    return fail(name, r.warning, 'hr-sag-sync setup, or set it in the SMQ console (queue → Dead-letter queue) if mns-open is not offered in this region');
   return pass(name, 'set');
 };
 
 async function queueChecks(target: Target, config: Config): Promise<Check[]> {
-  const report = await setupQueues({ mns: mnsFor(target), mnsOpen: mnsOpenFor(target), queues: queueSpecs(config.queues), dryRun: true, print: () => undefined });
+  const report = await setupQueues({
+    mns: mnsFor(target),
+    mnsOpen: mnsOpenFor(target),
+    queues: queueSpecs(config.queues),
+    dryRun: true,
+    print: () => undefined,
+  });
   const missing = new Set(report.queues.filter((q) => q.action === 'would-create').map((q) => q.queue));
   return [...report.queues.map(queueCheck), ...report.dlq.map((d) => dlqCheck(d, missing.has(d.queue)))];
 }
@@ -106,16 +115,34 @@ async function sagChecks(target: Target, directory: SiteDirectory): Promise<Chec
   const checks: Check[] = [];
   for (const site of directory.sites) {
     try {
-      const res = await sag.call<{ TotalCount?: number }>('DescribeSmartAccessGatewayClientUsers', { RegionId: site.regionId, SmartAGId: site.smartAGId, PageNumber: 1, PageSize: 1 });
+      const res = await sag.call<{ TotalCount?: number }>('DescribeSmartAccessGatewayClientUsers', {
+        RegionId: site.regionId,
+        SmartAGId: site.smartAGId,
+        PageNumber: 1,
+        PageSize: 1,
+      });
       if (!checks.length) checks.push(pass('sag', `answers at ${target.sagEndpoint}`));
       checks.push(pass(`sag-instance:${site.id}`, `${site.smartAGId} in ${site.regionId}: ${res.TotalCount ?? '?'} client user(s)`));
     } catch (err) {
       const code = err instanceof SagCallError ? err.sagCode : 'error';
       if (AUTH_CODE.test(code) || (err instanceof SagCallError && err.kind !== 'permanent')) {
-        return [...checks, fail('sag', `${code}: ${message(err).slice(0, 200)}`, AUTH_CODE.test(code) ? CREDENTIALS_FIX : `check that ${target.sagEndpoint} is reachable (--sag-endpoint, --region)`)];
+        return [
+          ...checks,
+          fail(
+            'sag',
+            `${code}: ${message(err).slice(0, 200)}`,
+            AUTH_CODE.test(code) ? CREDENTIALS_FIX : `check that ${target.sagEndpoint} is reachable (--sag-endpoint, --region)`,
+          ),
+        ];
       }
       if (!checks.length) checks.push(pass('sag', `answers at ${target.sagEndpoint}`));
-      checks.push(fail(`sag-instance:${site.id}`, `${site.smartAGId} in ${site.regionId}: ${code}`, `correct smartAGId/regionId of site "${site.id}" in the site directory, or create the instance`));
+      checks.push(
+        fail(
+          `sag-instance:${site.id}`,
+          `${site.smartAGId} in ${site.regionId}: ${code}`,
+          `correct smartAGId/regionId of site "${site.id}" in the site directory, or create the instance`,
+        ),
+      );
     }
   }
   return checks;
@@ -132,15 +159,33 @@ async function hrCheck(name: string, client: HrDirectoryClient, fixVars: string)
     const reason = (err as { reason?: string }).reason ?? (err as { code?: string }).code;
     if (reason === 'hr.user-not-found') return pass(name, 'token issued, user API answers');
     if (reason === 'hr.credentials-invalid') return fail(name, message(err), `check ${fixVars}`);
-    return fail(name, message(err), `check that the API endpoint answers (${name === 'hr:dingtalk' ? 'DINGTALK_API_ENDPOINT' : 'WECOM_API_ENDPOINT'}) and ${fixVars}`);
+    return fail(
+      name,
+      message(err),
+      `check that the API endpoint answers (${name === 'hr:dingtalk' ? 'DINGTALK_API_ENDPOINT' : 'WECOM_API_ENDPOINT'}) and ${fixVars}`,
+    );
   }
 }
 
 function hrChecks(config: Config): Promise<Check[]> {
   const { dingtalk, wecom } = config.sources;
   const out: Array<Promise<Check>> = [];
-  if (dingtalk) out.push(hrCheck('hr:dingtalk', new DingTalkDirectory({ endpoint: dingtalk.apiEndpoint, appKey: dingtalk.appKey, appSecret: dingtalk.appSecret }, config.hrApiTimeoutMs), 'DINGTALK_APP_KEY and DINGTALK_APP_SECRET'));
-  if (wecom) out.push(hrCheck('hr:wecom', new WeComDirectory({ endpoint: wecom.apiEndpoint, corpId: wecom.corpId, corpSecret: wecom.corpSecret }, config.hrApiTimeoutMs), 'WECOM_CORP_ID and WECOM_CORP_SECRET'));
+  if (dingtalk)
+    out.push(
+      hrCheck(
+        'hr:dingtalk',
+        new DingTalkDirectory({ endpoint: dingtalk.apiEndpoint, appKey: dingtalk.appKey, appSecret: dingtalk.appSecret }, config.hrApiTimeoutMs),
+        'DINGTALK_APP_KEY and DINGTALK_APP_SECRET',
+      ),
+    );
+  if (wecom)
+    out.push(
+      hrCheck(
+        'hr:wecom',
+        new WeComDirectory({ endpoint: wecom.apiEndpoint, corpId: wecom.corpId, corpSecret: wecom.corpSecret }, config.hrApiTimeoutMs),
+        'WECOM_CORP_ID and WECOM_CORP_SECRET',
+      ),
+    );
   return Promise.all(out);
 }
 
@@ -167,9 +212,16 @@ async function doctor(ctx: CommandContext, flags: CommonFlags): Promise<void> {
     if (c.fix) println(ctx.io, `  ${' '.repeat(28)} ${paint(ctx.io, 'stdout', 'yellow', `fix: ${c.fix}`)}`);
   }
   const failed = checks.filter((c) => !c.ok).length;
-  println(ctx.io, failed ? paint(ctx.io, 'stdout', 'red', `${failed} of ${checks.length} checks failed`) : paint(ctx.io, 'stdout', 'green', `all ${checks.length} checks passed`));
+  println(
+    ctx.io,
+    failed
+      ? paint(ctx.io, 'stdout', 'red', `${failed} of ${checks.length} checks failed`)
+      : paint(ctx.io, 'stdout', 'green', `all ${checks.length} checks passed`),
+  );
 }
 
 export function register(parent: Command, ctx: CommandContext): void {
-  withTargetFlags(parent.command('doctor').description('check configuration, credentials, queues, SAG instances and HR APIs; exits 1 when a check fails')).action((flags: CommonFlags) => doctor(ctx, flags));
+  withTargetFlags(
+    parent.command('doctor').description('check configuration, credentials, queues, SAG instances and HR APIs; exits 1 when a check fails'),
+  ).action((flags: CommonFlags) => doctor(ctx, flags));
 }

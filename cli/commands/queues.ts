@@ -41,7 +41,8 @@ export async function queueRow(client: MNSClient, role: keyof QueueNames, name: 
   try {
     attrs = ((await client.getQueueAttributes(name)).body ?? {}) as Record<string, unknown>;
   } catch (err) {
-    if ((err as { name?: string }).name === 'MNSQueueNotExistError') return { role, name, exists: false, visible: 0, delayed: 0, inFlight: 0, oldestAgeSeconds: null };
+    if ((err as { name?: string }).name === 'MNSQueueNotExistError')
+      return { role, name, exists: false, visible: 0, delayed: 0, inFlight: 0, oldestAgeSeconds: null };
     throw err;
   }
   const visible = Number(attrs.ActiveMessages ?? 0);
@@ -63,7 +64,9 @@ async function queues(ctx: CommandContext, flags: CommonFlags): Promise<void> {
   ctx.exitCode = deadLetters > 0 || rows.some((r) => !r.exists) ? EXIT.findings : EXIT.ok;
   if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.queues/1', queues: rows, deadLetters } satisfies QueuesReport);
   const cells = rows.map((r) =>
-    r.exists ? [r.name, String(r.visible), String(r.delayed), String(r.inFlight), r.oldestAgeSeconds === null ? '-' : formatAge(r.oldestAgeSeconds)] : [r.name, 'missing', '', '', ''],
+    r.exists
+      ? [r.name, String(r.visible), String(r.delayed), String(r.inFlight), r.oldestAgeSeconds === null ? '-' : formatAge(r.oldestAgeSeconds)]
+      : [r.name, 'missing', '', '', ''],
   );
   println(ctx.io, table(['queue', 'visible', 'delayed', 'in flight', 'oldest'], cells));
   if (deadLetters > 0) println(ctx.io, paint(ctx.io, 'stdout', 'red', `${deadLetters} dead letter(s) in ${dlq.name}: \`hr-sag-sync dlq list\``));
@@ -71,5 +74,7 @@ async function queues(ctx: CommandContext, flags: CommonFlags): Promise<void> {
 }
 
 export function register(parent: Command, ctx: CommandContext): void {
-  withTargetFlags(parent.command('queues').description('message counts per queue; exits 1 when the dead-letter queue is not empty')).action((flags: CommonFlags) => queues(ctx, flags));
+  withTargetFlags(parent.command('queues').description('message counts per queue; exits 1 when the dead-letter queue is not empty')).action(
+    (flags: CommonFlags) => queues(ctx, flags),
+  );
 }

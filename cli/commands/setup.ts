@@ -39,8 +39,17 @@ async function setup(ctx: CommandContext, flags: CommonFlags & { dryRun?: boolea
   const target = await resolveTarget(ctx.io, flags);
   const config = loadConfig(target.env);
   const specs = queueSpecs(config.queues, flags.maxReceiveCount);
-  if (!flags.json) println(ctx.io, `${flags.dryRun ? '[dry run] ' : ''}queues in ${target.region} (account ${target.accountId}) via ${target.mnsEndpoint}; dead-letter policies via ${target.mnsOpenEndpoint}`);
-  const { mns, mnsOpen } = clientsFor({ accountId: target.accountId, endpoint: target.mnsEndpoint, mnsOpenEndpoint: target.mnsOpenEndpoint, credentials: target.credentials });
+  if (!flags.json)
+    println(
+      ctx.io,
+      `${flags.dryRun ? '[dry run] ' : ''}queues in ${target.region} (account ${target.accountId}) via ${target.mnsEndpoint}; dead-letter policies via ${target.mnsOpenEndpoint}`,
+    );
+  const { mns, mnsOpen } = clientsFor({
+    accountId: target.accountId,
+    endpoint: target.mnsEndpoint,
+    mnsOpenEndpoint: target.mnsOpenEndpoint,
+    credentials: target.credentials,
+  });
   const progress = new Progress(ctx.io, 'setup', specs.length + specs.filter((s) => s.dlq).length);
   const report = await setupQueues({
     mns,

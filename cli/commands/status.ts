@@ -75,7 +75,11 @@ async function ledgerRows(config: Config, credentials: Credentials, id: string |
   const l = config.ledger;
   if (!l) return {};
   if (!id) return { rows: [] };
-  const ledger = new Ledger({ client: new TablestoreClient({ endpoint: l.endpoint, instance: l.instance, credentials, timeoutMs: 10_000 }), table: l.table, leaseMs: l.leaseMs });
+  const ledger = new Ledger({
+    client: new TablestoreClient({ endpoint: l.endpoint, instance: l.instance, credentials, timeoutMs: 10_000 }),
+    table: l.table,
+    leaseMs: l.leaseMs,
+  });
   try {
     const rows = await Promise.all(SOURCES.map((source) => ledger.read(ledgerKey(source, id))));
     return { rows: rows.filter((r): r is LedgerRecord => r !== undefined) };
@@ -93,7 +97,13 @@ function printLedger(ctx: CommandContext, rows: LedgerRecord[] | undefined, erro
   }
   for (const r of rows) {
     println(ctx.io, `${r.key}  last applied ${r.lastEventId ?? '-'} at ${r.lastEventAt ?? '-'}${r.pending ? `  (being applied: ${r.pending.eventId})` : ''}`);
-    println(ctx.io, table(['recorded', 'event', 'type', 'result', 'reason'], r.history.map((h) => [h.at, h.eventId, h.type, h.result, maskEmails(h.reason ?? '')])));
+    println(
+      ctx.io,
+      table(
+        ['recorded', 'event', 'type', 'result', 'reason'],
+        r.history.map((h) => [h.at, h.eventId, h.type, h.result, maskEmails(h.reason ?? '')]),
+      ),
+    );
   }
 }
 
@@ -143,17 +153,42 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
   const sag = sagFor(target);
   const accounts = await Promise.all(directory.sites.map((s) => accountOn(sag, s, who)));
   ctx.exitCode = messages.some((m) => m.role === 'deadLetter') ? EXIT.findings : EXIT.ok;
-  if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.status/1', employee: { query, ...who }, ledger: ledger.rows, ledgerError: ledger.error, accounts, messages } satisfies StatusReport);
+  if (flags.json)
+    return printJson(ctx.io, {
+      schema: 'hr-sag-sync.cli.status/1',
+      employee: { query, ...who },
+      ledger: ledger.rows,
+      ledgerError: ledger.error,
+      accounts,
+      messages,
+    } satisfies StatusReport);
   println(ctx.io, ['employee', who.id, who.email && maskEmails(who.email)].filter(Boolean).join(' '));
   printLedger(ctx, ledger.rows, ledger.error);
   println(ctx.io, '\nSAG accounts');
-  println(ctx.io, table(['site', 'instance', 'account', 'state', 'detail'], accounts.map((a) => [a.site, a.smartAGId, a.account, a.state ?? '', a.detail ?? ''])));
+  println(
+    ctx.io,
+    table(
+      ['site', 'instance', 'account', 'state', 'detail'],
+      accounts.map((a) => [a.site, a.smartAGId, a.account, a.state ?? '', a.detail ?? '']),
+    ),
+  );
   println(ctx.io, '\nqueued messages (first 16 of each queue, peeked)');
   if (!messages.length) println(ctx.io, 'none');
-  else println(ctx.io, table(['queue', 'message id', 'what', 'age'], messages.map((m) => [m.queue, m.messageId, m.what, formatAge(m.ageSeconds)])));
+  else
+    println(
+      ctx.io,
+      table(
+        ['queue', 'message id', 'what', 'age'],
+        messages.map((m) => [m.queue, m.messageId, m.what, formatAge(m.ageSeconds)]),
+      ),
+    );
 }
 
 export function register(parent: Command, ctx: CommandContext): void {
-  withTargetFlags(parent.command('status').description("one employee: the ledger row and its history, SAG accounts across the directory's instances, messages waiting in the queues").argument('<employeeIdOrEmail>', 'employee id or email'))
-    .action((query: string, flags: CommonFlags) => status(ctx, query, flags));
+  withTargetFlags(
+    parent
+      .command('status')
+      .description("one employee: the ledger row and its history, SAG accounts across the directory's instances, messages waiting in the queues")
+      .argument('<employeeIdOrEmail>', 'employee id or email'),
+  ).action((query: string, flags: CommonFlags) => status(ctx, query, flags));
 }

@@ -70,7 +70,8 @@ export function loadPolicy(file: string, o: RenderOptions): PolicyDocument {
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 export const actionsOf = (doc: PolicyDocument): string[] => doc.Statement.flatMap((s) => asList(s.Action));
 /** The resources a policy grants `action` on. */
-export const resourcesFor = (doc: PolicyDocument, action: string): string[] => doc.Statement.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource));
+export const resourcesFor = (doc: PolicyDocument, action: string): string[] =>
+  doc.Statement.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource));
 
 function main(): void {
   const { values, positionals } = parseArgs({
@@ -83,7 +84,9 @@ function main(): void {
     process.exit(2);
   }
   const path = isAbsolute(file) || file.includes('/') ? resolve(file) : join(RAM_DIR, file);
-  process.stdout.write(`${renderPolicy(readFileSync(path, 'utf8'), { region: values.region, accountId: values['account-id'], tablestoreInstance: values['tablestore-instance'] ?? process.env.TABLESTORE_INSTANCE })}\n`);
+  process.stdout.write(
+    `${renderPolicy(readFileSync(path, 'utf8'), { region: values.region, accountId: values['account-id'], tablestoreInstance: values['tablestore-instance'] ?? process.env.TABLESTORE_INSTANCE })}\n`,
+  );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

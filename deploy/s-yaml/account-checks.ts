@@ -8,7 +8,13 @@ import { at, isObj, problem, str, type Problem } from './problem.js';
 export const checkCodeEnvKnown: Check = (_r, ctx) =>
   [...ctx.codeEnv]
     .filter(([name]) => !ENV_NEEDS[name])
-    .map(([name, where]) => problem('s.yaml', name, `the code reads ${name} (${where}) but ENV_NEEDS in deploy/function-env.ts does not say which functions need it: add it there and pass it in s.yaml`));
+    .map(([name, where]) =>
+      problem(
+        's.yaml',
+        name,
+        `the code reads ${name} (${where}) but ENV_NEEDS in deploy/function-env.ts does not say which functions need it: add it there and pass it in s.yaml`,
+      ),
+    );
 
 export const checkEditionAndAccount: Check = ({ spec, vars }) => {
   const out: Problem[] = [];
@@ -22,9 +28,11 @@ export const checkEditionAndAccount: Check = ({ spec, vars }) => {
 export const checkBuild: Check = ({ spec, resources }) => {
   const builds = (steps: unknown) => Array.isArray(steps) && steps.some((s) => isObj(s) && /npm run build/.test(str(s.run)));
   const out: Problem[] = [];
-  if (!builds(at(spec, 'actions.pre-deploy'))) out.push(problem('actions', 'pre-deploy', 'must run `npm run build` once for all functions (a global pre-deploy action)'));
+  if (!builds(at(spec, 'actions.pre-deploy')))
+    out.push(problem('actions', 'pre-deploy', 'must run `npm run build` once for all functions (a global pre-deploy action)'));
   for (const [name, r] of Object.entries(resources)) {
-    if (builds(at(r, 'actions.pre-deploy'))) out.push(problem(name, 'actions.pre-deploy', 'builds per resource: the global pre-deploy action already builds every bundle once'));
+    if (builds(at(r, 'actions.pre-deploy')))
+      out.push(problem(name, 'actions.pre-deploy', 'builds per resource: the global pre-deploy action already builds every bundle once'));
   }
   return out;
 };
@@ -48,13 +56,17 @@ export const checkRolesSeparated: Check = ({ resources }) => {
   const webhookRole = at(resources, 'webhook.props.role');
   if (webhookRole === undefined) return [];
   const shared = Object.entries(DEPLOYED_FUNCTIONS).find(([name, f]) => f.callsSag && at(resources, `${name}.props.role`) === webhookRole);
-  return shared ? [problem('webhook', 'props.role', `must not be the role of ${shared[0]}: the anonymous webhook would gain the workers' SAG permissions`)] : [];
+  return shared
+    ? [problem('webhook', 'props.role', `must not be the role of ${shared[0]}: the anonymous webhook would gain the workers' SAG permissions`)]
+    : [];
 };
 
 /** All functions in one region, with their queues (an MNS trigger needs queue and function in one region). */
 export const checkOneRegion: Check = ({ functions }) => {
   const regions = new Set(functions.map((f) => f.region));
-  return regions.size > 1 ? [problem('resources', 'props.region', `all functions must be in one region with their queues (got ${[...regions].join(', ')})`)] : [];
+  return regions.size > 1
+    ? [problem('resources', 'props.region', `all functions must be in one region with their queues (got ${[...regions].join(', ')})`)]
+    : [];
 };
 
 /** Instances are capped, each SAG caller has a per-instance rate, and together they stay within the account's SAG rate. */
@@ -65,20 +77,38 @@ export const checkSagBudget: Check = ({ functions, vars }) => {
   for (const f of functions.filter((x) => x.isWorker)) {
     const reserved = Number(at(f.props, 'concurrencyConfig.reservedConcurrency'));
     if (!Number.isInteger(reserved) || reserved < 1) {
-      out.push(problem(f.name, 'props.concurrencyConfig.reservedConcurrency', 'must cap the instances (a whole number ≥ 1): the SAG rate limit is account-wide'));
+      out.push(
+        problem(f.name, 'props.concurrencyConfig.reservedConcurrency', 'must cap the instances (a whole number ≥ 1): the SAG rate limit is account-wide'),
+      );
       continue;
     }
     if (!f.known?.callsSag) continue;
     const rate = Number(f.env.SAG_MAX_CALLS_PER_SECOND);
     if (!(rate > 0)) {
-      out.push(problem(f.name, 'props.environmentVariables.SAG_MAX_CALLS_PER_SECOND', `must be > 0: without a per-instance limit one instance alone can exceed the account's SAG rate (got ${str(f.env.SAG_MAX_CALLS_PER_SECOND)})`));
+      out.push(
+        problem(
+          f.name,
+          'props.environmentVariables.SAG_MAX_CALLS_PER_SECOND',
+          `must be > 0: without a per-instance limit one instance alone can exceed the account's SAG rate (got ${str(f.env.SAG_MAX_CALLS_PER_SECOND)})`,
+        ),
+      );
       continue;
     }
     budget += reserved * rate;
     terms.push(`${f.name} ${reserved} × ${rate}`);
   }
   const limit = Number(vars.sagAccountCallsPerSecond);
-  if (!(limit > 0)) out.push(problem('vars', 'sagAccountCallsPerSecond', `must be the account's SAG calls per second for this product (got ${str(vars.sagAccountCallsPerSecond)})`));
-  else if (budget > limit + 1e-9) out.push(problem('vars', 'sagAccountCallsPerSecond', `SAG budget exceeded: ${terms.join(' + ')} = ${budget} calls/s > ${limit} (lower reservedConcurrency or SAG_MAX_CALLS_PER_SECOND)`));
+  if (!(limit > 0))
+    out.push(
+      problem('vars', 'sagAccountCallsPerSecond', `must be the account's SAG calls per second for this product (got ${str(vars.sagAccountCallsPerSecond)})`),
+    );
+  else if (budget > limit + 1e-9)
+    out.push(
+      problem(
+        'vars',
+        'sagAccountCallsPerSecond',
+        `SAG budget exceeded: ${terms.join(' + ')} = ${budget} calls/s > ${limit} (lower reservedConcurrency or SAG_MAX_CALLS_PER_SECOND)`,
+      ),
+    );
   return out;
 };

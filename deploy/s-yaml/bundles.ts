@@ -8,7 +8,11 @@ import type { Problem } from './problem.js';
 
 function loadExports(present: BundleExpectation[]): Record<string, string> | string {
   const script = `const out={};for(const [f,e] of JSON.parse(process.argv[1])){try{out[f+'#'+e]=typeof require(f)[e]}catch(err){out[f+'#'+e]='error: '+(err&&err.message)}}process.stdout.write('\\n@@RESULT '+JSON.stringify(out))`;
-  const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(present.map((c) => [c.file, c.exportName]))], { encoding: 'utf8', cwd: tmpdir(), env: { PATH: process.env.PATH } });
+  const r = spawnSync(process.execPath, ['-e', script, JSON.stringify(present.map((c) => [c.file, c.exportName]))], {
+    encoding: 'utf8',
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH },
+  });
   try {
     // Module initialisation may log (e.g. a webhook without configuration): the result follows the marker.
     return JSON.parse(r.stdout.split('\n@@RESULT ')[1] ?? '') as Record<string, string>;
@@ -32,7 +36,8 @@ export const checkBundles: Check = ({ functions }, ctx) => {
   if (typeof types === 'string') return [...problems, { resource: 'dist', key: 'bundles', message: `could not load the bundles: ${types}` }];
   for (const c of present) {
     const t = types[`${c.file}#${c.exportName}`];
-    if (t !== 'function') problems.push({ resource: c.resource, key: c.key, message: `${c.file} does not export a function "${c.exportName}" (${t ?? 'not loaded'})` });
+    if (t !== 'function')
+      problems.push({ resource: c.resource, key: c.key, message: `${c.file} does not export a function "${c.exportName}" (${t ?? 'not loaded'})` });
   }
   return problems;
 };

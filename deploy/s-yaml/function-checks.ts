@@ -26,7 +26,8 @@ export function bundleExpectation(f: FunctionView, baseDir: string): BundleExpec
 function sizing(name: string, props: Obj): Problem[] {
   const out: Problem[] = [];
   const mem = Number(props.memorySize);
-  if (!Number.isInteger(mem) || mem < 128 || mem > 32768 || mem % 64 !== 0) out.push(problem(name, 'props.memorySize', `must be a multiple of 64 from 128 to 32768 (got ${str(props.memorySize)})`));
+  if (!Number.isInteger(mem) || mem < 128 || mem > 32768 || mem % 64 !== 0)
+    out.push(problem(name, 'props.memorySize', `must be a multiple of 64 from 128 to 32768 (got ${str(props.memorySize)})`));
   if (props.cpu !== undefined) {
     const cpu = Number(props.cpu);
     const ratio = mem / 1024 / cpu;
@@ -42,17 +43,24 @@ export const checkBasics: Check = ({ functions }) => {
   const out: Problem[] = [];
   const names = new Map<string, string>();
   for (const { name, props } of functions) {
-    if (props.runtime !== RUNTIME) out.push(problem(name, 'props.runtime', `must be ${RUNTIME} (got ${str(props.runtime)}): the bundles target Node 20 and FC has no nodejs22 built-in runtime`));
+    if (props.runtime !== RUNTIME)
+      out.push(
+        problem(name, 'props.runtime', `must be ${RUNTIME} (got ${str(props.runtime)}): the bundles target Node 20 and FC has no nodejs22 built-in runtime`),
+      );
     const fnName = str(props.functionName ?? '');
     if (!fnName) out.push(problem(name, 'props.functionName', 'missing'));
     else if (names.has(fnName)) out.push(problem(name, 'props.functionName', `"${fnName}" is also used by ${names.get(fnName)}`));
     else names.set(fnName, name);
-    if (props.code !== `./dist/${name}`) out.push(problem(name, 'props.code', `must be ./dist/${name}, the bundle npm run build writes (got ${str(props.code)})`));
+    if (props.code !== `./dist/${name}`)
+      out.push(problem(name, 'props.code', `must be ./dist/${name}, the bundle npm run build writes (got ${str(props.code)})`));
     const handler = str(props.handler ?? '');
-    if (!/^([\w.-]+)\.([A-Za-z_$][\w$]*)$/.test(handler)) out.push(problem(name, 'props.handler', `must be <file>.<export>, e.g. index.handler (got ${handler || '(none)'})`));
-    if (!/^acs:ram::\d+:role\/[\w.-]+$/.test(str(props.role ?? ''))) out.push(problem(name, 'props.role', `must be a role ARN acs:ram::<account>:role/<name> (got ${str(props.role)})`));
+    if (!/^([\w.-]+)\.([A-Za-z_$][\w$]*)$/.test(handler))
+      out.push(problem(name, 'props.handler', `must be <file>.<export>, e.g. index.handler (got ${handler || '(none)'})`));
+    if (!/^acs:ram::\d+:role\/[\w.-]+$/.test(str(props.role ?? '')))
+      out.push(problem(name, 'props.role', `must be a role ARN acs:ram::<account>:role/<name> (got ${str(props.role)})`));
     const log = props.logConfig;
-    if (!(log === 'auto' || (isObj(log) && log.project && log.logstore))) out.push(problem(name, 'props.logConfig', 'must name a project and logstore (or be auto): without it function logs are lost'));
+    if (!(log === 'auto' || (isObj(log) && log.project && log.logstore)))
+      out.push(problem(name, 'props.logConfig', 'must name a project and logstore (or be auto): without it function logs are lost'));
     out.push(...sizing(name, props));
     const timeout = Number(props.timeout);
     if (!Number.isInteger(timeout) || timeout < 1) out.push(problem(name, 'props.timeout', `must be a whole number of seconds (got ${str(props.timeout)})`));
@@ -86,11 +94,24 @@ export const checkEnvironmentCoverage = perFunction(({ name, known, env }, ctx) 
   const out: Problem[] = [];
   for (const [variable, where] of ctx.codeEnv) {
     if (ENV_NEEDS[variable]?.includes(known.name) && !(variable in env)) {
-      out.push(problem(name, `props.environmentVariables.${variable}`, `missing: the code reads ${variable} (${where}) and ${name} needs it; pass ${variable}: \${env('${variable}', …)}`));
+      out.push(
+        problem(
+          name,
+          `props.environmentVariables.${variable}`,
+          `missing: the code reads ${variable} (${where}) and ${name} needs it; pass ${variable}: \${env('${variable}', …)}`,
+        ),
+      );
     }
   }
   for (const k of Object.keys(env)) {
-    if (!ctx.codeEnv.has(k)) out.push(problem(name, `props.environmentVariables.${k}`, `the code does not read ${k} (not in shared/config.ts's table, no env.${k} in shared/ or functions/): a typo or a leftover`));
+    if (!ctx.codeEnv.has(k))
+      out.push(
+        problem(
+          name,
+          `props.environmentVariables.${k}`,
+          `the code does not read ${k} (not in shared/config.ts's table, no env.${k} in shared/ or functions/): a typo or a leftover`,
+        ),
+      );
   }
   return out;
 });
@@ -99,7 +120,13 @@ export const checkEnvironmentCoverage = perFunction(({ name, known, env }, ctx) 
 export const checkEnvironmentSize = perFunction(({ name, env }) => {
   const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(str(v)), 0);
   if (bytes <= ENV_LIMIT_BYTES) return [];
-  return [problem(name, 'props.environmentVariables', `${bytes} bytes: FC allows ${ENV_LIMIT_BYTES} for all variables together (move the site directory to SITES_FILE, or drop variables this function does not use)`)];
+  return [
+    problem(
+      name,
+      'props.environmentVariables',
+      `${bytes} bytes: FC allows ${ENV_LIMIT_BYTES} for all variables together (move the site directory to SITES_FILE, or drop variables this function does not use)`,
+    ),
+  ];
 });
 
 /** Every function has all four queue names, the same in every function, and the code's defaults unless overridden. */
@@ -116,7 +143,8 @@ export const checkQueueNames: Check = ({ functions }, ctx) => {
       }
       if (!seen.has(variable)) seen.set(variable, v);
       else if (seen.get(variable) !== v) out.push(problem(name, key, `"${v}" differs from "${seen.get(variable)}" in another function`));
-      if (!ctx.env[variable] && v !== ctx.defaults[role]) out.push(problem(name, key, `"${v}" differs from the code's default "${ctx.defaults[role]}" although ${variable} is unset`));
+      if (!ctx.env[variable] && v !== ctx.defaults[role])
+        out.push(problem(name, key, `"${v}" differs from the code's default "${ctx.defaults[role]}" although ${variable} is unset`));
     }
   }
   return out;
@@ -126,10 +154,23 @@ export const checkQueueNames: Check = ({ functions }, ctx) => {
 export const checkCodeValidation = perFunction((f) => {
   const out: Problem[] = [];
   if (f.configError) out.push(problem(f.name, 'props.environmentVariables', `rejected by shared/config.ts: ${f.configError}`));
-  if (f.sites?.missing) out.push(problem(f.name, 'props.environmentVariables.SITES_JSON', 'the site directory is missing: set SITES_JSON to the directory as minified JSON (config/sites.sample.json shows the shape)'));
+  if (f.sites?.missing)
+    out.push(
+      problem(
+        f.name,
+        'props.environmentVariables.SITES_JSON',
+        'the site directory is missing: set SITES_JSON to the directory as minified JSON (config/sites.sample.json shows the shape)',
+      ),
+    );
   if (f.sites?.error) out.push(problem(f.name, f.sites.error.key, f.sites.error.message));
   if (f.name === 'webhook' && f.config && f.config.webhook.genericSecrets.length + Object.keys(f.config.sources).length === 0) {
-    out.push(problem(f.name, 'props.environmentVariables', 'no HR source is configured (HR_WEBHOOK_SECRET, FEISHU_*, DINGTALK_*, WECOM_* all empty): the webhook would refuse every request'));
+    out.push(
+      problem(
+        f.name,
+        'props.environmentVariables',
+        'no HR source is configured (HR_WEBHOOK_SECRET, FEISHU_*, DINGTALK_*, WECOM_* all empty): the webhook would refuse every request',
+      ),
+    );
   }
   return out;
 });
@@ -144,6 +185,12 @@ export const checkWebhookSecrets = perFunction(({ name, asEnv }) => {
     if (base64 && bytes >= WHSEC_MIN_BYTES) return [];
     const what = base64 ? `decodes to ${bytes} bytes` : 'is not whsec_ followed by base64';
     const which = secrets.length > 1 ? `entry ${i + 1} ` : '';
-    return [problem(name, 'props.environmentVariables.HR_WEBHOOK_SECRET', `${which}${what}: a Standard Webhooks secret is ${WHSEC_MIN_BYTES} to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)`)];
+    return [
+      problem(
+        name,
+        'props.environmentVariables.HR_WEBHOOK_SECRET',
+        `${which}${what}: a Standard Webhooks secret is ${WHSEC_MIN_BYTES} to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)`,
+      ),
+    ];
   });
 });

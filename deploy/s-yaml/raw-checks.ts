@@ -38,7 +38,12 @@ function writtenInFile(line: string, lineNo: number, codeEnv: ReadonlyMap<string
   const fromEnv = new RegExp(`^\\$\\{env\\(\\s*(['"])${name}\\1\\s*(?:,\\s*(['"]).*?\\2\\s*)?\\)\\}$`);
   if (fromEnv.test(value)) return [];
   const hint = viaVar ? ` (or make vars.${viaVar[1]} exactly that)` : '';
-  return [lineProblem(lineNo, `${name} does not come from the environment: write ${name}: \${env('${name}', '<default>')}${hint} (got ${written}${viaVar ? ` = ${value}` : ''})`)];
+  return [
+    lineProblem(
+      lineNo,
+      `${name} does not come from the environment: write ${name}: \${env('${name}', '<default>')}${hint} (got ${written}${viaVar ? ` = ${value}` : ''})`,
+    ),
+  ];
 }
 
 /** Secrets: no default, never a literal, and nothing that looks like a key written anywhere. */
@@ -48,7 +53,12 @@ function secretsInLine(line: string, lineNo: number): Problem[] {
     const name = m[2] as string;
     const def = m[4];
     if (isSecretName(name) && def !== undefined && def !== '') {
-      out.push(lineProblem(lineNo, `${name} has a non-empty default in \${env('${name}', …)}: a secret never has a default (use '' to let an unset secret switch its source off)`));
+      out.push(
+        lineProblem(
+          lineNo,
+          `${name} has a non-empty default in \${env('${name}', …)}: a secret never has a default (use '' to let an unset secret switch its source off)`,
+        ),
+      );
     }
   }
   const kv = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$/.exec(line);
@@ -60,7 +70,8 @@ function secretsInLine(line: string, lineNo: number): Problem[] {
       out.push(lineProblem(lineNo, `${name} is not read from the environment: write ${name}: \${env('${name}', '')} (got a literal value)`));
     }
   }
-  if (/LTAI[0-9A-Za-z]{12,}/.test(line)) out.push(lineProblem(lineNo, 'looks like a hard-coded AccessKey ID (LTAI…): credentials come from `s config add` / the function role'));
+  if (/LTAI[0-9A-Za-z]{12,}/.test(line))
+    out.push(lineProblem(lineNo, 'looks like a hard-coded AccessKey ID (LTAI…): credentials come from `s config add` / the function role'));
   if (/whsec_[A-Za-z0-9+/=]{8,}/.test(line)) out.push(lineProblem(lineNo, 'looks like a hard-coded Standard Webhooks secret (whsec_…)'));
   return out;
 }
@@ -76,7 +87,11 @@ function queueDefaults(lines: string[], defaults: QueueNames): Problem[] {
     if (!envDefaults.has(variable)) {
       out.push({ resource: 's.yaml', key: variable, message: `queue name is not read with \${env('${variable}', '${defaults[role]}')}` });
     } else if (envDefaults.get(variable) !== defaults[role]) {
-      out.push({ resource: 's.yaml', key: variable, message: `default queue name "${envDefaults.get(variable) ?? '(none)'}" differs from the code's default "${defaults[role]}" (shared/config.ts DEFAULT_QUEUE_NAMES)` });
+      out.push({
+        resource: 's.yaml',
+        key: variable,
+        message: `default queue name "${envDefaults.get(variable) ?? '(none)'}" differs from the code's default "${defaults[role]}" (shared/config.ts DEFAULT_QUEUE_NAMES)`,
+      });
     }
   }
   return out;

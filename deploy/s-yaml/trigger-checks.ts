@@ -42,10 +42,18 @@ export const checkHttpTrigger = perFunction(({ name, triggers }) => {
   const tc = http[0]?.triggerConfig;
   if (!isObj(tc)) return out;
   const key = `props.triggers[${i}].triggerConfig`;
-  if (tc.authType !== 'anonymous') out.push(problem(name, `${key}.authType`, `must be anonymous: HR systems cannot sign FC requests, the code verifies each source's signature (got ${str(tc.authType)})`));
+  if (tc.authType !== 'anonymous')
+    out.push(
+      problem(
+        name,
+        `${key}.authType`,
+        `must be anonymous: HR systems cannot sign FC requests, the code verifies each source's signature (got ${str(tc.authType)})`,
+      ),
+    );
   if (tc.disableURLInternet === true) out.push(problem(name, `${key}.disableURLInternet`, 'must not be true: the HR systems call the public URL'));
   const methods = Array.isArray(tc.methods) ? tc.methods.map(String).sort() : [];
-  if (methods.join(',') !== 'GET,POST') out.push(problem(name, `${key}.methods`, `must be POST and GET (GET for the WeCom URL check) (got ${str(tc.methods)})`));
+  if (methods.join(',') !== 'GET,POST')
+    out.push(problem(name, `${key}.methods`, `must be POST and GET (GET for the WeCom URL check) (got ${str(tc.methods)})`));
   return out;
 });
 
@@ -56,14 +64,30 @@ function sourceParameters(f: FunctionView, base: string, tc: unknown): Problem[]
   if (!isObj(src)) return [problem(f.name, key, 'missing')];
   const out: Problem[] = [];
   for (const k of Object.keys(src)) {
-    if (!['RegionId', 'QueueName', 'IsBase64Decode'].includes(k) && !PASCAL_KEYS.some((p) => p.toLowerCase() === k.toLowerCase())) out.push(problem(f.name, `${key}.${k}`, 'unknown key: SourceMNSParameters has RegionId, QueueName, IsBase64Decode'));
+    if (!['RegionId', 'QueueName', 'IsBase64Decode'].includes(k) && !PASCAL_KEYS.some((p) => p.toLowerCase() === k.toLowerCase()))
+      out.push(problem(f.name, `${key}.${k}`, 'unknown key: SourceMNSParameters has RegionId, QueueName, IsBase64Decode'));
   }
-  if (src.RegionId !== f.region) out.push(problem(f.name, `${key}.RegionId`, `must be the function's region ${f.region} (an MNS trigger needs queue and function in one region) (got ${str(src.RegionId)})`));
-  if (src.IsBase64Decode !== true) out.push(problem(f.name, `${key}.IsBase64Decode`, `must be true: producers send base64 of the JSON, the function should receive the JSON text (got ${str(src.IsBase64Decode)})`));
+  if (src.RegionId !== f.region)
+    out.push(
+      problem(
+        f.name,
+        `${key}.RegionId`,
+        `must be the function's region ${f.region} (an MNS trigger needs queue and function in one region) (got ${str(src.RegionId)})`,
+      ),
+    );
+  if (src.IsBase64Decode !== true)
+    out.push(
+      problem(
+        f.name,
+        `${key}.IsBase64Decode`,
+        `must be true: producers send base64 of the JSON, the function should receive the JSON text (got ${str(src.IsBase64Decode)})`,
+      ),
+    );
   const ownVar = f.known?.queue ? QUEUE_ENV[f.known.queue] : undefined;
   const own = ownVar ? f.env[ownVar] : undefined;
   if (typeof src.QueueName !== 'string' || !src.QueueName) return [...out, problem(f.name, `${key}.QueueName`, 'missing')];
-  if (own !== undefined && src.QueueName !== own) out.push(problem(f.name, `${key}.QueueName`, `"${src.QueueName}" is not the queue the function re-enqueues to (${ownVar ?? ''}="${str(own)}")`));
+  if (own !== undefined && src.QueueName !== own)
+    out.push(problem(f.name, `${key}.QueueName`, `"${src.QueueName}" is not the queue the function re-enqueues to (${ownVar ?? ''}="${str(own)}")`));
   if (src.QueueName === f.env.DEAD_LETTER_QUEUE) out.push(problem(f.name, `${key}.QueueName`, 'a worker must not consume the dead-letter queue'));
   return out;
 }
@@ -78,11 +102,20 @@ export const checkMnsTrigger = perFunction((f) => {
   const miscased: Array<{ path: string; key: string; expected: string }> = [];
   miscasedKeys(tc, base, miscased);
   for (const m of miscased) out.push(problem(f.name, m.path, `must be spelled ${m.expected}: fc3 sends triggerConfig verbatim and the API ignores "${m.key}"`));
-  if (at(tc, 'eventSourceConfig.eventSourceType') !== 'MNS') out.push(problem(f.name, `${base}.eventSourceConfig.eventSourceType`, `must be MNS (got ${str(at(tc, 'eventSourceConfig.eventSourceType'))})`));
+  if (at(tc, 'eventSourceConfig.eventSourceType') !== 'MNS')
+    out.push(problem(f.name, `${base}.eventSourceConfig.eventSourceType`, `must be MNS (got ${str(at(tc, 'eventSourceConfig.eventSourceType'))})`));
   out.push(...sourceParameters(f, base, tc));
-  if (isObj(tc) && tc.asyncInvocationType !== false) out.push(problem(f.name, `${base}.asyncInvocationType`, `must be false: an asynchronous push counts as delivered, so the trigger's retry and dead-letter queue would never apply (got ${str(tc.asyncInvocationType)})`));
+  if (isObj(tc) && tc.asyncInvocationType !== false)
+    out.push(
+      problem(
+        f.name,
+        `${base}.asyncInvocationType`,
+        `must be false: an asynchronous push counts as delivered, so the trigger's retry and dead-letter queue would never apply (got ${str(tc.asyncInvocationType)})`,
+      ),
+    );
   const sinkMode = at(tc, 'eventSinkConfig.deliveryOption.mode');
-  if (sinkMode !== undefined && sinkMode !== 'event-streaming') out.push(problem(f.name, `${base}.eventSinkConfig.deliveryOption.mode`, `must be event-streaming or absent (got ${str(sinkMode)})`));
+  if (sinkMode !== undefined && sinkMode !== 'event-streaming')
+    out.push(problem(f.name, `${base}.eventSinkConfig.deliveryOption.mode`, `must be event-streaming or absent (got ${str(sinkMode)})`));
   return out;
 });
 
@@ -91,12 +124,24 @@ function visibility(f: FunctionView, base: string, strategy: unknown, wait: numb
   if (!f.known?.queue || !Number.isInteger(f.timeout)) return [];
   const seconds = QUEUE_ATTRIBUTES[f.known.queue].VisibilityTimeout;
   if (strategy === 'EXPONENTIAL_DECAY_RETRY') {
-    return [problem(f.name, `${base}.runOptions.retryStrategy.PushRetryStrategy`, `EXPONENTIAL_DECAY_RETRY holds a failing push for up to a day; no queue VisibilityTimeout (deploy/setup.ts: ${seconds} s) covers that`)];
+    return [
+      problem(
+        f.name,
+        `${base}.runOptions.retryStrategy.PushRetryStrategy`,
+        `EXPONENTIAL_DECAY_RETRY holds a failing push for up to a day; no queue VisibilityTimeout (deploy/setup.ts: ${seconds} s) covers that`,
+      ),
+    ];
   }
   if (strategy !== 'BACKOFF_RETRY') return [];
   const hold = BACKOFF_DELIVERIES * f.timeout + (BACKOFF_DELIVERIES - 1) * BACKOFF_MAX_GAP_SECONDS + (Number.isInteger(wait) ? wait : 0);
   if (seconds >= hold) return [];
-  return [problem(f.name, 'props.timeout', `${f.timeout} s: the trigger may hold a message ${hold} s (${BACKOFF_DELIVERIES} deliveries × timeout + retry gaps + batch window), longer than the queue's VisibilityTimeout ${seconds} s in deploy/setup.ts`)];
+  return [
+    problem(
+      f.name,
+      'props.timeout',
+      `${f.timeout} s: the trigger may hold a message ${hold} s (${BACKOFF_DELIVERIES} deliveries × timeout + retry gaps + batch window), longer than the queue's VisibilityTimeout ${seconds} s in deploy/setup.ts`,
+    ),
+  ];
 }
 
 /** Batch window within the API's ranges and within WORKER_CONCURRENCY. */
@@ -104,12 +149,29 @@ function batchWindow(f: FunctionView, key: string, run: Obj): Problem[] {
   const out: Problem[] = [];
   const count = Number(at(run, 'batchWindow.CountBasedWindow'));
   const wait = Number(at(run, 'batchWindow.TimeBasedWindow'));
-  if (!Number.isInteger(count) || count < 1 || count > 10000) out.push(problem(f.name, `${key}.batchWindow.CountBasedWindow`, `must be a whole number from 1 to 10000 (got ${str(at(run, 'batchWindow.CountBasedWindow'))})`));
+  if (!Number.isInteger(count) || count < 1 || count > 10000)
+    out.push(
+      problem(f.name, `${key}.batchWindow.CountBasedWindow`, `must be a whole number from 1 to 10000 (got ${str(at(run, 'batchWindow.CountBasedWindow'))})`),
+    );
   else {
     const concurrency = f.config?.workerConcurrency ?? Number(f.env.WORKER_CONCURRENCY ?? 4);
-    if (count > concurrency) out.push(problem(f.name, `${key}.batchWindow.CountBasedWindow`, `${count} exceeds WORKER_CONCURRENCY ${concurrency}: messages would wait for a slot and the timeout arithmetic in s.yaml no longer holds`));
+    if (count > concurrency)
+      out.push(
+        problem(
+          f.name,
+          `${key}.batchWindow.CountBasedWindow`,
+          `${count} exceeds WORKER_CONCURRENCY ${concurrency}: messages would wait for a slot and the timeout arithmetic in s.yaml no longer holds`,
+        ),
+      );
   }
-  if (!Number.isInteger(wait) || wait < 0 || wait > 15) out.push(problem(f.name, `${key}.batchWindow.TimeBasedWindow`, `must be a whole number of seconds from 0 to 15 (got ${str(at(run, 'batchWindow.TimeBasedWindow'))})`));
+  if (!Number.isInteger(wait) || wait < 0 || wait > 15)
+    out.push(
+      problem(
+        f.name,
+        `${key}.batchWindow.TimeBasedWindow`,
+        `must be a whole number of seconds from 0 to 15 (got ${str(at(run, 'batchWindow.TimeBasedWindow'))})`,
+      ),
+    );
   return out;
 }
 
@@ -121,14 +183,31 @@ export const checkRunOptions = perFunction((f, _ctx, rendered: RenderedView) => 
   const run = at(t.tc, 'runOptions');
   if (!isObj(run)) return [problem(f.name, key, 'missing: without it there is no retry strategy, batch window or dead-letter queue')];
   const out: Problem[] = [];
-  if (run.mode !== 'event-streaming') out.push(problem(f.name, `${key}.mode`, `must be event-streaming: runOptions only take effect in that mode (got ${str(run.mode)})`));
-  if (run.errorsTolerance !== 'ALL') out.push(problem(f.name, `${key}.errorsTolerance`, `must be ALL: with ${str(run.errorsTolerance ?? 'NONE')} a failing push stops the stream and the dead-letter queue never receives anything`));
+  if (run.mode !== 'event-streaming')
+    out.push(problem(f.name, `${key}.mode`, `must be event-streaming: runOptions only take effect in that mode (got ${str(run.mode)})`));
+  if (run.errorsTolerance !== 'ALL')
+    out.push(
+      problem(
+        f.name,
+        `${key}.errorsTolerance`,
+        `must be ALL: with ${str(run.errorsTolerance ?? 'NONE')} a failing push stops the stream and the dead-letter queue never receives anything`,
+      ),
+    );
   const arn = at(run, 'deadLetterQueue.Arn');
   const wantArn = `acs:mns:${f.region}:${str(rendered.vars.accountId ?? '')}:/queues/${str(f.env.DEAD_LETTER_QUEUE)}`;
-  if (arn === undefined || arn === '') out.push(problem(f.name, `${key}.deadLetterQueue.Arn`, `missing: with errorsTolerance ALL and no dead-letter queue, a push that fails its retries is discarded; set Arn: ${wantArn}`));
-  else if (arn !== wantArn) out.push(problem(f.name, `${key}.deadLetterQueue.Arn`, `must be ${wantArn}, the dead-letter queue the code uses (got ${str(arn)})`));
+  if (arn === undefined || arn === '')
+    out.push(
+      problem(
+        f.name,
+        `${key}.deadLetterQueue.Arn`,
+        `missing: with errorsTolerance ALL and no dead-letter queue, a push that fails its retries is discarded; set Arn: ${wantArn}`,
+      ),
+    );
+  else if (arn !== wantArn)
+    out.push(problem(f.name, `${key}.deadLetterQueue.Arn`, `must be ${wantArn}, the dead-letter queue the code uses (got ${str(arn)})`));
   const strategy = at(run, 'retryStrategy.PushRetryStrategy');
-  if (strategy !== 'BACKOFF_RETRY' && strategy !== 'EXPONENTIAL_DECAY_RETRY') out.push(problem(f.name, `${key}.retryStrategy.PushRetryStrategy`, `must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY (got ${str(strategy)})`));
+  if (strategy !== 'BACKOFF_RETRY' && strategy !== 'EXPONENTIAL_DECAY_RETRY')
+    out.push(problem(f.name, `${key}.retryStrategy.PushRetryStrategy`, `must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY (got ${str(strategy)})`));
   out.push(...batchWindow(f, key, run), ...visibility(f, t.base, strategy, Number(at(run, 'batchWindow.TimeBasedWindow'))));
   return out;
 });
@@ -150,6 +229,15 @@ export const checkTimeouts = perFunction((f) => {
   const need = Math.ceil((d + MNS_SEND_TIMEOUT_SECONDS) / (1 - SOFT_DEADLINE_SHARE));
   if (timeout >= need) return [];
   const why = `one try ≤ ${k} SAG calls × (${config.sagTimeoutMs / 1000} s SAG_TIMEOUT_MS + ${wait} s rate-limiter wait)${hr ? ` + ${hr} s of HR API calls` : ''} = ${d} s, so ${SOFT_DEADLINE_SHARE} T + ${d} + ${MNS_SEND_TIMEOUT_SECONDS} ≤ T needs T ≥ ${need} s`;
-  const fix = need < PUSH_LIMIT_SECONDS ? `raise the timeout to ${need}–${PUSH_LIMIT_SECONDS - 1} s` : `no timeout under the ${PUSH_LIMIT_SECONDS} s push limit covers it: lower SAG_TIMEOUT_MS${hr ? ' / HR_API_TIMEOUT_MS' : ''}`;
-  return [warning(name, 'props.timeout', `${timeout} s may cut the worst case short (every call at its timeout): ${why}; ${fix}. A cut-short message is retried by the trigger, not lost`)];
+  const fix =
+    need < PUSH_LIMIT_SECONDS
+      ? `raise the timeout to ${need}–${PUSH_LIMIT_SECONDS - 1} s`
+      : `no timeout under the ${PUSH_LIMIT_SECONDS} s push limit covers it: lower SAG_TIMEOUT_MS${hr ? ' / HR_API_TIMEOUT_MS' : ''}`;
+  return [
+    warning(
+      name,
+      'props.timeout',
+      `${timeout} s may cut the worst case short (every call at its timeout): ${why}; ${fix}. A cut-short message is retried by the trigger, not lost`,
+    ),
+  ];
 });

@@ -186,7 +186,20 @@ function validateRule(r: Record<string, unknown>): FaultRuleInput {
     if (typeof r.html502 !== 'boolean') throw new FaultValidationError('html502 must be a boolean');
     out.html502 = r.html502;
   }
-  const known = new Set(['action', 'queue', 'code', 'message', 'httpStatus', 'probability', 'count', 'delayMs', 'delayAfterMs', 'ratePerSecond', 'reset', 'html502']);
+  const known = new Set([
+    'action',
+    'queue',
+    'code',
+    'message',
+    'httpStatus',
+    'probability',
+    'count',
+    'delayMs',
+    'delayAfterMs',
+    'ratePerSecond',
+    'reset',
+    'html502',
+  ]);
   for (const k of Object.keys(r)) if (!known.has(k)) throw new FaultValidationError(`unknown fault field "${k}"`);
   const effects = [out.code, out.delayMs, out.delayAfterMs, out.reset, out.html502, out.ratePerSecond].filter((x) => x !== undefined);
   if (effects.length === 0) {

@@ -168,7 +168,9 @@ export function percentEncode(value: string): string {
 
 /** The canonical query string: parameters sorted by (raw) key, each `encode(k)=encode(v)`, `Signature` left out. */
 export function canonicalQuery(params: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(params).filter((k) => k !== 'Signature').sort();
+  const keys = Object.keys(params)
+    .filter((k) => k !== 'Signature')
+    .sort();
   let out = '';
   for (const key of keys) {
     if (out) out += '&';
@@ -337,7 +339,11 @@ const nullRecord = (): Record<string, string> => Object.create(null) as Record<s
 function headerMap(req: http.IncomingMessage): Record<string, string> {
   const out = nullRecord();
   const distinct = req.headersDistinct as Record<string, string[] | undefined>;
-  for (const name of Object.keys(distinct)) out[name] = [...(distinct[name] ?? [])].map((v) => v.trim()).sort().join(',');
+  for (const name of Object.keys(distinct))
+    out[name] = [...(distinct[name] ?? [])]
+      .map((v) => v.trim())
+      .sort()
+      .join(',');
   return out;
 }
 
@@ -438,7 +444,8 @@ export class PopRpcProtocol {
   private checkActionAndVersion(action: string | undefined, version: string | undefined, names: [string, string], format: string | undefined): string {
     if (!action) throw missingParameter(names[0]);
     if (!version) throw missingParameter(names[1]);
-    if (version !== this.apiVersion) throw commonError('InvalidVersion', `Specified parameter Version is not valid. The supported version is ${this.apiVersion}.`);
+    if (version !== this.apiVersion)
+      throw commonError('InvalidVersion', `Specified parameter Version is not valid. The supported version is ${this.apiVersion}.`);
     if (!this.actions.has(action)) throw commonError('InvalidAction.NotFound');
     if (format !== undefined && format.toUpperCase() !== 'JSON') throw invalidParameter('Format', 'This emulator answers JSON only.');
     return action;
@@ -487,15 +494,36 @@ export class PopRpcProtocol {
     const timestamp = parseTimestamp(h['x-acs-date'] as string);
     if (timestamp === undefined) throw commonError('InvalidTimeStamp.Format');
     if (!timingSafeEqualText(acs3PayloadHash(v3.body), h['x-acs-content-sha256'] as string)) {
-      throw new PopRpcError('SignatureDoesNotMatch', 400, 'Specified signature is not matched with our calculation: x-acs-content-sha256 is not the SHA-256 of the request body.');
+      throw new PopRpcError(
+        'SignatureDoesNotMatch',
+        400,
+        'Specified signature is not matched with our calculation: x-acs-content-sha256 is not the SHA-256 of the request body.',
+      );
     }
-    const canonical = acs3CanonicalRequest({ method: v3.method, path: v3.path, query: v3.query, headers: h, signedHeaders: auth.signedHeaders, payloadHash: h['x-acs-content-sha256'] as string });
+    const canonical = acs3CanonicalRequest({
+      method: v3.method,
+      path: v3.path,
+      query: v3.query,
+      headers: h,
+      signedHeaders: auth.signedHeaders,
+      payloadHash: h['x-acs-content-sha256'] as string,
+    });
     const toSign = acs3StringToSign(canonical);
     if (!timingSafeEqualText(acs3Signature(known.v3Key, toSign), auth.signature)) {
       throw new PopRpcError('SignatureDoesNotMatch', 400, `Specified signature is not matched with our calculation. server string to sign is:${toSign}`);
     }
     const nonce = h['x-acs-signature-nonce'] as string;
-    return { method: v3.method, action, params: v3.params, known, accessKeyId: auth.accessKeyId, timestamp, nonce, token: h['x-acs-security-token'], signatureVersion: 'V3' };
+    return {
+      method: v3.method,
+      action,
+      params: v3.params,
+      known,
+      accessKeyId: auth.accessKeyId,
+      timestamp,
+      nonce,
+      token: h['x-acs-security-token'],
+      signatureVersion: 'V3',
+    };
   }
 
   /** The checks after the signature, common to both versions: date window, STS token, nonce (used up last). */
@@ -507,7 +535,14 @@ export class PopRpcProtocol {
       throw s.token ? commonError('InvalidSecurityToken.Malformed') : incomplete('"SecurityToken" is missing.');
     }
     if (!this.nonces.use(`${s.accessKeyId}\n${s.nonce}`, now)) throw commonError('SignatureNonceUsed');
-    const request: PopRpcRequest = { method: s.method, action: s.action, params: s.params, accessKeyId: s.accessKeyId, requestId, signatureVersion: s.signatureVersion };
+    const request: PopRpcRequest = {
+      method: s.method,
+      action: s.action,
+      params: s.params,
+      accessKeyId: s.accessKeyId,
+      requestId,
+      signatureVersion: s.signatureVersion,
+    };
     if (s.token) request.securityToken = s.token;
     return request;
   }

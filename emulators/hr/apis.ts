@@ -114,7 +114,8 @@ export function dingTalkAuth(store: HrStore, req: ApiRequest): ApiAnswer | undef
   return undefined;
 }
 
-export const asId = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
+export const asId = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
 
 const dingTalkGetToken: HrRoute = {
   vendor: 'dingtalk',

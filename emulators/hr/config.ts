@@ -40,7 +40,8 @@ export const DEFAULT_FEISHU_APPS: readonly FeishuApp[] = Object.freeze([{ appId:
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new HrConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new HrConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   return Number(raw);
 }
 

@@ -50,7 +50,20 @@ export type DepartmentIdType = 'department_id' | 'open_department_id';
 export type UserIdType = 'open_id' | 'union_id' | 'user_id';
 export type FeishuTokenCheck = 'ok' | 'missing' | 'invalid' | 'expired';
 
-const USER_KEYS = ['user_id', 'name', 'open_id', 'union_id', 'email', 'enterprise_email', 'department_ids', 'city', 'work_station', 'employee_no', 'job_title', 'mobile'];
+const USER_KEYS = [
+  'user_id',
+  'name',
+  'open_id',
+  'union_id',
+  'email',
+  'enterprise_email',
+  'department_ids',
+  'city',
+  'work_station',
+  'employee_no',
+  'job_title',
+  'mobile',
+];
 const OPTIONAL_STRINGS = ['open_id', 'union_id', 'email', 'enterprise_email', 'city', 'work_station', 'employee_no', 'job_title', 'mobile'] as const;
 const DEPT_KEYS = ['department_id', 'name', 'parent_department_id', 'open_department_id'];
 
@@ -83,7 +96,8 @@ function userSeed(input: unknown): FeishuUserSeed & { open_id: string; union_id:
     if (v !== undefined) u[k] = v;
   }
   if (o.department_ids !== undefined) {
-    if (!Array.isArray(o.department_ids) || o.department_ids.some((d) => typeof d !== 'string' || !d)) throw new HrConfigError(`Feishu user ${user_id}: department_ids must be strings`);
+    if (!Array.isArray(o.department_ids) || o.department_ids.some((d) => typeof d !== 'string' || !d))
+      throw new HrConfigError(`Feishu user ${user_id}: department_ids must be strings`);
     u.department_ids = [...(o.department_ids as string[])];
   }
   return u;
@@ -146,7 +160,8 @@ export class FeishuDirectory {
   addUser(input: unknown): void {
     const u = userSeed(input);
     if (this.users.has(u.user_id)) throw new HrConfigError(`Feishu user ${u.user_id} already exists`);
-    for (const d of u.department_ids ?? ['0']) if (!this.departments.has(d)) throw new HrConfigError(`Feishu user ${u.user_id}: department ${d} does not exist`);
+    for (const d of u.department_ids ?? ['0'])
+      if (!this.departments.has(d)) throw new HrConfigError(`Feishu user ${u.user_id}: department ${d} does not exist`);
     this.users.set(u.user_id, u);
   }
 

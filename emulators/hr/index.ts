@@ -97,8 +97,16 @@ export interface HrEmulator {
   host: string;
   /** Fault rules (same as `/__admin/faults`); actions `dingtalk.gettoken`, `dingtalk.user.get`, … (HR_ACTIONS). */
   faults: FaultInjector;
-  dingtalk: HrDirectoryHandle<DingTalkUserSeed, DingTalkDepartment, DingTalkDepartmentSeed> & { apps: readonly DingTalkApp[]; appKey: string; appSecret: string };
-  wecom: HrDirectoryHandle<WeComUserSeed, WeComDepartment, WeComDepartmentSeed> & { credentials: readonly WeComCredential[]; corpId: string; corpSecret: string };
+  dingtalk: HrDirectoryHandle<DingTalkUserSeed, DingTalkDepartment, DingTalkDepartmentSeed> & {
+    apps: readonly DingTalkApp[];
+    appKey: string;
+    appSecret: string;
+  };
+  wecom: HrDirectoryHandle<WeComUserSeed, WeComDepartment, WeComDepartmentSeed> & {
+    credentials: readonly WeComCredential[];
+    corpId: string;
+    corpSecret: string;
+  };
   feishu: FeishuHandle;
   /** Adds departments and users of every platform at once, all or nothing. */
   seed(data: HrDirectorySeed): void;

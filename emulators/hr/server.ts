@@ -44,7 +44,8 @@ function admin<T>(fn: () => T): T {
 /** `[x]` for an object, `x` for an array, `x[key]` for `{key: [...]}`. */
 function listOf(body: unknown, key: string): unknown[] {
   if (Array.isArray(body)) return body;
-  if (body !== null && typeof body === 'object' && Array.isArray((body as Record<string, unknown>)[key])) return (body as Record<string, unknown[]>)[key] as unknown[];
+  if (body !== null && typeof body === 'object' && Array.isArray((body as Record<string, unknown>)[key]))
+    return (body as Record<string, unknown[]>)[key] as unknown[];
   if (body !== null && typeof body === 'object') return [body];
   throw new HrConfigError(`expected a JSON object, an array, or {"${key}": [...]}`);
 }
@@ -69,43 +70,48 @@ function adminRoutes(store: HrStore): Record<string, AdminRoute> {
     'GET /dingtalk/users': () => ({ users: store.listDingTalkUsers() }),
     'POST /dingtalk/users': (body) => admin(() => ({ users: store.addDingTalkUsers(listOf(body, 'users')) })),
     'PATCH /dingtalk/users': (body) => admin(() => ({ user: store.updateDingTalkUser(body) })),
-    'DELETE /dingtalk/users': (body, req) => admin(() => {
-      const userid = keyOf(req, body, 'userid');
-      store.removeDingTalkUser(userid);
-      return { removed: userid };
-    }),
+    'DELETE /dingtalk/users': (body, req) =>
+      admin(() => {
+        const userid = keyOf(req, body, 'userid');
+        store.removeDingTalkUser(userid);
+        return { removed: userid };
+      }),
     'GET /dingtalk/departments': () => ({ departments: store.listDingTalkDepartments() }),
     'POST /dingtalk/departments': (body) => admin(() => ({ departments: store.addDingTalkDepartments(listOf(body, 'departments')) })),
     'PATCH /dingtalk/departments': (body) => admin(() => ({ department: store.updateDingTalkDepartment(body) })),
-    'DELETE /dingtalk/departments': (body, req) => admin(() => {
-      const id = numericKey(req, body, 'dept_id');
-      store.removeDingTalkDepartment(id);
-      return { removed: id };
-    }),
+    'DELETE /dingtalk/departments': (body, req) =>
+      admin(() => {
+        const id = numericKey(req, body, 'dept_id');
+        store.removeDingTalkDepartment(id);
+        return { removed: id };
+      }),
     'GET /wecom/users': () => ({ users: store.listWeComUsers() }),
     'POST /wecom/users': (body) => admin(() => ({ users: store.addWeComUsers(listOf(body, 'users')) })),
     'PATCH /wecom/users': (body) => admin(() => ({ user: store.updateWeComUser(body) })),
-    'DELETE /wecom/users': (body, req) => admin(() => {
-      const userid = keyOf(req, body, 'userid');
-      store.removeWeComUser(userid);
-      return { removed: userid };
-    }),
+    'DELETE /wecom/users': (body, req) =>
+      admin(() => {
+        const userid = keyOf(req, body, 'userid');
+        store.removeWeComUser(userid);
+        return { removed: userid };
+      }),
     'GET /wecom/departments': () => ({ departments: store.listWeComDepartments() }),
     'POST /wecom/departments': (body) => admin(() => ({ departments: store.addWeComDepartments(listOf(body, 'departments')) })),
     'PATCH /wecom/departments': (body) => admin(() => ({ department: store.updateWeComDepartment(body) })),
-    'DELETE /wecom/departments': (body, req) => admin(() => {
-      const id = numericKey(req, body, 'id');
-      store.removeWeComDepartment(id);
-      return { removed: id };
-    }),
+    'DELETE /wecom/departments': (body, req) =>
+      admin(() => {
+        const id = numericKey(req, body, 'id');
+        store.removeWeComDepartment(id);
+        return { removed: id };
+      }),
     'POST /seed': (body) => admin(() => ({ seeded: store.seed(body) })),
-    'POST /tokens/expire': (body) => admin(() => {
-      const b = (body ?? {}) as Record<string, unknown>;
-      if (typeof b !== 'object' || Array.isArray(b)) throw new HrConfigError('expected {"vendor"?: "dingtalk"|"wecom", "token"?: "…"}');
-      if (b.vendor !== undefined && !HR_VENDORS.includes(b.vendor as HrVendor)) throw new HrConfigError('"vendor" must be "dingtalk" or "wecom"');
-      if (b.token !== undefined && typeof b.token !== 'string') throw new HrConfigError('"token" must be a string');
-      return { expired: store.expireTokens({ vendor: b.vendor as HrVendor | undefined, token: b.token as string | undefined }) };
-    }),
+    'POST /tokens/expire': (body) =>
+      admin(() => {
+        const b = (body ?? {}) as Record<string, unknown>;
+        if (typeof b !== 'object' || Array.isArray(b)) throw new HrConfigError('expected {"vendor"?: "dingtalk"|"wecom", "token"?: "…"}');
+        if (b.vendor !== undefined && !HR_VENDORS.includes(b.vendor as HrVendor)) throw new HrConfigError('"vendor" must be "dingtalk" or "wecom"');
+        if (b.token !== undefined && typeof b.token !== 'string') throw new HrConfigError('"token" must be a string');
+        return { expired: store.expireTokens({ vendor: b.vendor as HrVendor | undefined, token: b.token as string | undefined }) };
+      }),
   };
 }
 
@@ -121,23 +127,26 @@ function flagged(body: unknown, key: string, flag: string): [string, boolean] {
 /** Departures (DingTalk, WeCom), resignations and the Feishu directory. */
 function lifecycleAdminRoutes(store: HrStore): Record<string, AdminRoute> {
   return {
-    'POST /dingtalk/departed': (body) => admin(() => {
-      const [userid, departed] = flagged(body, 'userid', 'departed');
-      store.setDeparted('dingtalk', userid, departed);
-      return { userid, departed };
-    }),
-    'POST /wecom/departed': (body) => admin(() => {
-      const [userid, departed] = flagged(body, 'userid', 'departed');
-      store.setDeparted('wecom', userid, departed);
-      return { userid, departed };
-    }),
+    'POST /dingtalk/departed': (body) =>
+      admin(() => {
+        const [userid, departed] = flagged(body, 'userid', 'departed');
+        store.setDeparted('dingtalk', userid, departed);
+        return { userid, departed };
+      }),
+    'POST /wecom/departed': (body) =>
+      admin(() => {
+        const [userid, departed] = flagged(body, 'userid', 'departed');
+        store.setDeparted('wecom', userid, departed);
+        return { userid, departed };
+      }),
     'POST /feishu/departments': (body) => admin(() => ({ seeded: store.feishu.seed({ departments: listOf(body, 'departments') }) })),
     'POST /feishu/users': (body) => admin(() => ({ seeded: store.feishu.seed({ users: listOf(body, 'users') }) })),
-    'POST /feishu/resigned': (body) => admin(() => {
-      const [user_id, resigned] = flagged(body, 'user_id', 'resigned');
-      store.feishu.setResigned(user_id, resigned);
-      return { user_id, resigned };
-    }),
+    'POST /feishu/resigned': (body) =>
+      admin(() => {
+        const [user_id, resigned] = flagged(body, 'user_id', 'resigned');
+        store.feishu.setResigned(user_id, resigned);
+        return { user_id, resigned };
+      }),
     'POST /feishu/tokens/expire': () => ({ expired: store.feishu.expireTokens() }),
   };
 }

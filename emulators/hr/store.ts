@@ -98,7 +98,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function reqString(o: Record<string, unknown>, key: string, where: string, max = 256): string {
   const v = o[key];
-  if (typeof v !== 'string' || v.trim() === '' || v.length > max) throw new HrConfigError(`${where}: "${key}" must be a non-empty string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.trim() === '' || v.length > max)
+    throw new HrConfigError(`${where}: "${key}" must be a non-empty string of at most ${max} characters`);
   return v;
 }
 
@@ -131,11 +132,40 @@ function extraOf(o: Record<string, unknown>, where: string): Record<string, unkn
 }
 
 function knownKeys(o: Record<string, unknown>, keys: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new HrConfigError(`${where}: unknown field "${k}" (put vendor fields the emulator does not model in "extra")`);
+  for (const k of Object.keys(o))
+    if (!keys.includes(k)) throw new HrConfigError(`${where}: unknown field "${k}" (put vendor fields the emulator does not model in "extra")`);
 }
 
-const DT_USER_KEYS = ['userid', 'name', 'email', 'org_email', 'dept_id_list', 'work_place', 'mobile', 'title', 'job_number', 'unionid', 'active', 'hired_date', 'manager_userid', 'extra'] as const;
-const WC_USER_KEYS = ['userid', 'name', 'department', 'main_department', 'email', 'biz_mail', 'address', 'position', 'mobile', 'alias', 'status', 'extra'] as const;
+const DT_USER_KEYS = [
+  'userid',
+  'name',
+  'email',
+  'org_email',
+  'dept_id_list',
+  'work_place',
+  'mobile',
+  'title',
+  'job_number',
+  'unionid',
+  'active',
+  'hired_date',
+  'manager_userid',
+  'extra',
+] as const;
+const WC_USER_KEYS = [
+  'userid',
+  'name',
+  'department',
+  'main_department',
+  'email',
+  'biz_mail',
+  'address',
+  'position',
+  'mobile',
+  'alias',
+  'status',
+  'extra',
+] as const;
 
 function dingTalkUser(input: unknown): DingTalkUserSeed {
   if (!isPlainObject(input)) throw new HrConfigError('a DingTalk user must be an object with "userid" and "name"');
@@ -153,7 +183,8 @@ function dingTalkUser(input: unknown): DingTalkUserSeed {
     u.active = input.active;
   }
   if (input.hired_date !== undefined) {
-    if (typeof input.hired_date !== 'number' || !Number.isSafeInteger(input.hired_date) || input.hired_date < 0) throw new HrConfigError(`${where}: "hired_date" must be Unix milliseconds`);
+    if (typeof input.hired_date !== 'number' || !Number.isSafeInteger(input.hired_date) || input.hired_date < 0)
+      throw new HrConfigError(`${where}: "hired_date" must be Unix milliseconds`);
     u.hired_date = input.hired_date;
   }
   const extra = extraOf(input, where);
@@ -177,7 +208,8 @@ function weComUser(input: unknown): WeComUserSeed {
     if (!(u.department ?? [1]).includes(u.main_department)) throw new HrConfigError(`${where}: "main_department" must be one of "department"`);
   }
   if (input.status !== undefined) {
-    if (input.status !== 1 && input.status !== 2 && input.status !== 4 && input.status !== 5) throw new HrConfigError(`${where}: "status" must be 1, 2, 4 or 5`);
+    if (input.status !== 1 && input.status !== 2 && input.status !== 4 && input.status !== 5)
+      throw new HrConfigError(`${where}: "status" must be 1, 2, 4 or 5`);
     u.status = input.status;
   }
   const extra = extraOf(input, where);
@@ -239,7 +271,8 @@ class Org<U extends { userid: string }> {
   }
 
   checkDepartments(u: U): void {
-    for (const id of this.deptsOf(u)) if (!this.departments.has(id)) throw new HrConfigError(`${this.vendor} user "${u.userid}": department ${id} does not exist (add it first)`);
+    for (const id of this.deptsOf(u))
+      if (!this.departments.has(id)) throw new HrConfigError(`${this.vendor} user "${u.userid}": department ${id} does not exist (add it first)`);
   }
 
   addUser(u: U): void {
@@ -281,16 +314,26 @@ function deptInput(input: unknown, idKey: string, parentKey: string, vendor: str
   if (!isPlainObject(input)) throw new HrConfigError(`a ${vendor} department must be an object with "${idKey}" and "name"`);
   const where = `${vendor} department`;
   knownKeys(input, [idKey, 'name', parentKey, 'order'], where);
-  const d: DeptShape = { id: deptId(input[idKey], `${where}: "${idKey}"`), name: reqString(input, 'name', where, 64), parent: input[parentKey] === undefined ? 1 : deptId(input[parentKey], `${where}: "${parentKey}"`) };
+  const d: DeptShape = {
+    id: deptId(input[idKey], `${where}: "${idKey}"`),
+    name: reqString(input, 'name', where, 64),
+    parent: input[parentKey] === undefined ? 1 : deptId(input[parentKey], `${where}: "${parentKey}"`),
+  };
   if (d.id === 1) throw new HrConfigError(`${where} 1 is the root, which always exists`);
   if (input.order !== undefined) {
-    if (typeof input.order !== 'number' || !Number.isSafeInteger(input.order) || input.order < 0) throw new HrConfigError(`${where}: "order" must be an integer ≥ 0`);
+    if (typeof input.order !== 'number' || !Number.isSafeInteger(input.order) || input.order < 0)
+      throw new HrConfigError(`${where}: "order" must be an integer ≥ 0`);
     d.order = input.order;
   }
   return d;
 }
 
-function deptPatch(input: unknown, idKey: string, parentKey: string, vendor: string): { id: number; patch: { name?: string; parent?: number; order?: number } } {
+function deptPatch(
+  input: unknown,
+  idKey: string,
+  parentKey: string,
+  vendor: string,
+): { id: number; patch: { name?: string; parent?: number; order?: number } } {
   if (!isPlainObject(input)) throw new HrConfigError(`a ${vendor} department update must be an object with "${idKey}"`);
   const where = `${vendor} department update`;
   knownKeys(input, [idKey, 'name', parentKey, 'order'], where);
@@ -298,7 +341,8 @@ function deptPatch(input: unknown, idKey: string, parentKey: string, vendor: str
   if (input.name !== undefined) patch.name = reqString(input, 'name', where, 64);
   if (input[parentKey] !== undefined) patch.parent = deptId(input[parentKey], `${where}: "${parentKey}"`);
   if (input.order !== undefined) {
-    if (typeof input.order !== 'number' || !Number.isSafeInteger(input.order) || input.order < 0) throw new HrConfigError(`${where}: "order" must be an integer ≥ 0`);
+    if (typeof input.order !== 'number' || !Number.isSafeInteger(input.order) || input.order < 0)
+      throw new HrConfigError(`${where}: "order" must be an integer ≥ 0`);
     patch.order = input.order;
   }
   return { id: deptId(input[idKey], `${where}: "${idKey}"`), patch };
@@ -339,8 +383,20 @@ export interface HrStoreOptions {
 
 export interface HrSnapshot {
   tokenTtlSec: number;
-  dingtalk: { apps: string[]; departments: DingTalkDepartment[]; users: Record<string, unknown>[]; departed: string[]; tokens: Array<{ token: string; appKey: string; expiresAt: string; expired: boolean }> };
-  wecom: { corpIds: string[]; departments: WeComDepartment[]; users: Record<string, unknown>[]; departed: string[]; tokens: Array<{ token: string; corpId: string; expiresAt: string; expired: boolean }> };
+  dingtalk: {
+    apps: string[];
+    departments: DingTalkDepartment[];
+    users: Record<string, unknown>[];
+    departed: string[];
+    tokens: Array<{ token: string; appKey: string; expiresAt: string; expired: boolean }>;
+  };
+  wecom: {
+    corpIds: string[];
+    departments: WeComDepartment[];
+    users: Record<string, unknown>[];
+    departed: string[];
+    tokens: Array<{ token: string; corpId: string; expiresAt: string; expired: boolean }>;
+  };
 }
 
 export class HrStore {
@@ -423,11 +479,13 @@ export class HrStore {
   // -- DingTalk directory ----------------------------------------------------------------------------------------
 
   addDingTalkDepartments(list: readonly unknown[]): DingTalkDepartment[] {
-    return this.atomically(() => list.map((x) => {
-      const d = deptInput(x, 'dept_id', 'parent_id', 'DingTalk');
-      this.dt.addDepartment(d);
-      return dtDept(d);
-    }));
+    return this.atomically(() =>
+      list.map((x) => {
+        const d = deptInput(x, 'dept_id', 'parent_id', 'DingTalk');
+        this.dt.addDepartment(d);
+        return dtDept(d);
+      }),
+    );
   }
 
   updateDingTalkDepartment(input: unknown): DingTalkDepartment {
@@ -449,11 +507,13 @@ export class HrStore {
   }
 
   addDingTalkUsers(list: readonly unknown[]): Record<string, unknown>[] {
-    return this.atomically(() => list.map((x) => {
-      const u = dingTalkUser(x);
-      this.dt.addUser(u);
-      return dingTalkResult(u);
-    }));
+    return this.atomically(() =>
+      list.map((x) => {
+        const u = dingTalkUser(x);
+        this.dt.addUser(u);
+        return dingTalkResult(u);
+      }),
+    );
   }
 
   /** Merges `patch` (which names the `userid`) into the user; `null` removes an optional field. */
@@ -483,11 +543,13 @@ export class HrStore {
   // -- WeCom directory -------------------------------------------------------------------------------------------
 
   addWeComDepartments(list: readonly unknown[]): WeComDepartment[] {
-    return this.atomically(() => list.map((x) => {
-      const d = deptInput(x, 'id', 'parentid', 'WeCom');
-      this.wc.addDepartment(d);
-      return wcDept(d);
-    }));
+    return this.atomically(() =>
+      list.map((x) => {
+        const d = deptInput(x, 'id', 'parentid', 'WeCom');
+        this.wc.addDepartment(d);
+        return wcDept(d);
+      }),
+    );
   }
 
   updateWeComDepartment(input: unknown): WeComDepartment {
@@ -509,11 +571,13 @@ export class HrStore {
   }
 
   addWeComUsers(list: readonly unknown[]): Record<string, unknown>[] {
-    return this.atomically(() => list.map((x) => {
-      const u = weComUser(x);
-      this.wc.addUser(u);
-      return weComAnswer(u);
-    }));
+    return this.atomically(() =>
+      list.map((x) => {
+        const u = weComUser(x);
+        this.wc.addUser(u);
+        return weComAnswer(u);
+      }),
+    );
   }
 
   updateWeComUser(patch: unknown): Record<string, unknown> {
@@ -651,14 +715,18 @@ export class HrStore {
         departments: this.listDingTalkDepartments(),
         users: this.listDingTalkUsers(),
         departed: [...this.dt.departed],
-        tokens: tokens.filter((t) => t.vendor === 'dingtalk').map((t) => ({ token: t.token, appKey: t.client, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now })),
+        tokens: tokens
+          .filter((t) => t.vendor === 'dingtalk')
+          .map((t) => ({ token: t.token, appKey: t.client, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now })),
       },
       wecom: {
         corpIds: [...new Set(this.opts.wecomCredentials.map((c) => c.corpId))],
         departments: this.listWeComDepartments(),
         users: this.listWeComUsers(),
         departed: [...this.wc.departed],
-        tokens: tokens.filter((t) => t.vendor === 'wecom').map((t) => ({ token: t.token, corpId: t.client, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now })),
+        tokens: tokens
+          .filter((t) => t.vendor === 'wecom')
+          .map((t) => ({ token: t.token, corpId: t.client, expiresAt: new Date(t.expiresAt).toISOString(), expired: t.expiresAt <= now })),
       },
     };
   }

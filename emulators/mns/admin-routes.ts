@@ -124,9 +124,13 @@ export function adminRoutes(store: QueueStore, onQueueDeleted: (name: string) =>
       const off = b.enabled === false || b.deadLetterTargetQueue === undefined || b.deadLetterTargetQueue === null;
       if (b.enabled !== undefined && typeof b.enabled !== 'boolean') throw new AdminInputError('enabled must be a boolean');
       if (!off && typeof b.deadLetterTargetQueue !== 'string') throw new AdminInputError('deadLetterTargetQueue must be a queue name');
-      if (!off && (typeof b.maxReceiveCount !== 'number' || !Number.isInteger(b.maxReceiveCount))) throw new AdminInputError('maxReceiveCount must be an integer');
+      if (!off && (typeof b.maxReceiveCount !== 'number' || !Number.isInteger(b.maxReceiveCount)))
+        throw new AdminInputError('maxReceiveCount must be an integer');
       input(() =>
-        store.setDlqPolicy(queue, off ? undefined : { enabled: true, deadLetterTargetQueue: b.deadLetterTargetQueue as string, maxReceiveCount: b.maxReceiveCount as number }),
+        store.setDlqPolicy(
+          queue,
+          off ? undefined : { enabled: true, deadLetterTargetQueue: b.deadLetterTargetQueue as string, maxReceiveCount: b.maxReceiveCount as number },
+        ),
       );
       return { queue, dlqPolicy: store.get(queue).dlq ?? null };
     },

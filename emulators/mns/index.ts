@@ -92,7 +92,9 @@ export interface MnsEmulator {
  * credential is incomplete.
  */
 export async function startMnsEmulator(options: MnsEmulatorOptions = {}): Promise<MnsEmulator> {
-  const credentials: readonly MnsCredential[] = options.credentials?.length ? [...options.credentials] : [{ accessKeyId: 'local-ak', accessKeySecret: 'local-sk' }];
+  const credentials: readonly MnsCredential[] = options.credentials?.length
+    ? [...options.credentials]
+    : [{ accessKeyId: 'local-ak', accessKeySecret: 'local-sk' }];
   const host = options.host ?? '127.0.0.1';
   let url = '';
   const parts = createMnsServer({

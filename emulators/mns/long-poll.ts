@@ -151,10 +151,13 @@ export class LongPoll {
     if (current && current.at === at) return;
     if (current) clearTimeout(current.timer);
     const delay = Math.max(0, at - this.store.now()) + 1;
-    const timer = setTimeout(() => {
-      this.timers.delete(queue);
-      this.wake(queue);
-    }, Math.min(delay, 2 ** 31 - 1));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(queue);
+        this.wake(queue);
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
     timer.unref();
     this.timers.set(queue, { at, timer });
   }

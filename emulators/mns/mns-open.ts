@@ -50,9 +50,11 @@ export function parseDlqPolicy(raw: string): DlqPolicy | null {
   } catch {
     throw badPolicy('DlqPolicy is not valid JSON.');
   }
-  if (j === null || typeof j !== 'object' || Array.isArray(j)) throw badPolicy('DlqPolicy should be a JSON object such as {"Enabled":true,"DeadLetterTargetQueue":"dlq","MaxReceiveCount":3}.');
+  if (j === null || typeof j !== 'object' || Array.isArray(j))
+    throw badPolicy('DlqPolicy should be a JSON object such as {"Enabled":true,"DeadLetterTargetQueue":"dlq","MaxReceiveCount":3}.');
   const p = j as Record<string, unknown>;
-  const enabled = p.Enabled === undefined ? true : p.Enabled === true || p.Enabled === 'true' ? true : p.Enabled === false || p.Enabled === 'false' ? false : undefined;
+  const enabled =
+    p.Enabled === undefined ? true : p.Enabled === true || p.Enabled === 'true' ? true : p.Enabled === false || p.Enabled === 'false' ? false : undefined;
   if (enabled === undefined) throw badPolicy('DlqPolicy.Enabled should be true or false.');
   if (!enabled) return null;
   const target = p.DeadLetterTargetQueue;
@@ -92,7 +94,9 @@ function queueData(q: Queue): Record<string, unknown> {
     LoggingEnabled: a.LoggingEnabled,
     Tags: [],
     // The SDK's response model types MaxReceiveCount as a string; the emulator answers the number it was given.
-    DlqPolicy: q.dlq ? { Enabled: q.dlq.enabled, DeadLetterTargetQueue: q.dlq.deadLetterTargetQueue, MaxReceiveCount: q.dlq.maxReceiveCount } : { Enabled: false },
+    DlqPolicy: q.dlq
+      ? { Enabled: q.dlq.enabled, DeadLetterTargetQueue: q.dlq.deadLetterTargetQueue, MaxReceiveCount: q.dlq.maxReceiveCount }
+      : { Enabled: false },
   };
 }
 
@@ -105,7 +109,10 @@ export function applyMnsOpen(store: QueueStore, r: PopRpcRequest): unknown {
     const pageNum = Math.min(100_000_000, Math.max(1, Math.trunc(Number(r.params.PageNum ?? 1)) || 1));
     const pageSize = Math.min(50, Math.max(10, Math.trunc(Number(r.params.PageSize ?? 20)) || 20));
     const filter = r.params.QueueName ?? '';
-    const names = store.names().filter((n) => n.includes(filter)).sort();
+    const names = store
+      .names()
+      .filter((n) => n.includes(filter))
+      .sort();
     const page = names.slice((pageNum - 1) * pageSize, pageNum * pageSize).map((n) => queueData(store.get(n)));
     return { PageNum: pageNum, PageSize: pageSize, Pages: Math.ceil(names.length / pageSize), Size: page.length, Total: names.length, PageData: page };
   }

@@ -45,7 +45,12 @@ export const ATTRIBUTE_RANGES: Readonly<Record<Exclude<keyof QueueAttributes, 'L
 });
 
 /** Per-message limits. */
-export const MESSAGE_LIMITS = Object.freeze({ delaySeconds: [0, 604800] as const, priority: [1, 16] as const, defaultPriority: 8, maxReceiveCount: [1, 1000] as const });
+export const MESSAGE_LIMITS = Object.freeze({
+  delaySeconds: [0, 604800] as const,
+  priority: [1, 16] as const,
+  defaultPriority: 8,
+  maxReceiveCount: [1, 1000] as const,
+});
 
 /** The dead-letter policy of a queue (the management API's `DlqPolicy`). */
 export interface DlqPolicy {

@@ -113,7 +113,14 @@ function intParam(value: string | undefined, name: string, min: number, max: num
   return n;
 }
 
-const QUEUE_ELEMENTS: ReadonlySet<string> = new Set(['DelaySeconds', 'MaximumMessageSize', 'MessageRetentionPeriod', 'VisibilityTimeout', 'PollingWaitSeconds', 'LoggingEnabled']);
+const QUEUE_ELEMENTS: ReadonlySet<string> = new Set([
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'MessageRetentionPeriod',
+  'VisibilityTimeout',
+  'PollingWaitSeconds',
+  'LoggingEnabled',
+]);
 
 function queueAttributesOf(body: string) {
   if (!body.trim()) return {};

@@ -126,7 +126,8 @@ const xmlReply =
     res.end(xml);
   };
 
-const errorReply = (p: Parts, requestId: string, err: MnsApiError): Reply => xmlReply(requestId, err.httpStatus, errorXml(err.code, err.message, requestId, p.o.url()));
+const errorReply = (p: Parts, requestId: string, err: MnsApiError): Reply =>
+  xmlReply(requestId, err.httpStatus, errorXml(err.code, err.message, requestId, p.o.url()));
 
 /** An API error as its XML answer; anything else is reported and answered InternalError. */
 function failure(p: Parts, requestId: string, err: unknown): Reply {

@@ -52,7 +52,8 @@ export function messageFields(m: StoredMessage, withHandle: boolean): string {
   s += `<FirstDequeueTime>${m.firstDequeueTime || m.enqueueTime}</FirstDequeueTime><DequeueCount>${m.dequeueCount}</DequeueCount><Priority>${m.priority}</Priority>`;
   if (m.systemProperties) {
     s += '<SystemProperties>';
-    for (const [name, value] of Object.entries(m.systemProperties)) s += `<SystemPropertyValue>${el('Name', name)}${el('Value', value)}<Type>STRING</Type></SystemPropertyValue>`;
+    for (const [name, value] of Object.entries(m.systemProperties))
+      s += `<SystemPropertyValue>${el('Name', name)}${el('Value', value)}<Type>STRING</Type></SystemPropertyValue>`;
     s += '</SystemProperties>';
   }
   return s;
@@ -317,7 +318,8 @@ export function messageEntry(element: XmlElement): MessageEntry {
   return { body: f.get('MessageBody'), delaySeconds: f.get('DelaySeconds'), priority: f.get('Priority') };
 }
 
-const SDK_SEND = /^<\?xml version="1\.0" encoding="UTF-8"\?><Message xmlns="http:\/\/mns\.aliyuncs\.com\/doc\/v1\/">((?:<(?:MessageBody|DelaySeconds|Priority)>[^<&\]]*<\/(?:MessageBody|DelaySeconds|Priority)>){1,3})<\/Message>$/;
+const SDK_SEND =
+  /^<\?xml version="1\.0" encoding="UTF-8"\?><Message xmlns="http:\/\/mns\.aliyuncs\.com\/doc\/v1\/">((?:<(?:MessageBody|DelaySeconds|Priority)>[^<&\]]*<\/(?:MessageBody|DelaySeconds|Priority)>){1,3})<\/Message>$/;
 const SDK_FIELD = /<(MessageBody|DelaySeconds|Priority)>([^<]*)<\/(MessageBody|DelaySeconds|Priority)>/g;
 
 /**

@@ -109,7 +109,8 @@ function lifecycleRoutes(ctx: SagAdminContext): Record<string, AdminRoute> {
     'POST /retry-after': (body) =>
       adminInput(() => {
         const v = objectBody(body, '{"retryAfterMs": 1000} or {"retryAfterMs": null}').retryAfterMs;
-        if (v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new SagConfigError('retryAfterMs must be a non-negative integer or null');
+        if (v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 0))
+          throw new SagConfigError('retryAfterMs must be a non-negative integer or null');
         protocol.retryAfterMs = v ?? undefined;
         return { retryAfterMs: v };
       }),

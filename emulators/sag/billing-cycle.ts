@@ -50,6 +50,11 @@ export class BillingClock {
   /** `{now, cycle, nextCycleStart, fixedAt?, offsetMs?}` for the admin API. */
   describe(): Record<string, unknown> {
     const now = this.now();
-    return { now: new Date(now).toISOString(), cycle: billingCycleLabel(now), nextCycleStart: new Date(nextBillingCycleStart(now)).toISOString(), ...this.setting };
+    return {
+      now: new Date(now).toISOString(),
+      cycle: billingCycleLabel(now),
+      nextCycleStart: new Date(nextBillingCycleStart(now)).toISOString(),
+      ...this.setting,
+    };
   }
 }

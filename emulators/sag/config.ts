@@ -47,7 +47,8 @@ export const DEFAULT_CREDENTIALS: readonly PopCredential[] = Object.freeze([{ ac
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new SagConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw new SagConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
   return Number(raw);
 }
 

@@ -222,10 +222,12 @@ export class SagStore {
     let range: Cidr | undefined;
     if (input.cidr !== undefined && input.cidr !== null) {
       range = typeof input.cidr === 'string' ? parseCidr(input.cidr) : undefined;
-      if (!range || !isPrivateCidr(range)) throw new SagConfigError(`instance ${id}: cidr must be a private IPv4 block /8–/30 without host bits (e.g. 10.10.0.0/16), or null`);
+      if (!range || !isPrivateCidr(range))
+        throw new SagConfigError(`instance ${id}: cidr must be a private IPv4 block /8–/30 without host bits (e.g. 10.10.0.0/16), or null`);
     }
     const userQuota = input.userQuota ?? DEFAULT_QUOTA;
-    if (!Number.isInteger(userQuota) || userQuota < 1 || userQuota > MAX_QUOTA) throw new SagConfigError(`instance ${id}: userQuota must be an integer from 1 to ${MAX_QUOTA}`);
+    if (!Number.isInteger(userQuota) || userQuota < 1 || userQuota > MAX_QUOTA)
+      throw new SagConfigError(`instance ${id}: userQuota must be an integer from 1 to ${MAX_QUOTA}`);
     for (const flag of ['allowClientUsers', 'roamCidrOverlap'] as const) {
       if (input[flag] !== undefined && typeof input[flag] !== 'boolean') throw new SagConfigError(`instance ${id}: ${flag} must be a boolean`);
     }
@@ -503,7 +505,8 @@ export class SagStore {
     const bandwidth = input.bandwidth;
     this.assertBandwidth(bandwidth);
     const { userName, password } = input;
-    if (userName === undefined && password !== undefined) throw new SagApiError('ClientUser.NameEmpty', 'You must specify UserName. UserName and Password must be given together.');
+    if (userName === undefined && password !== undefined)
+      throw new SagApiError('ClientUser.NameEmpty', 'You must specify UserName. UserName and Password must be given together.');
     if (userName !== undefined && !userName) throw new SagApiError('ClientUser.NameEmpty');
     if (userName !== undefined && !isValidUserName(userName)) throw new SagApiError('ClientUser.NameInvalid');
     if (userName !== undefined && password === undefined) throw missingParameter('Password');
@@ -557,7 +560,8 @@ export class SagStore {
   private allocateIp(inst: InstanceRecord): number {
     const range = inst.range as Cidr;
     const size = range.last - range.first + 1;
-    if (inst.usedIps.size >= size) throw new SagApiError('ClientUser.UserOverLimit', 'The maximum number of users is exceeded. The CIDR block has no free address.');
+    if (inst.usedIps.size >= size)
+      throw new SagApiError('ClientUser.UserOverLimit', 'The maximum number of users is exceeded. The CIDR block has no free address.');
     let ip = inst.cursor;
     for (;;) {
       if (ip < range.first || ip > range.last) ip = range.first;

@@ -39,7 +39,13 @@ export function createSagServer(options: SagEmulatorOptions = {}): SagServer {
   const credentials = options.credentials?.length ? options.credentials : DEFAULT_CREDENTIALS;
   const instances = [...(options.instances ?? []), ...(options.instancesFile ? loadInstancesFile(options.instancesFile) : [])];
   const billingClock = new BillingClock(options.billingNow ?? options.now ?? Date.now);
-  const store = new SagStore({ regionId: region, maxBandwidthKbps: options.maxBandwidthKbps, initialInstances: instances, now: options.now, billingNow: billingClock.now });
+  const store = new SagStore({
+    regionId: region,
+    maxBandwidthKbps: options.maxBandwidthKbps,
+    initialInstances: instances,
+    now: options.now,
+    billingNow: billingClock.now,
+  });
   const faults = new FaultInjector(SAG_THROTTLE_ERROR, options.seed);
   const protocol = new PopRpcProtocol({
     apiVersion: SAG_API_VERSION,

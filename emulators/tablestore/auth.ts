@@ -76,7 +76,8 @@ export class OtsAuthenticator {
   /** Throws the service's OtsError for the first problem; returns the AccessKeyId. */
   authenticate(path: string, headers: http.IncomingHttpHeaders, body: Buffer, now: number): string {
     for (const name of REQUIRED) if (!header(headers, name)) throw otsError('OTSMissingHeader', `Missing header: '${name}'.`);
-    if (header(headers, 'x-ots-apiversion') !== OTS_API_VERSION) throw otsError('OTSAuthFailed', `Unsupported API version: ${header(headers, 'x-ots-apiversion')}.`);
+    if (header(headers, 'x-ots-apiversion') !== OTS_API_VERSION)
+      throw otsError('OTSAuthFailed', `Unsupported API version: ${header(headers, 'x-ots-apiversion')}.`);
     const date = header(headers, 'x-ots-date');
     const t = ISO_DATE.test(date) ? Date.parse(date) : Number.NaN;
     if (Number.isNaN(t)) throw otsError('OTSParameterInvalid', `Invalid date format: ${date}.`);
@@ -85,8 +86,10 @@ export class OtsAuthenticator {
     if (!key) throw otsError('OTSAuthFailed', 'The AccessKeyID does not exist.');
     if (header(headers, 'x-ots-instancename').toLowerCase() !== this.instanceName.toLowerCase()) throw otsError('OTSAuthFailed', 'The instance is not found.');
     const md5 = createHash('md5').update(body).digest('base64');
-    if (!sameText(md5, header(headers, 'x-ots-contentmd5'))) throw otsError('OTSAuthFailed', 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.');
-    if (!sameText(otsSignature(key, otsStringToSign(path, headers)), header(headers, 'x-ots-signature'))) throw otsError('OTSAuthFailed', 'Signature mismatch.');
+    if (!sameText(md5, header(headers, 'x-ots-contentmd5')))
+      throw otsError('OTSAuthFailed', 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.');
+    if (!sameText(otsSignature(key, otsStringToSign(path, headers)), header(headers, 'x-ots-signature')))
+      throw otsError('OTSAuthFailed', 'Signature mismatch.');
     if (Math.abs(now - t) > this.maxSkewMs) throw otsError('OTSAuthFailed', `Mismatch between system time and x-ots-date: ${date}.`);
     return accessKeyId;
   }

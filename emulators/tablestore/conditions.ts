@@ -79,7 +79,14 @@ function parseSingle(s: Record<string, any>): ColumnFilter {
   if (value.type === VT.INF_MIN || value.type === VT.INF_MAX || value.type === VT.AUTO_INCREMENT || value.type === VT.NULL) {
     throw invalid('The column value of a column condition must be INTEGER, DOUBLE, BOOLEAN, STRING or BINARY.');
   }
-  return { kind: 'single', comparator: s.comparator, column: s.column_name, value, filterIfMissing: !!s.filter_if_missing, latestOnly: !!s.latest_version_only };
+  return {
+    kind: 'single',
+    comparator: s.comparator,
+    column: s.column_name,
+    value,
+    filterIfMissing: !!s.filter_if_missing,
+    latestOnly: !!s.latest_version_only,
+  };
 }
 
 /** Whether a row satisfies the filter (a pagination filter always passes: it only trims columns). */

@@ -108,14 +108,16 @@ export async function startTablestoreEmulator(options: TablestoreEmulatorOptions
  */
 export function tablestoreOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TablestoreEmulatorOptions {
   const port = env.TABLESTORE_EMULATOR_PORT ? Number(env.TABLESTORE_EMULATOR_PORT) : TABLESTORE_DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TABLESTORE_EMULATOR_PORT must be a port number (got "${env.TABLESTORE_EMULATOR_PORT}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`TABLESTORE_EMULATOR_PORT must be a port number (got "${env.TABLESTORE_EMULATOR_PORT}")`);
   const ak = env.EMULATOR_ACCESS_KEY_ID || undefined;
   const sk = env.EMULATOR_ACCESS_KEY_SECRET || undefined;
   if ((ak === undefined) !== (sk === undefined)) throw new Error('EMULATOR_ACCESS_KEY_ID and EMULATOR_ACCESS_KEY_SECRET go together: set both or neither');
   const seed = env.EMULATOR_SEED ? Number(env.EMULATOR_SEED) : undefined;
   if (seed !== undefined && !Number.isFinite(seed)) throw new Error(`EMULATOR_SEED must be a number (got "${env.EMULATOR_SEED}")`);
   const instanceName = env.TABLESTORE_INSTANCE || undefined;
-  if (instanceName !== undefined && !/^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/.test(instanceName)) throw new Error(`TABLESTORE_INSTANCE must be 3–16 characters of letters, digits and '-' (got "${instanceName}")`);
+  if (instanceName !== undefined && !/^[A-Za-z][A-Za-z0-9-]{1,14}[A-Za-z0-9]$/.test(instanceName))
+    throw new Error(`TABLESTORE_INSTANCE must be 3–16 characters of letters, digits and '-' (got "${instanceName}")`);
   return {
     host: env.TABLESTORE_EMULATOR_HOST || '127.0.0.1',
     port,

@@ -11,7 +11,20 @@ import { PK_TYPE, ROW_EXISTENCE, type TableStoreState, rowSize, type ReadOptions
 import { comparePks, pkKey } from './values.js';
 import type { Message } from './wire.js';
 
-export const TABLESTORE_OPERATIONS = ['CreateTable', 'DescribeTable', 'UpdateTable', 'ListTable', 'DeleteTable', 'PutRow', 'GetRow', 'UpdateRow', 'DeleteRow', 'GetRange', 'BatchWriteRow', 'BatchGetRow'] as const;
+export const TABLESTORE_OPERATIONS = [
+  'CreateTable',
+  'DescribeTable',
+  'UpdateTable',
+  'ListTable',
+  'DeleteTable',
+  'PutRow',
+  'GetRow',
+  'UpdateRow',
+  'DeleteRow',
+  'GetRange',
+  'BatchWriteRow',
+  'BatchGetRow',
+] as const;
 export type TablestoreOperation = (typeof TABLESTORE_OPERATIONS)[number];
 
 /** Documented limits (https://www.alibabacloud.com/help/en/tablestore/limits-on-widecolumn-model). */
@@ -66,7 +79,8 @@ function createTable(store: TableStoreState, req: Message): Message {
   const meta = req.table_meta;
   const name = checkTableName(meta.table_name);
   const pk = (meta.primary_key ?? []) as Array<{ name: string; type: number; option?: number }>;
-  if (pk.length < 1 || pk.length > REQUEST_LIMITS.primaryKeyColumns) throw invalid(`The number of primary key columns must be in range: [1, ${REQUEST_LIMITS.primaryKeyColumns}].`);
+  if (pk.length < 1 || pk.length > REQUEST_LIMITS.primaryKeyColumns)
+    throw invalid(`The number of primary key columns must be in range: [1, ${REQUEST_LIMITS.primaryKeyColumns}].`);
   const names = new Set<string>();
   for (const p of pk) {
     if (!TABLE_NAME.test(p.name)) throw invalid(`Invalid primary key name: '${p.name}'.`);
@@ -78,7 +92,13 @@ function createTable(store: TableStoreState, req: Message): Message {
   const cu = req.reserved_throughput.capacity_unit;
   if (cu.read === undefined || cu.write === undefined) throw invalid('Both read and write capacity unit are required to create table.');
   const opts = tableOptions(req.table_options ?? {}, { ttlSeconds: -1, maxVersions: 1, deviationSeconds: 86400 });
-  store.createTable({ name, pk: pk.map((p) => ({ name: p.name, type: p.type })), ...opts, reserved: { read: cu.read, write: cu.write }, createdAt: store.now() });
+  store.createTable({
+    name,
+    pk: pk.map((p) => ({ name: p.name, type: p.type })),
+    ...opts,
+    reserved: { read: cu.read, write: cu.write },
+    createdAt: store.now(),
+  });
   return {};
 }
 
@@ -207,7 +227,9 @@ function getRange(store: TableStoreState, req: Message): Message {
   const out: Message = { consumed: capacity(units(r.rows.reduce((n, v) => n + rowSize(v), 0)), 0), rows: writeRows(r.rows) };
   if (r.next) {
     const names = store.schema(table).pk;
-    out.next_start_primary_key = writeRows([{ pk: r.next.map((v, i) => ({ name: (names[i] as { name: string }).name, value: v })), attrs: [], deleteMarker: false }]);
+    out.next_start_primary_key = writeRows([
+      { pk: r.next.map((v, i) => ({ name: (names[i] as { name: string }).name, value: v })), attrs: [], deleteMarker: false },
+    ]);
   }
   return out;
 }
@@ -277,7 +299,8 @@ function parseBatchWrite(t: Message, index: number): BatchWrite[] {
     const kind = r.type === OPERATION_TYPE.PUT ? 'put' : r.type === OPERATION_TYPE.UPDATE ? 'update' : r.type === OPERATION_TYPE.DELETE ? 'delete' : undefined;
     if (!kind) throw invalid(`Invalid operation type: ${String(r.type)} of row #${i} in table: '${t.table_name}'.`);
     const cond = condition(r.condition);
-    if (kind === 'delete' && cond.existence === ROW_EXISTENCE.EXPECT_NOT_EXIST) throw invalid(`Invalid condition: EXPECT_NOT_EXIST while deleting row #${i} in table: '${t.table_name}'.`);
+    if (kind === 'delete' && cond.existence === ROW_EXISTENCE.EXPECT_NOT_EXIST)
+      throw invalid(`Invalid condition: EXPECT_NOT_EXIST while deleting row #${i} in table: '${t.table_name}'.`);
     return { kind, row: plainRow(r.row_change, `row change #${i} of table #${index}`), cond, returnContent: r.return_content };
   });
   noDuplicateKeys(writes.map((w) => w.row));
@@ -300,7 +323,11 @@ function batchWriteRow(store: TableStoreState, req: Message): Message {
         try {
           const pk = applyWrite(store, t.name, w.kind, w.row, w.cond);
           const back = returnedRow(store, t.name, pk, w.returnContent);
-          return { is_ok: true, consumed: capacity(w.cond.existence === ROW_EXISTENCE.IGNORE && !w.cond.column ? 0 : 1, units(rowSize(w.row))), ...(back ? { row: back } : {}) };
+          return {
+            is_ok: true,
+            consumed: capacity(w.cond.existence === ROW_EXISTENCE.IGNORE && !w.cond.column ? 0 : 1, units(rowSize(w.row))),
+            ...(back ? { row: back } : {}),
+          };
         } catch (err) {
           return rowError(err);
         }
@@ -308,4 +335,3 @@ function batchWriteRow(store: TableStoreState, req: Message): Message {
     })),
   };
 }
-

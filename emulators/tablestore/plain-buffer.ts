@@ -12,7 +12,18 @@
  */
 
 export const PB_HEADER = 0x75;
-export const TAG = { ROW_PK: 0x01, ROW_DATA: 0x02, CELL: 0x03, CELL_NAME: 0x04, CELL_VALUE: 0x05, CELL_TYPE: 0x06, CELL_TIMESTAMP: 0x07, DELETE_ROW_MARKER: 0x08, ROW_CHECKSUM: 0x09, CELL_CHECKSUM: 0x0a } as const;
+export const TAG = {
+  ROW_PK: 0x01,
+  ROW_DATA: 0x02,
+  CELL: 0x03,
+  CELL_NAME: 0x04,
+  CELL_VALUE: 0x05,
+  CELL_TYPE: 0x06,
+  CELL_TIMESTAMP: 0x07,
+  DELETE_ROW_MARKER: 0x08,
+  ROW_CHECKSUM: 0x09,
+  CELL_CHECKSUM: 0x0a,
+} as const;
 /** Variant types. */
 export const VT = { INTEGER: 0x0, DOUBLE: 0x1, BOOLEAN: 0x2, STRING: 0x3, NULL: 0x6, BLOB: 0x7, INF_MIN: 0x9, INF_MAX: 0xa, AUTO_INCREMENT: 0xb } as const;
 /** Cell operations of an UpdateRow change (absent = put). */

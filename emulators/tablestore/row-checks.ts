@@ -32,7 +32,8 @@ export function checkPk(schema: TableSchema, cells: readonly Cell[], bounds: boo
       return v;
     }
     if (v.type !== VT_OF_PK[p.type]) throw otsError('OTSInvalidPK', `Validate PK type fail. Input: ${vtName(v.type)}, Meta: ${PK_TYPE_NAMES[p.type]}.`);
-    if (valueSize(v) > LIMITS.pkValueBytes) throw invalid(`The length of primary key column: '${p.name}' exceeded the MaxLength:${LIMITS.pkValueBytes} with CurrentLength:${valueSize(v)}.`);
+    if (valueSize(v) > LIMITS.pkValueBytes)
+      throw invalid(`The length of primary key column: '${p.name}' exceeded the MaxLength:${LIMITS.pkValueBytes} with CurrentLength:${valueSize(v)}.`);
     return v;
   });
 }
@@ -48,13 +49,19 @@ function checkColumnName(name: string): void {
 
 function checkAttributeValue(c: Cell): void {
   const v = c.value as Value;
-  if (v.type === VT.INF_MIN || v.type === VT.INF_MAX) throw invalid(`${v.type === VT.INF_MIN ? 'INF_MIN' : 'INF_MAX'} is an invalid type for the attribute column.`);
+  if (v.type === VT.INF_MIN || v.type === VT.INF_MAX)
+    throw invalid(`${v.type === VT.INF_MIN ? 'INF_MIN' : 'INF_MAX'} is an invalid type for the attribute column.`);
   if (v.type === VT.AUTO_INCREMENT || v.type === VT.NULL) throw invalid(`Invalid column type for the attribute column: '${c.name}'.`);
-  if (valueSize(v) > LIMITS.attributeValueBytes) throw invalid(`The length of attribute column: '${c.name}' exceeded the MaxLength:${LIMITS.attributeValueBytes} with CurrentLength:${valueSize(v)}.`);
+  if (valueSize(v) > LIMITS.attributeValueBytes)
+    throw invalid(`The length of attribute column: '${c.name}' exceeded the MaxLength:${LIMITS.attributeValueBytes} with CurrentLength:${valueSize(v)}.`);
 }
 
 function checkColumnCount(cells: readonly Cell[]): void {
-  if (cells.length > LIMITS.columnsPerWrite) throw otsError('OTSOutOfColumnCountLimit', `The number of columns from the request exceeded the limit. Limit: ${LIMITS.columnsPerWrite}, Current: ${cells.length}.`);
+  if (cells.length > LIMITS.columnsPerWrite)
+    throw otsError(
+      'OTSOutOfColumnCountLimit',
+      `The number of columns from the request exceeded the limit. Limit: ${LIMITS.columnsPerWrite}, Current: ${cells.length}.`,
+    );
   const size = cells.reduce((n, c) => n + Buffer.byteLength(c.name) + (c.value ? valueSize(c.value) : 0), 0);
   if (size > LIMITS.rowBytes) throw otsError('OTSOutOfRowSizeLimit');
 }
@@ -103,4 +110,3 @@ function checkUpdateCell(c: Cell): void {
       throw invalid(`Invalid update type of column '${c.name}': ${c.op}.`);
   }
 }
-

@@ -159,7 +159,8 @@ export function createTablestoreServer(o: TablestoreServerOptions): TablestoreSe
   const state = new TableStoreState(now);
   const faults = new FaultInjector(TABLESTORE_THROTTLE_ERROR, o.seed);
   const auth = new OtsAuthenticator(o.credentials, o.instanceName, o.maxDateSkewSeconds * 1000);
-  const onInternal = o.onInternalError ?? ((err: unknown) => process.stderr.write(`Tablestore emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`));
+  const onInternal =
+    o.onInternalError ?? ((err: unknown) => process.stderr.write(`Tablestore emulator internal error: ${(err as Error)?.stack ?? String(err)}\n`));
   const api = new TablestoreApi(state, faults, auth, onInternal);
   const snapshot = (): TablestoreSnapshot => ({ instanceName: o.instanceName, now: now(), tables: state.snapshot() });
   const advanceClock = (ms: number) => {

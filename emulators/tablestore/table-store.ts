@@ -264,7 +264,8 @@ export class TableStoreState {
     const ordered = this.sortedRows(t);
     const rows: RowView[] = [];
     let bytes = 0;
-    const inRange = (pk: Value[]) => (req.forward ? comparePks(pk, req.start) >= 0 && comparePks(pk, req.end) < 0 : comparePks(pk, req.start) <= 0 && comparePks(pk, req.end) > 0);
+    const inRange = (pk: Value[]) =>
+      req.forward ? comparePks(pk, req.start) >= 0 && comparePks(pk, req.end) < 0 : comparePks(pk, req.start) <= 0 && comparePks(pk, req.end) > 0;
     const step = req.forward ? 1 : -1;
     for (let i = req.forward ? 0 : ordered.length - 1; i >= 0 && i < ordered.length; i += step) {
       const candidate = ordered[i] as StoredRow;
@@ -311,7 +312,17 @@ export class TableStoreState {
         return row ? [rowSnapshot(t, row, (v) => this.visible(t, v))] : [];
       });
       const { pk, ttlSeconds, maxVersions, deviationSeconds, reserved, createdAt } = t.schema;
-      return { name, primaryKey: pk.map((p) => ({ name: p.name, type: PK_TYPE_NAMES[p.type] as string })), ttlSeconds, maxVersions, deviationSeconds, reserved, createdAt, rowCount: rows.length, rows };
+      return {
+        name,
+        primaryKey: pk.map((p) => ({ name: p.name, type: PK_TYPE_NAMES[p.type] as string })),
+        ttlSeconds,
+        maxVersions,
+        deviationSeconds,
+        reserved,
+        createdAt,
+        rowCount: rows.length,
+        rows,
+      };
     });
   }
 }
@@ -386,4 +397,3 @@ export function rowSize(row: PlainRow): number {
   for (const c of [...row.pk, ...row.attrs]) n += Buffer.byteLength(c.name) + (c.value ? valueSize(c.value) : 0) + (c.ts !== undefined ? 8 : 0);
   return n;
 }
-

@@ -106,5 +106,6 @@ export function verifyFeishuSignature(input: FeishuSignatureInput): void {
   assertPresent({ 'X-Lark-Request-Timestamp': timestamp, 'X-Lark-Request-Nonce': nonce, 'X-Lark-Signature': signature });
   if (!encryptKey) throw new SignatureError('no Feishu Encrypt Key configured');
   assertFresh(timestamp as string, input.nowSec, input.toleranceSec ?? 300, input.timestampUnit ?? 'auto', 'X-Lark-Request-Timestamp');
-  if (!hexDigestEquals(feishuDigest(timestamp as string, nonce as string, encryptKey, input.rawBody), signature as string)) throw new SignatureError('X-Lark-Signature does not match');
+  if (!hexDigestEquals(feishuDigest(timestamp as string, nonce as string, encryptKey, input.rawBody), signature as string))
+    throw new SignatureError('X-Lark-Signature does not match');
 }

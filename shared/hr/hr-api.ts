@@ -130,7 +130,11 @@ export class DingTalkDirectory extends TokenClient {
   protected fetchUser(token: string, userId: string) {
     const u = new URL('/topapi/v2/user/get', this.o.endpoint);
     u.searchParams.set('access_token', token);
-    return fetchJson(u.href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid: userId, language: 'zh_CN' }) }, this.timeoutMs);
+    return fetchJson(
+      u.href,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid: userId, language: 'zh_CN' }) },
+      this.timeoutMs,
+    );
   }
   protected toUser(userId: string, body: Record<string, unknown>): HrUser {
     const r = (body.result ?? {}) as Record<string, unknown>;

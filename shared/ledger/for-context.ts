@@ -16,7 +16,11 @@ export interface LedgerConfig {
 const cachedLedger = keyedCache(
   (o: LedgerConfig & { credentials: Credentials }) => `${o.endpoint}\n${o.instance}\n${o.table}\n${credentialsKey(o.credentials)}`,
   (o: LedgerConfig & { credentials: Credentials }) =>
-    new Ledger({ client: new TablestoreClient({ endpoint: o.endpoint, instance: o.instance, credentials: o.credentials, timeoutMs: o.timeoutMs }), table: o.table, leaseMs: o.leaseMs }),
+    new Ledger({
+      client: new TablestoreClient({ endpoint: o.endpoint, instance: o.instance, credentials: o.credentials, timeoutMs: o.timeoutMs }),
+      table: o.table,
+      leaseMs: o.leaseMs,
+    }),
 );
 
 /** The ledger, or undefined when the deployment has none configured (workers then rely on SAG alone). */

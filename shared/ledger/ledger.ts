@@ -94,7 +94,9 @@ export class Ledger {
   /** A conditional write of the whole row: true if it won, false if another writer changed the row first. */
   private async write(r: LedgerRecord): Promise<boolean> {
     const condition =
-      r.version === 0 ? ({ row: 'expect-not-exist' } as const) : ({ row: 'expect-exist', columnEquals: { name: 'version', value: BigInt(r.version) } } as const);
+      r.version === 0
+        ? ({ row: 'expect-not-exist' } as const)
+        : ({ row: 'expect-exist', columnEquals: { name: 'version', value: BigInt(r.version) } } as const);
     const cells = [...toColumns(r), { name: 'version', value: BigInt(r.version + 1) }];
     try {
       await this.call(() => this.opts.client.putRow(this.opts.table, [{ name: PRIMARY_KEY, value: r.key }], cells, condition), true);

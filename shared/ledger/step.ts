@@ -51,7 +51,12 @@ export function withLedger<E extends LedgerEvent, D = undefined>(def: WorkerDefi
   return { ...def, handle: (event, ctx) => handleWithLedger(def, effect, event, ctx) };
 }
 
-async function handleWithLedger<E extends LedgerEvent, D>(def: WorkerDefinition<E, D>, effect: LedgerEffect<E>, event: E, ctx: WorkerContext<D>): Promise<Outcome> {
+async function handleWithLedger<E extends LedgerEvent, D>(
+  def: WorkerDefinition<E, D>,
+  effect: LedgerEffect<E>,
+  event: E,
+  ctx: WorkerContext<D>,
+): Promise<Outcome> {
   const ledger = ledgerFor(ctx);
   if (!ledger) return def.handle(event, ctx);
   const key = ledgerKey(event.source, event.employee.id);

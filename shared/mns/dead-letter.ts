@@ -38,7 +38,9 @@ export const DeadLetterSchema = z.lazy(() =>
 );
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
-export function deadLetter(fields: Omit<DeadLetter, 'schema' | 'firstFailureAt' | 'lastFailureAt'> & { firstFailureAt?: string; lastFailureAt?: string }): DeadLetter {
+export function deadLetter(
+  fields: Omit<DeadLetter, 'schema' | 'firstFailureAt' | 'lastFailureAt'> & { firstFailureAt?: string; lastFailureAt?: string },
+): DeadLetter {
   const now = new Date().toISOString();
   return { schema: DEAD_LETTER_SCHEMA, ...fields, firstFailureAt: fields.firstFailureAt ?? now, lastFailureAt: fields.lastFailureAt ?? now };
 }

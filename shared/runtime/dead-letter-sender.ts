@@ -50,7 +50,11 @@ export function invalidMessageRecord(origin: DeadLetterOrigin, m: { messageId?: 
 }
 
 /** A message the retry policy gave up on, with its failure and bookkeeping. */
-export function failureRecord(origin: DeadLetterOrigin, f: Failure, at: { event: unknown; messageId?: string; delivery: Delivery; attempts: number; retryable: boolean }): DeadLetter {
+export function failureRecord(
+  origin: DeadLetterOrigin,
+  f: Failure,
+  at: { event: unknown; messageId?: string; delivery: Delivery; attempts: number; retryable: boolean },
+): DeadLetter {
   return deadLetter({
     reason: f.reason,
     message: f.message,

@@ -36,7 +36,12 @@ export function decodeBatch<E>(event: unknown, messageSchema: z.core.$ZodType<{ 
   return { ok: true, messages: records.map((rec) => decodeRecord(rec.messageId, rec.body, rec.raw, messageSchema)) };
 }
 
-function decodeRecord<E>(messageId: string | undefined, body: string | undefined, record: unknown, schema: z.core.$ZodType<{ event: E; delivery?: Delivery }>): DecodedMessage<E> {
+function decodeRecord<E>(
+  messageId: string | undefined,
+  body: string | undefined,
+  record: unknown,
+  schema: z.core.$ZodType<{ event: E; delivery?: Delivery }>,
+): DecodedMessage<E> {
   const raw = (body ?? JSON.stringify(record)).slice(0, MAX_RAW_CHARS);
   if (body === undefined) return { valid: false, messageId, issues: 'record has no data.messageBody', raw };
   let parsed: unknown;
@@ -47,7 +52,9 @@ function decodeRecord<E>(messageId: string | undefined, body: string | undefined
   }
   const checked = z.safeParse(schema, parsed);
   if (!checked.success) {
-    const issues = toFieldIssues(checked.error.issues).map((i) => `${i.path} ${i.message}`).join('; ');
+    const issues = toFieldIssues(checked.error.issues)
+      .map((i) => `${i.path} ${i.message}`)
+      .join('; ');
     return { valid: false, messageId, issues, parsed };
   }
   const msg = checked.data;

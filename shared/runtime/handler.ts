@@ -54,7 +54,8 @@ export function createWorkerHandler<E extends WorkerEvent, D = undefined>(def: W
     const batch = decodeBatch(event, messageSchema);
     if (!batch.ok) {
       // Not even a trigger event: keep it whole in the dead-letter queue.
-      if (!(await inv.sendDeadLetter(malformedEventRecord(inv.origin, batch.error, batch.raw)))) throw new LostMessagesError(1, 'malformed trigger event could not be dead-lettered');
+      if (!(await inv.sendDeadLetter(malformedEventRecord(inv.origin, batch.error, batch.raw))))
+        throw new LostMessagesError(1, 'malformed trigger event could not be dead-lettered');
       summary.results['dead-lettered']++;
       return summary;
     }
@@ -76,7 +77,14 @@ export function createWorkerHandler<E extends WorkerEvent, D = undefined>(def: W
 }
 
 /** What the messages of one invocation share: configuration, clients, logger and the soft deadline. */
-function invocation<E extends WorkerEvent, D>(def: WorkerDefinition<E, D>, boot: { config: Config; deps: D }, options: WorkerRuntimeOptions, context: FcContext, log: Logger, started: number): Invocation<E, D> {
+function invocation<E extends WorkerEvent, D>(
+  def: WorkerDefinition<E, D>,
+  boot: { config: Config; deps: D },
+  options: WorkerRuntimeOptions,
+  context: FcContext,
+  log: Logger,
+  started: number,
+): Invocation<E, D> {
   const { config, deps } = boot;
   const credentials = resolveCredentials(context, options.env ?? process.env);
   const queue = (options.queue ?? invocationQueue)(config, credentials, context);
@@ -99,7 +107,13 @@ function invocation<E extends WorkerEvent, D>(def: WorkerDefinition<E, D>, boot:
 async function runOne<E extends WorkerEvent, D>(inv: Invocation<E, D>, m: DecodedMessage<E>): Promise<MessageResult> {
   if (m.valid) return processMessage(inv, m);
   const ok = await inv.sendDeadLetter(invalidMessageRecord(inv.origin, m));
-  inv.log.warn('outcome', { action: inv.def.action, result: ok ? 'dead-lettered' : 'lost', reason: 'message.invalid', messageId: m.messageId, detail: m.issues });
+  inv.log.warn('outcome', {
+    action: inv.def.action,
+    result: ok ? 'dead-lettered' : 'lost',
+    reason: 'message.invalid',
+    messageId: m.messageId,
+    detail: m.issues,
+  });
   return ok ? 'dead-lettered' : 'lost';
 }
 

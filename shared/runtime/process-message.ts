@@ -91,15 +91,35 @@ async function runWithRetries<E extends WorkerEvent, D>(inv: Invocation<E, D>, m
     } catch (err) {
       failure = failureOf(err);
     }
-    const action = nextAction({ failure, delivery: msg.delivery, policy: inv.config.retry, now: Date.now(), tryNo, deadline: inv.deadline, random: inv.random() });
+    const action = nextAction({
+      failure,
+      delivery: msg.delivery,
+      policy: inv.config.retry,
+      now: Date.now(),
+      tryNo,
+      deadline: inv.deadline,
+      random: inv.random(),
+    });
     if (action.kind !== 'retry-inline') return { failure, action };
     log.debug('retrying in the invocation', { reason: failure.reason, kind: failure.kind, tryNo, waitMs: Math.round(action.waitMs) });
     await sleep(action.waitMs);
   }
 }
 
-async function sendToDeadLetter<E extends WorkerEvent, D>(inv: Invocation<E, D>, msg: ValidMessage<E>, f: Failure, action: Extract<NextAction, { kind: 'dead-letter' }>, report: Report): Promise<MessageResult> {
-  const record = failureRecord(inv.origin, f, { event: msg.event, messageId: msg.messageId, delivery: action.delivery, attempts: action.attempts, retryable: action.retryable });
+async function sendToDeadLetter<E extends WorkerEvent, D>(
+  inv: Invocation<E, D>,
+  msg: ValidMessage<E>,
+  f: Failure,
+  action: Extract<NextAction, { kind: 'dead-letter' }>,
+  report: Report,
+): Promise<MessageResult> {
+  const record = failureRecord(inv.origin, f, {
+    event: msg.event,
+    messageId: msg.messageId,
+    delivery: action.delivery,
+    attempts: action.attempts,
+    retryable: action.retryable,
+  });
   const ok = await inv.sendDeadLetter(record);
   report(ok ? 'warn' : 'error', ok ? 'dead-lettered' : 'lost', { reason: f.reason, sagRequestId: f.sagRequestId, detail: f.message }, action.delivery);
   return ok ? 'dead-lettered' : 'lost';

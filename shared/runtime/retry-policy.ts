@@ -52,7 +52,9 @@ export function nextAction(input: PolicyInput): NextAction {
       if (delivery.deferrals >= policy.maxDeferrals) return { kind: 'dead-letter', retryable: true, attempts: delivery.attempts, delivery: stamped(input, {}) };
       return requeue(input, 'deferred', seconds(policy.deferDelaySeconds * policy.delayScale), { deferrals: delivery.deferrals + 1 });
     case 'systemic':
-      return requeue(input, 'paused', seconds((failure.retryAfterSeconds ?? policy.maxDelaySeconds) * policy.delayScale), { systemic: (delivery.systemic ?? 0) + 1 });
+      return requeue(input, 'paused', seconds((failure.retryAfterSeconds ?? policy.maxDelaySeconds) * policy.delayScale), {
+        systemic: (delivery.systemic ?? 0) + 1,
+      });
     case 'throttled':
       return throttled(input);
     case 'transient':

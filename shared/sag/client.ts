@@ -108,7 +108,10 @@ export class SagClient {
    * One API call: breaker, pacing, POST (form body), throttled answers retried until the deadline, every failure
    * classified. Throws ThrottledError, SystemicError or SagCallError.
    */
-  async call<T extends object = Record<string, unknown>>(action: string, params: Record<string, string | number | undefined>): Promise<T & { RequestId?: string }> {
+  async call<T extends object = Record<string, unknown>>(
+    action: string,
+    params: Record<string, string | number | undefined>,
+  ): Promise<T & { RequestId?: string }> {
     const clean: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(params)) if (v !== undefined) clean[k] = v;
     const scopes = scopesOf(clean);
@@ -124,10 +127,15 @@ export class SagClient {
   }
 
   /** One try: admitted by the breaker and the pacer, then sent; feedback goes back to both. */
-  private async attempt<T>(action: string, params: Record<string, string | number>, scopes: string[], deadline: number): Promise<{ ok: true; value: T & { RequestId?: string } } | { ok: false; error: SagCallError; admission: Admission }> {
+  private async attempt<T>(
+    action: string,
+    params: Record<string, string | number>,
+    scopes: string[],
+    deadline: number,
+  ): Promise<{ ok: true; value: T & { RequestId?: string } } | { ok: false; error: SagCallError; admission: Admission }> {
     const { pacer, breaker } = this.opts.flow;
     const admission = breaker.admit(scopes);
-    let paced;
+    let paced: Awaited<ReturnType<typeof pacer.acquire>>;
     try {
       paced = await pacer.acquire(deadline);
     } catch (err) {
@@ -157,7 +165,11 @@ export class SagClient {
   }
 
   private trip(e: SagCallError, scope: string, admission: Admission) {
-    return this.opts.flow.breaker.trip(scope, { reason: e.reason, message: `${e.sagCode}: ${e.message}`, fix: systemicFix(e.sagCode), requestId: e.requestId }, admission);
+    return this.opts.flow.breaker.trip(
+      scope,
+      { reason: e.reason, message: `${e.sagCode}: ${e.message}`, fix: systemicFix(e.sagCode), requestId: e.requestId },
+      admission,
+    );
   }
 
   /** CreateSmartAccessGatewayClientUser. UserName and Password go together or not at all. */

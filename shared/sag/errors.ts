@@ -43,11 +43,14 @@ const INSTANCE_CODES = new Set(['SAG.InstanceNoFound']);
 
 /** What the operator should do about a systemic code (the breaker's log line names it). */
 export function systemicFix(code: string): string {
-  if (code.startsWith('InvalidAccessKeyId')) return 'the AccessKey is unknown or disabled: check the function role (FC passes its STS credentials) or the AccessKey configured for the function';
+  if (code.startsWith('InvalidAccessKeyId'))
+    return 'the AccessKey is unknown or disabled: check the function role (FC passes its STS credentials) or the AccessKey configured for the function';
   if (code === 'SignatureDoesNotMatch') return 'the AccessKey secret does not match its id: re-enter the secret of the AccessKey the function uses';
   if (code.startsWith('InvalidSecurityToken')) return 'the STS token is rejected: check the function role and its trust policy';
-  if (code.startsWith('Forbidden') || code.startsWith('NoPermission')) return "grant the function's role the smartag actions it calls (deploy/ram policy) and check the account's SAG service status";
-  if (INSTANCE_CODES.has(code)) return 'the site directory names an instance SAG does not have in that region: restore the instance or correct the directory (SITES_JSON) and redeploy';
+  if (code.startsWith('Forbidden') || code.startsWith('NoPermission'))
+    return "grant the function's role the smartag actions it calls (deploy/ram policy) and check the account's SAG service status";
+  if (INSTANCE_CODES.has(code))
+    return 'the site directory names an instance SAG does not have in that region: restore the instance or correct the directory (SITES_JSON) and redeploy';
   return 'see the cause';
 }
 

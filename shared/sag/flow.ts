@@ -49,6 +49,9 @@ const flows = new WeakMap<object, SagFlow>();
 /** The flow control of the handler that owns `config`. */
 export function flowFor(config: Config): SagFlow {
   let flow = flows.get(config);
-  if (!flow) flows.set(config, (flow = createSagFlow(config)));
+  if (!flow) {
+    flow = createSagFlow(config);
+    flows.set(config, flow);
+  }
   return flow;
 }

@@ -96,14 +96,7 @@ export class TablestoreClient {
 
   /** One page of rows from `start` (inclusive) to `end` (exclusive); `next` is where the following page starts. */
   async getRange(table: string, start: PrimaryKey, end: PrimaryKey, limit = 1000): Promise<{ rows: Row[]; next?: PrimaryKey }> {
-    const body = new ProtoWriter()
-      .bytes(1, table)
-      .uint(2, 0)
-      .uint(5, 1)
-      .uint(6, limit)
-      .bytes(7, encodeRow(start))
-      .bytes(8, encodeRow(end))
-      .finish();
+    const body = new ProtoWriter().bytes(1, table).uint(2, 0).uint(5, 1).uint(6, limit).bytes(7, encodeRow(start)).bytes(8, encodeRow(end)).finish();
     const res = await this.request('GetRange', body);
     const rows = decodeRows(protoBytes(res.fields, 2) ?? Buffer.alloc(0)).map(toRow);
     const nextBuf = protoBytes(res.fields, 3);
@@ -173,7 +166,15 @@ export class TablestoreClient {
     const lib = this.url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = lib.request(
-        { protocol: this.url.protocol, hostname: this.url.hostname, port: this.url.port, method: 'POST', path: `/${op}`, agent: this.agent, headers: { ...this.signedHeaders(op, body), 'content-length': body.length } },
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port,
+          method: 'POST',
+          path: `/${op}`,
+          agent: this.agent,
+          headers: { ...this.signedHeaders(op, body), 'content-length': body.length },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

@@ -30,10 +30,15 @@ export function parseBoundedJson(text: string, maxDepth = MAX_JSON_DEPTH): unkno
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 91 /* [ */ || c === 123 /* { */) {
-      if (++depth > maxDepth) throw new ValidationError(`the JSON nests deeper than ${maxDepth} levels`, [{ path: '(root)', message: `must not nest deeper than ${maxDepth} levels` }]);
+      if (++depth > maxDepth)
+        throw new ValidationError(`the JSON nests deeper than ${maxDepth} levels`, [
+          { path: '(root)', message: `must not nest deeper than ${maxDepth} levels` },
+        ]);
     } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
     else if ((c === 44 /* , */ || c === 58) /* : */ && ++members > MAX_JSON_MEMBERS) {
-      throw new ValidationError(`the JSON has more than ${MAX_JSON_MEMBERS} members`, [{ path: '(root)', message: `must not have more than ${MAX_JSON_MEMBERS} members and elements` }]);
+      throw new ValidationError(`the JSON has more than ${MAX_JSON_MEMBERS} members`, [
+        { path: '(root)', message: `must not have more than ${MAX_JSON_MEMBERS} members and elements` },
+      ]);
     }
   }
   return JSON.parse(text);

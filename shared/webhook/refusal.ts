@@ -22,7 +22,13 @@ export function refusal(err: unknown, log: Logger, source: string | undefined): 
     return problem(503, { detail: 'temporarily unavailable; retry later' }, { 'retry-after': '5' });
   }
   // Details can quote what the caller sent (a content type, a path): bounded in the log line.
-  log.info('refused', { source, status: err.status, code: err.code, detail: err.message.slice(0, MAX_LOGGED_DETAIL), issues: err instanceof ValidationError ? err.issues.slice(0, 50) : undefined });
+  log.info('refused', {
+    source,
+    status: err.status,
+    code: err.code,
+    detail: err.message.slice(0, MAX_LOGGED_DETAIL),
+    issues: err instanceof ValidationError ? err.issues.slice(0, 50) : undefined,
+  });
   if (err instanceof MethodNotAllowedError) return problem(405, { detail: err.message }, { allow: err.allow.join(', ') });
   if (err instanceof ValidationError) return problem(400, { detail: err.message, errors: err.issues });
   if (err instanceof SignatureError) return problem(401, { detail: err.message }, { 'www-authenticate': 'Signature' });

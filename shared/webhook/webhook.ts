@@ -126,14 +126,23 @@ export function createWebhookHandler(options: WebhookOptions = {}) {
     const { config, directory } = ready as NonNullable<Boot['ready']>;
     const routed = received.events.map((e) => routeEvent(e, directory, config.queues, FUNCTION_NAME));
     const queue = (options.queue ?? invocationQueue)(config, resolveCredentials(context, env), context);
-    const actions = await enqueue(routed, queue, accepted, t0).catch((err) => void log.error('enqueue failed: answering 503', { source: source.name, error: err }));
+    const actions = await enqueue(routed, queue, accepted, t0).catch(
+      (err) => void log.error('enqueue failed: answering 503', { source: source.name, error: err }),
+    );
     if (!actions) return problem(503, { detail: 'the event was not accepted; retry later' }, { 'retry-after': '5' });
     if (received.replayKey) replays.add(received.replayKey, t0);
     routed.forEach((r, i) => {
       accepted.add(r.eventId, t0);
       const reason = r.kind === 'noop' ? r.reason : r.kind === 'dead-letter' ? r.record.reason : undefined;
       // A dead letter is logged at warn, as the workers log theirs.
-      log[r.kind === 'dead-letter' ? 'warn' : 'info']('accepted', { source: source.name, eventId: r.eventId, employeeId: received.events[i]?.employee.id, action: actions[i], reason, durationMs: now() - t0 });
+      log[r.kind === 'dead-letter' ? 'warn' : 'info']('accepted', {
+        source: source.name,
+        eventId: r.eventId,
+        employeeId: received.events[i]?.employee.id,
+        action: actions[i],
+        reason,
+        durationMs: now() - t0,
+      });
     });
     return received.respond({ eventIds: routed.map((r) => r.eventId), actions });
   }

@@ -109,8 +109,12 @@ export const enrichWorker: WorkerDefinition<EnrichRequest, EnrichDeps> = {
     return {
       directory: SiteDirectory.fromEnv(env),
       hr: {
-        dingtalk: dingtalk ? new DingTalkDirectory({ endpoint: dingtalk.apiEndpoint, appKey: dingtalk.appKey, appSecret: dingtalk.appSecret }, config.hrApiTimeoutMs) : undefined,
-        wecom: wecom ? new WeComDirectory({ endpoint: wecom.apiEndpoint, corpId: wecom.corpId, corpSecret: wecom.corpSecret }, config.hrApiTimeoutMs) : undefined,
+        dingtalk: dingtalk
+          ? new DingTalkDirectory({ endpoint: dingtalk.apiEndpoint, appKey: dingtalk.appKey, appSecret: dingtalk.appSecret }, config.hrApiTimeoutMs)
+          : undefined,
+        wecom: wecom
+          ? new WeComDirectory({ endpoint: wecom.apiEndpoint, corpId: wecom.corpId, corpSecret: wecom.corpSecret }, config.hrApiTimeoutMs)
+          : undefined,
       },
     };
   },

@@ -37,7 +37,13 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   const { site, employee } = event;
   const userName = userNameFor(site.userNamePolicy, employee);
   const created = await settle(() =>
-    sag.createClientUser({ regionId: site.regionId, smartAGId: site.smartAGId, userMail: employee.email, bandwidth: site.bandwidthKbps, ...createCredentialsFor(site.userNamePolicy, employee) }),
+    sag.createClientUser({
+      regionId: site.regionId,
+      smartAGId: site.smartAGId,
+      userMail: employee.email,
+      bandwidth: site.bandwidthKbps,
+      ...createCredentialsFor(site.userNamePolicy, employee),
+    }),
   );
   if (created.ok) return { status: 'done', detail: `created on ${site.smartAGId}`, sagRequestId: created.value.requestId };
 
@@ -50,12 +56,19 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   if (!found.ok) throw asWorkerError(found.error);
   const user = found.value.user;
   if (user && sameMail(user.userMail || userName, employee.email)) {
-    return { status: exists ? 'already-done' : 'done', detail: exists ? 'user already exists with this email' : `reconciled after ${err.sagCode}`, sagRequestId: found.value.requestId ?? err.requestId };
+    return {
+      status: exists ? 'already-done' : 'done',
+      detail: exists ? 'user already exists with this email' : `reconciled after ${err.sagCode}`,
+      sagRequestId: found.value.requestId ?? err.requestId,
+    };
   }
   if (user) {
-    throw new PermanentError('join.user-conflict', `user name ${maskEmails(userName)} on ${site.smartAGId} belongs to ${maskEmails(user.userMail)}`, { requestId: found.value.requestId });
+    throw new PermanentError('join.user-conflict', `user name ${maskEmails(userName)} on ${site.smartAGId} belongs to ${maskEmails(user.userMail)}`, {
+      requestId: found.value.requestId,
+    });
   }
-  if (exists) throw new TransientError('sag.inconsistent', `Create said UserExist but Describe does not list ${maskEmails(userName)}`, { requestId: err.requestId });
+  if (exists)
+    throw new TransientError('sag.inconsistent', `Create said UserExist but Describe does not list ${maskEmails(userName)}`, { requestId: err.requestId });
   throw asWorkerError(err);
 }
 

@@ -39,7 +39,17 @@ import { withEnabledAccounts } from '../ledger/accounts.js';
 import { withLedger } from '../ledger/step.js';
 
 /** Codes that say something about the instances or the name, never about a missing origin user. */
-const INSTANCE_CODES = new Set(['SAG.InstanceNoFound', 'ClientUser.NotSupportAction', 'SAG.CidrEmpty', 'SAG.CidrOverlap', 'ClientUser.UserOverLimit', 'ClientUser.NameInvalid', 'ClientUser.BandwidthInvalid', 'ClientUser.InvalidClientIp', 'SAG.InstanceIdEmpty']);
+const INSTANCE_CODES = new Set([
+  'SAG.InstanceNoFound',
+  'ClientUser.NotSupportAction',
+  'SAG.CidrEmpty',
+  'SAG.CidrOverlap',
+  'ClientUser.UserOverLimit',
+  'ClientUser.NameInvalid',
+  'ClientUser.BandwidthInvalid',
+  'ClientUser.InvalidClientIp',
+  'SAG.InstanceIdEmpty',
+]);
 
 /** Roam calls per handling: the first, and one more when the origin gained the user after a refusal. */
 const ROAMS = 2;
@@ -55,9 +65,20 @@ export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerC
   const { from, to } = event;
   for (let roam = 1; ; roam++) {
     const roamed = await settle(() =>
-      t.sag.roamClientUser({ regionId: to.regionId, targetSmartAGId: to.smartAGId, originRegionId: from.regionId, originSmartAGId: from.smartAGId, userName: t.userName }),
+      t.sag.roamClientUser({
+        regionId: to.regionId,
+        targetSmartAGId: to.smartAGId,
+        originRegionId: from.regionId,
+        originSmartAGId: from.smartAGId,
+        userName: t.userName,
+      }),
     );
-    if (roamed.ok) return { status: 'done', detail: `roamed ${from.smartAGId} → ${to.smartAGId}${roam > 1 ? ' (second roam, after the join landed)' : ''}`, sagRequestId: roamed.value.requestId };
+    if (roamed.ok)
+      return {
+        status: 'done',
+        detail: `roamed ${from.smartAGId} → ${to.smartAGId}${roam > 1 ? ' (second roam, after the join landed)' : ''}`,
+        sagRequestId: roamed.value.requestId,
+      };
     const judged = await judgeRefusal(t, roamed.error);
     // The origin lists the user now, though the Roam was refused: the join landed in between. Roam again; a
     // refusal with the user already listed before the call is the service's real answer.
@@ -91,10 +112,16 @@ async function reconcileOnTarget(t: Transfer, err: SagCallError): Promise<Outcom
   if (!onTarget.ok) throw asWorkerError(onTarget.error);
   if (onTarget.value.user) {
     const dup = err.sagCode === 'ClientUser.UserExist';
-    return { status: dup ? 'already-done' : 'done', detail: dup ? `already on ${to.smartAGId}` : `reconciled after ${err.sagCode}`, sagRequestId: onTarget.value.requestId };
+    return {
+      status: dup ? 'already-done' : 'done',
+      detail: dup ? `already on ${to.smartAGId}` : `reconciled after ${err.sagCode}`,
+      sagRequestId: onTarget.value.requestId,
+    };
   }
   if (err.kind === 'unknown') throw asWorkerError(err);
-  throw new TransientError('sag.inconsistent', `Roam said UserExist but Describe on ${to.smartAGId} does not list ${maskEmails(t.userName)}`, { requestId: err.requestId });
+  throw new TransientError('sag.inconsistent', `Roam said UserExist but Describe on ${to.smartAGId} does not list ${maskEmails(t.userName)}`, {
+    requestId: err.requestId,
+  });
 }
 
 /**

@@ -52,13 +52,22 @@ describe('looking', () => {
       ['sag.ClientUser.UserOverLimit', 'E3003'],
       ['site.unmapped', 'E2002'],
     ]);
-    expect((await cli(['dlq', 'list', '--local', '--json', '--reason', 'site.unmapped'], env)).json().deadLetters).toEqual([expect.objectContaining({ employeeId: 'E2002', attempts: 0 })]);
-    expect((await cli(['dlq', 'list', '--local', '--json', '--employee', 'CAROL@example.com'], env)).json().deadLetters).toEqual([expect.objectContaining({ employeeId: 'E3003' })]);
+    expect((await cli(['dlq', 'list', '--local', '--json', '--reason', 'site.unmapped'], env)).json().deadLetters).toEqual([
+      expect.objectContaining({ employeeId: 'E2002', attempts: 0 }),
+    ]);
+    expect((await cli(['dlq', 'list', '--local', '--json', '--employee', 'CAROL@example.com'], env)).json().deadLetters).toEqual([
+      expect.objectContaining({ employeeId: 'E3003' }),
+    ]);
     expect((await cli(['dlq', 'list', '--local', '--json', '--since', '1h'], env)).json().deadLetters).toHaveLength(2);
     const none = await cli(['dlq', 'list', '--local', '--json', '--reason', 'sag.Throttling'], env);
     expect([none.code, none.json().deadLetters]).toEqual([0, []]);
     // Peeks leave the messages as they were.
-    expect(stack.mns.snapshot().queues.find((q) => q.name === 'hr-dead-letter')?.messages.every((m) => m.dequeueCount === 0)).toBe(true);
+    expect(
+      stack.mns
+        .snapshot()
+        .queues.find((q) => q.name === 'hr-dead-letter')
+        ?.messages.every((m) => m.dequeueCount === 0),
+    ).toBe(true);
   });
 
   it('dlq list (text): a table with the employee, no email', async () => {
@@ -74,7 +83,11 @@ describe('looking', () => {
     expect(r.code).toBe(0);
     const doc = r.json();
     expect(doc).toMatchObject({ schema: 'hr-sag-sync.cli.dlq-show/1', found: true, messageId: id, receiveCount: 0 });
-    expect(doc.record).toMatchObject({ schema: 'hr-sag-sync.dead-letter/1', reason: 'site.unmapped', event: { employee: { id: 'E2002', email: 'bob@example.com' }, location: { office: 'Shenzhen' } } });
+    expect(doc.record).toMatchObject({
+      schema: 'hr-sag-sync.dead-letter/1',
+      reason: 'site.unmapped',
+      event: { employee: { id: 'E2002', email: 'bob@example.com' }, location: { office: 'Shenzhen' } },
+    });
     const missing = await cli(['dlq', 'show', 'NOPE', '--local', '--json'], env);
     expect([missing.code, missing.json().found]).toEqual([1, false]);
   });
@@ -102,7 +115,10 @@ describe('looking', () => {
     expect(doc.employee).toEqual({ query: 'E1001', id: 'E1001', email: 'ann@example.com' });
     expect(doc.ledger).toHaveLength(1);
     expect(doc.ledger[0]).toMatchObject({ key: 'generic:E1001', email: 'ann@example.com' });
-    expect(doc.ledger[0].history.map((h: { type: string; result: string }) => `${h.type} ${h.result}`)).toEqual(['employee.joined done', 'employee.transferred done']);
+    expect(doc.ledger[0].history.map((h: { type: string; result: string }) => `${h.type} ${h.result}`)).toEqual([
+      'employee.joined done',
+      'employee.transferred done',
+    ]);
     expect(doc.accounts.filter((a: { account: string }) => a.account === 'present').map((a: { site: string }) => a.site)).toEqual(['sh-hq', 'hz-rd']);
     const text = await cli(['status', 'E1001', '--local'], env);
     expect(text.stdout).toMatch(/ledger\ngeneric:E1001 {2}last applied evt_/);
@@ -114,7 +130,9 @@ describe('looking', () => {
     const doc = r.json();
     expect(doc.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
     expect([r.code, doc.ok]).toEqual([0, true]);
-    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['config', 'sites', 'mns', 'queue:hr-join', 'dlq-policy:hr-enrich', 'sag', 'sag-instance:bj-sales', 'hr:dingtalk', 'hr:wecom']));
+    expect(doc.checks.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['config', 'sites', 'mns', 'queue:hr-join', 'dlq-policy:hr-enrich', 'sag', 'sag-instance:bj-sales', 'hr:dingtalk', 'hr:wecom']),
+    );
   });
 
   it('setup: idempotent on the stack that setup made', async () => {
@@ -163,7 +181,13 @@ describe('fixing', () => {
     sites.sites[1].offices.push('Shenzhen');
     const r = await cli(['dlq', 'redrive', '--local', '--json', '--reason', 'site.unmapped'], { ...env, SITES_JSON: JSON.stringify(sites) });
     expect(r.code).toBe(0);
-    expect(r.json()).toMatchObject({ dryRun: false, resent: 1, kept: 0, skipped: 1, records: [expect.objectContaining({ employeeId: 'E2002', result: 'resent', queues: ['hr-join'] })] });
+    expect(r.json()).toMatchObject({
+      dryRun: false,
+      resent: 1,
+      kept: 0,
+      skipped: 1,
+      records: [expect.objectContaining({ employeeId: 'E2002', result: 'resent', queues: ['hr-join'] })],
+    });
     await stack.waitForIdle();
     expect(sagUsers(stack, 'sag-hzrd0000000002').map((u) => u.userMail)).toContain('bob@example.com');
     await pause(1100);
@@ -182,7 +206,10 @@ describe('fixing', () => {
 describe('more than a peek can see', () => {
   it('list peeks 16 and says so; --all walks all of them (trigger dead letters included); purge without a filter empties the queue', async () => {
     for (let i = 0; i < 19; i++) {
-      stack.mns.sendMessage('hr-dead-letter', encodeMessage(deadLetter({ reason: 'message.invalid', message: 'bad', retryable: false, attempts: 1, function: 'join-worker', raw: `x${i}` })));
+      stack.mns.sendMessage(
+        'hr-dead-letter',
+        encodeMessage(deadLetter({ reason: 'message.invalid', message: 'bad', retryable: false, attempts: 1, function: 'join-worker', raw: `x${i}` })),
+      );
     }
     // The trigger's own dead letter: the CloudEvents it failed to push, the body base64 of a queue message.
     const body = encodeMessage({ event: { type: 'employee.joined', employee: { id: 'E5005', email: 'eve@example.com' } } });
@@ -199,7 +226,9 @@ describe('more than a peek can see', () => {
     expect(raw).toMatchObject({ employeeId: 'E5005', attempts: 0 });
     await pause(1100); // --all makes each message visible again after 1 s
     const shown = (await cli(['dlq', 'show', raw.messageId, '--local', '--json', '--all'], env)).json();
-    expect(shown.record).toEqual([{ ...trigger[0], data: { messageId: 'M1', messageBody: { event: { type: 'employee.joined', employee: { id: 'E5005', email: 'eve@example.com' } } } } }]);
+    expect(shown.record).toEqual([
+      { ...trigger[0], data: { messageId: 'M1', messageBody: { event: { type: 'employee.joined', employee: { id: 'E5005', email: 'eve@example.com' } } } } },
+    ]);
     await pause(1100);
 
     const purged = await cli(['dlq', 'purge', '--local', '--json', '--yes'], env);

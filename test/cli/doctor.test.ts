@@ -69,7 +69,13 @@ it('a directory instance SAG does not know', async () => {
   const sites = JSON.parse(stack.env.SITES_JSON as string);
   sites.sites.push({ id: 'gz', regionId: 'cn-shenzhen', smartAGId: 'sag-gz9999999999', bandwidthKbps: 1000, offices: ['Guangzhou'] });
   const { failed } = await doctor({ SITES_JSON: JSON.stringify(sites) });
-  expect(failed).toEqual([expect.objectContaining({ name: 'sag-instance:gz', detail: 'sag-gz9999999999 in cn-shenzhen: SAG.InstanceNoFound', fix: expect.stringContaining('site "gz"') })]);
+  expect(failed).toEqual([
+    expect.objectContaining({
+      name: 'sag-instance:gz',
+      detail: 'sag-gz9999999999 in cn-shenzhen: SAG.InstanceNoFound',
+      fix: expect.stringContaining('site "gz"'),
+    }),
+  ]);
 });
 
 it('an invalid site directory', async () => {
@@ -89,7 +95,10 @@ it('bad credentials (cloud target): MNS and SAG refuse them, and the fix says wh
 });
 
 it('a half-configured HR source (cloud target, good keys): the configuration check names the missing variables', async () => {
-  const { failed, checks } = await doctor(cloudEnv({ id: LOCAL_CREDENTIALS.accessKeyId, secret: LOCAL_CREDENTIALS.accessKeySecret }, { WECOM_TOKEN: 'tok' }), cloudFlags());
+  const { failed, checks } = await doctor(
+    cloudEnv({ id: LOCAL_CREDENTIALS.accessKeyId, secret: LOCAL_CREDENTIALS.accessKeySecret }, { WECOM_TOKEN: 'tok' }),
+    cloudFlags(),
+  );
   expect(failed.map((c) => c.name)).toEqual(['config']);
   expect(failed[0]?.detail).toMatch(/WeCom is half configured: set WECOM_ENCODING_AES_KEY, WECOM_CORP_ID, WECOM_CORP_SECRET too/);
   // The rest still ran with the good keys through the public-endpoint path (here: the emulators).

@@ -25,7 +25,15 @@ beforeAll(async () => {
       employee: { id: `R${i}`, email: `r${i}@example.com`, name: `R ${i}` },
       site,
     };
-    const record = deadLetter({ reason: 'sag.throttled', message: 'retries ran out', retryable: true, attempts: 8, function: 'join-worker', sourceQueue: 'hr-join', event });
+    const record = deadLetter({
+      reason: 'sag.throttled',
+      message: 'retries ran out',
+      retryable: true,
+      attempts: 8,
+      function: 'join-worker',
+      sourceQueue: 'hr-join',
+      event,
+    });
     stack.mns.sendMessage('hr-dead-letter', encodeMessage(record));
   }
 });

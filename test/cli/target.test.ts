@@ -30,9 +30,19 @@ const envKeys = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIenv', ALIBABA_CLOUD_ACCESS_K
 
 describe('credentials chain', () => {
   it('environment first, then the current profile; --profile picks one explicitly', () => {
-    expect(resolveOperatorCredentials(envKeys, home)).toEqual({ credentials: { accessKeyId: 'LTAIenv', accessKeySecret: 'env-secret', securityToken: 'env-token' }, source: 'environment' });
-    expect(resolveOperatorCredentials({}, home)).toMatchObject({ credentials: { accessKeyId: 'LTAIops' }, source: 'profile ops', profileRegion: 'cn-hangzhou' });
-    expect(resolveOperatorCredentials(envKeys, home, 'sts')).toMatchObject({ credentials: { accessKeyId: 'STS.id', securityToken: 'tok' }, source: 'profile sts' });
+    expect(resolveOperatorCredentials(envKeys, home)).toEqual({
+      credentials: { accessKeyId: 'LTAIenv', accessKeySecret: 'env-secret', securityToken: 'env-token' },
+      source: 'environment',
+    });
+    expect(resolveOperatorCredentials({}, home)).toMatchObject({
+      credentials: { accessKeyId: 'LTAIops' },
+      source: 'profile ops',
+      profileRegion: 'cn-hangzhou',
+    });
+    expect(resolveOperatorCredentials(envKeys, home, 'sts')).toMatchObject({
+      credentials: { accessKeyId: 'STS.id', securityToken: 'tok' },
+      source: 'profile sts',
+    });
     expect(resolveOperatorCredentials({ ALIBABA_CLOUD_PROFILE: 'sts' }, home).source).toBe('profile sts');
   });
 
@@ -46,7 +56,10 @@ describe('credentials chain', () => {
 
 describe('target', () => {
   it('cloud: region from flag, env or profile; account from flag or env; PUBLIC endpoints', async () => {
-    const t = await resolveTarget(io({ ...envKeys, REGION: 'cn-shanghai', ALIBABA_CLOUD_ACCOUNT_ID: '1111222233334444', MNS_ENDPOINT: 'http://1.mns.cn-shanghai-internal.aliyuncs.com' }), {});
+    const t = await resolveTarget(
+      io({ ...envKeys, REGION: 'cn-shanghai', ALIBABA_CLOUD_ACCOUNT_ID: '1111222233334444', MNS_ENDPOINT: 'http://1.mns.cn-shanghai-internal.aliyuncs.com' }),
+      {},
+    );
     expect(t).toMatchObject({
       kind: 'cloud',
       region: 'cn-shanghai',
@@ -60,14 +73,34 @@ describe('target', () => {
     const flagged = await resolveTarget(io({ ...envKeys, REGION: 'cn-shanghai' }), { region: 'cn-beijing', accountId: '7', mnsEndpoint: 'http://127.0.0.1:1' });
     expect([flagged.region, flagged.accountId, flagged.mnsEndpoint]).toEqual(['cn-beijing', '7', 'http://127.0.0.1:1']);
     await expect(resolveTarget(io(envKeys, '/nonexistent'), { accountId: '7' })).rejects.toThrow(/a region is needed/);
-    await expect(resolveTarget(io({ ...envKeys, REGION: 'cn-shanghai' }), { accountId: '7', sagEndpoint: 'smartag' })).rejects.toThrow(/--sag-endpoint must be/);
+    await expect(resolveTarget(io({ ...envKeys, REGION: 'cn-shanghai' }), { accountId: '7', sagEndpoint: 'smartag' })).rejects.toThrow(
+      /--sag-endpoint must be/,
+    );
   });
 
   it('--local: the stack’s default ports and keys with nothing set; ports and function variables from the environment', () => {
     const t = localTarget({});
-    expect(t).toMatchObject({ kind: 'local', accountId: LOCAL_ACCOUNT_ID, credentials: LOCAL_CREDENTIALS, mnsEndpoint: 'http://127.0.0.1:9100', sagEndpoint: 'http://127.0.0.1:9200', webhookUrl: 'http://127.0.0.1:8080' });
+    expect(t).toMatchObject({
+      kind: 'local',
+      accountId: LOCAL_ACCOUNT_ID,
+      credentials: LOCAL_CREDENTIALS,
+      mnsEndpoint: 'http://127.0.0.1:9100',
+      sagEndpoint: 'http://127.0.0.1:9200',
+      webhookUrl: 'http://127.0.0.1:8080',
+    });
     expect(t.env.SITES_FILE).toMatch(/config\/sites\.sample\.json$/);
-    const moved = localTarget({ MNS_EMULATOR_PORT: '19100', WEBHOOK_PORT: '18080', DEAD_LETTER_QUEUE: 'dlq-2', ALIBABA_CLOUD_ACCESS_KEY_ID: 'cloud-key', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'x' });
-    expect([moved.mnsEndpoint, moved.webhookUrl, moved.env.DEAD_LETTER_QUEUE, moved.credentials.accessKeyId]).toEqual(['http://127.0.0.1:19100', 'http://127.0.0.1:18080', 'dlq-2', LOCAL_CREDENTIALS.accessKeyId]);
+    const moved = localTarget({
+      MNS_EMULATOR_PORT: '19100',
+      WEBHOOK_PORT: '18080',
+      DEAD_LETTER_QUEUE: 'dlq-2',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'cloud-key',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'x',
+    });
+    expect([moved.mnsEndpoint, moved.webhookUrl, moved.env.DEAD_LETTER_QUEUE, moved.credentials.accessKeyId]).toEqual([
+      'http://127.0.0.1:19100',
+      'http://127.0.0.1:18080',
+      'dlq-2',
+      LOCAL_CREDENTIALS.accessKeyId,
+    ]);
   });
 });

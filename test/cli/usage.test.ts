@@ -58,7 +58,9 @@ describe('hr-sag-sync usage', () => {
     const exec = promisify(execFile);
     const { stdout } = await exec('npx', ['--no-install', 'hr-sag-sync', '--version'], { cwd: new URL('../..', import.meta.url).pathname });
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    const bad = await exec('node', ['cli/bin.mjs', 'dlq', 'list', '--bogus'], { cwd: new URL('../..', import.meta.url).pathname }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await exec('node', ['cli/bin.mjs', 'dlq', 'list', '--bogus'], { cwd: new URL('../..', import.meta.url).pathname }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((bad as { code: number }).code).toBe(2);
     expect((bad as { stderr: string }).stderr).toContain("unknown option '--bogus'");
   }, 30_000);

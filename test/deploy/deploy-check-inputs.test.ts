@@ -40,7 +40,7 @@ describe('deploy:check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-check-dotenv-'));
     copyFileSync(S_YAML, join(dir, 's.yaml'));
     writeFileSync(join(dir, '.env'), 'ALIBABA_CLOUD_ACCOUNT_ID=1234567890123456\nSITES_FILE=sites.json\n');
-    expect(missingVariables('accountId: ${env(\'ALIBABA_CLOUD_ACCOUNT_ID\')}', { ALIBABA_CLOUD_ACCOUNT_ID: '1' })).toEqual([]);
+    expect(missingVariables("accountId: ${env('ALIBABA_CLOUD_ACCOUNT_ID')}", { ALIBABA_CLOUD_ACCOUNT_ID: '1' })).toEqual([]);
     const lines: string[] = [];
     await main(['--file', join(dir, 's.yaml')], (l) => lines.push(l), { PATH: process.env.PATH });
     expect(lines.some((l) => l.includes('MISSING'))).toBe(false);

@@ -62,8 +62,12 @@ describe('RAM policies (deploy/ram)', () => {
     for (const a of actionsOf(doc).filter((x) => x.startsWith('fc:') && x !== 'fc:GetTempBucketToken')) {
       for (const r of resourcesFor(doc, a)) expect(r, a).toMatch(new RegExp(`^acs:fc:${at.region}:${at.accountId}:functions/hr-sag-sync-\\*`));
     }
-    expect(sorted(resourcesFor(doc, 'ram:PassRole'))).toEqual([`acs:ram::${at.accountId}:role/hr-sag-sync-webhook`, `acs:ram::${at.accountId}:role/hr-sag-sync-worker`]);
-    for (const a of ['mns:CreateQueue', 'mns:GetQueueAttributes', 'mns:SetQueueAttributes']) expect(sorted(resourcesFor(doc, a)), a).toEqual(sorted(queueArns(false)));
+    expect(sorted(resourcesFor(doc, 'ram:PassRole'))).toEqual([
+      `acs:ram::${at.accountId}:role/hr-sag-sync-webhook`,
+      `acs:ram::${at.accountId}:role/hr-sag-sync-worker`,
+    ]);
+    for (const a of ['mns:CreateQueue', 'mns:GetQueueAttributes', 'mns:SetQueueAttributes'])
+      expect(sorted(resourcesFor(doc, a)), a).toEqual(sorted(queueArns(false)));
     expect(actionsOf(doc).filter((a) => a.startsWith('smartag:'))).toEqual([]);
     expect(actionsOf(doc)).not.toContain('mns:SendMessage');
     // Logs: read only (smoke tests with `s logs`), on the product's logstore; no log write, no project creation.
@@ -72,7 +76,10 @@ describe('RAM policies (deploy/ram)', () => {
   });
 
   describe('operator policies (hr-sag-sync)', () => {
-    const dlqArns = [`acs:mns:${at.region}:${at.accountId}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}`, `acs:mns:${at.region}:${at.accountId}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}/messages`];
+    const dlqArns = [
+      `acs:mns:${at.region}:${at.accountId}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}`,
+      `acs:mns:${at.region}:${at.accountId}:/queues/${DEFAULT_QUEUE_NAMES.deadLetter}/messages`,
+    ];
     const workArns = queueArns(true).filter((a) => !dlqArns.includes(a));
     const readonly = loadPolicy('operator-readonly-policy.json', at);
     const redrive = loadPolicy('operator-redrive-policy.json', at);
@@ -87,7 +94,8 @@ describe('RAM policies (deploy/ram)', () => {
     it('redrive: read-only plus receive/release/delete on the dead-letter queue only and SendMessage on the work queues only', () => {
       const extra = actionsOf(redrive).filter((a) => !actionsOf(readonly).includes(a));
       expect(sorted(extra)).toEqual(['mns:BatchReceiveMessage', 'mns:ChangeMessageVisibility', 'mns:DeleteMessage', 'mns:SendMessage']);
-      for (const a of ['mns:BatchReceiveMessage', 'mns:ChangeMessageVisibility', 'mns:DeleteMessage']) expect(sorted(resourcesFor(redrive, a)), a).toEqual(sorted(dlqArns));
+      for (const a of ['mns:BatchReceiveMessage', 'mns:ChangeMessageVisibility', 'mns:DeleteMessage'])
+        expect(sorted(resourcesFor(redrive, a)), a).toEqual(sorted(dlqArns));
       expect(sorted(resourcesFor(redrive, 'mns:SendMessage'))).toEqual(sorted(workArns));
       expect(actionsOf(redrive).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
     });
@@ -97,7 +105,8 @@ describe('RAM policies (deploy/ram)', () => {
       expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable', 'ots:DescribeTable']);
       for (const a of extra.filter((x) => x.startsWith('mns:'))) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted(queueArns(false)));
       // Which resource level CreateTable is checked at is not documented: the instance and the table are both named.
-      for (const a of ['ots:CreateTable', 'ots:DescribeTable']) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted([LEDGER_TABLE_ARN, LEDGER_TABLE_ARN.replace('/table/hr_sag_ledger', '')]));
+      for (const a of ['ots:CreateTable', 'ots:DescribeTable'])
+        expect(sorted(resourcesFor(full, a)), a).toEqual(sorted([LEDGER_TABLE_ARN, LEDGER_TABLE_ARN.replace('/table/hr_sag_ledger', '')]));
       expect(() => loadPolicy('worker-role-policy.json', { region: at.region, accountId: at.accountId })).toThrow(/--tablestore-instance/);
       expect(actionsOf(full)).not.toContain('mns:DeleteQueue');
       expect(actionsOf(full).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);

@@ -34,10 +34,18 @@ beforeAll(async () => {
   t = plant(t, 'CountBasedWindow: 4', 'CountBasedWindow: 16');
   t = plant(t, 'timeout: 240', 'timeout: 300');
   t = plant(t, "${env('JOIN_QUEUE', 'hr-join')}", "${env('JOIN_QUEUE', 'hr-joins')}");
-  t = plant(t, "      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 2", "      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 20");
+  t = plant(
+    t,
+    '      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 2',
+    '      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 20',
+  );
   t = plant(t, "    SAG_TIMEOUT_MS: ${env('SAG_TIMEOUT_MS', '10000')}\n", '');
   t = plant(t, "SAG_ENDPOINT: ${env('SAG_ENDPOINT', 'https://smartag.cn-shanghai.aliyuncs.com')}", 'SAG_ENDPOINT: https://smartag.cn-shanghai.aliyuncs.com');
-  t = plant(t, "    WORKER_CONCURRENCY: ${env('WORKER_CONCURRENCY', '4')}\n", "    WORKER_CONCURRENCY: ${env('WORKER_CONCURRENCY', '4')}\n    WORKER_CONCURENCY: '8'\n");
+  t = plant(
+    t,
+    "    WORKER_CONCURRENCY: ${env('WORKER_CONCURRENCY', '4')}\n",
+    "    WORKER_CONCURRENCY: ${env('WORKER_CONCURRENCY', '4')}\n    WORKER_CONCURENCY: '8'\n",
+  );
   t = plant(t, '    timeout: 120', '    timeout: 60');
   writeFileSync(file, t);
   code = await main(['--ci', '--file', file], (l) => lines.push(l));
@@ -79,7 +87,8 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
   });
 
   it('a variable the code reads: dropped (missing on the functions that need it), hard-coded, or misspelt', () => {
-    for (const w of WORKERS) expectProblem(`${w}: props.environmentVariables.SAG_TIMEOUT_MS:`, 'missing: the code reads SAG_TIMEOUT_MS (shared/config.ts table)');
+    for (const w of WORKERS)
+      expectProblem(`${w}: props.environmentVariables.SAG_TIMEOUT_MS:`, 'missing: the code reads SAG_TIMEOUT_MS (shared/config.ts table)');
     expect(problems().some((p) => p.startsWith('webhook: props.environmentVariables.SAG_TIMEOUT_MS'))).toBe(false);
     expectProblem('s.yaml: line ', 'SAG_ENDPOINT does not come from the environment');
     for (const w of WORKERS) expectProblem(`${w}: props.environmentVariables.WORKER_CONCURENCY:`, 'the code does not read WORKER_CONCURENCY');
@@ -88,7 +97,9 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
   it('a worker timeout too short for its worst case is a warning naming the arithmetic, not a failure', () => {
     for (const w of ['join-worker', 'transfer-worker']) {
       const hit = warnings().find((l) => l.startsWith(`${w}: props.timeout: 60 s may cut the worst case short`));
-      expect(hit, warnings().join('\n')).toMatch(/≤ 2 SAG calls × \(10 s SAG_TIMEOUT_MS \+ 2 s rate-limiter wait\) = 24 s, .*needs T ≥ 73 s; raise the timeout to 73–299 s/);
+      expect(hit, warnings().join('\n')).toMatch(
+        /≤ 2 SAG calls × \(10 s SAG_TIMEOUT_MS \+ 2 s rate-limiter wait\) = 24 s, .*needs T ≥ 73 s; raise the timeout to 73–299 s/,
+      );
     }
     expect(problems().some((p) => p.includes('may cut the worst case short'))).toBe(false);
   });
@@ -101,11 +112,11 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
     expectProblem('s.yaml: line ', 'HR_WEBHOOK_SECRET is not read from the environment');
     expectProblem('s.yaml: line ', 'hard-coded Standard Webhooks secret');
     expectProblem('webhook: props.environmentVariables.HR_WEBHOOK_SECRET:', 'secret does not come from the environment');
-    expectProblem('s.yaml: line ', "FEISHU_ENCRYPT_KEY has a non-empty default");
+    expectProblem('s.yaml: line ', 'FEISHU_ENCRYPT_KEY has a non-empty default');
   });
 
   it('timeout at the push limit, queue default off the code’s, SAG budget exceeded', () => {
-    expectProblem('enrich-worker: props.timeout:', 'is not below the trigger\'s 300 s push limit');
+    expectProblem('enrich-worker: props.timeout:', "is not below the trigger's 300 s push limit");
     expectProblem('s.yaml: JOIN_QUEUE:', 'differs from the code\'s default "hr-join"');
     expectProblem('join-worker: props.environmentVariables.JOIN_QUEUE:', 'differs from the code\'s default "hr-join"');
     expectProblem('vars: sagAccountCallsPerSecond:', /SAG budget exceeded: .*transfer-worker 20 × 2.* > 10/);

@@ -77,7 +77,11 @@ const fn = (name: string) => props[`hr-sag-sync-${name}`] as Record<string, any>
 describe('s deploy with a stub component (offline)', () => {
   it('deploys every function', () => {
     expect(exitCode, output).toBe(0);
-    expect(Object.keys(props).sort()).toEqual(Object.keys(DEPLOYED_FUNCTIONS).map((f) => `hr-sag-sync-${f}`).sort());
+    expect(Object.keys(props).sort()).toEqual(
+      Object.keys(DEPLOYED_FUNCTIONS)
+        .map((f) => `hr-sag-sync-${f}`)
+        .sort(),
+    );
   });
 
   it('runs the global pre-deploy action once: install + build, then the check, before the first function', () => {
@@ -119,6 +123,10 @@ describe('s deploy with a stub component (offline)', () => {
     expect(fn('webhook').role).toBe(`acs:ram::${ACCOUNT}:role/hr-sag-sync-webhook`);
     const t = (fn('join-worker').triggers as Array<Record<string, any>>)[0]!;
     expect(t.triggerConfig.runOptions.deadLetterQueue.Arn).toBe(`acs:mns:cn-shanghai:${ACCOUNT}:/queues/hr-dead-letter`);
-    expect(t.triggerConfig.eventSourceConfig.eventSourceParameters.sourceMNSParameters).toEqual({ RegionId: 'cn-shanghai', IsBase64Decode: true, QueueName: 'hr-join' });
+    expect(t.triggerConfig.eventSourceConfig.eventSourceParameters.sourceMNSParameters).toEqual({
+      RegionId: 'cn-shanghai',
+      IsBase64Decode: true,
+      QueueName: 'hr-join',
+    });
   });
 });

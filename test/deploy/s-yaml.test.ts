@@ -105,7 +105,8 @@ describe('s.yaml rendered by s preview', () => {
 
   it('a dead-letter ARN naming another queue is named, with the one expected', () => {
     const broken = structuredClone(spec);
-    mnsTriggerIn(broken, 'transfer-worker').triggerConfig.runOptions.deadLetterQueue.Arn = `acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-join`;
+    mnsTriggerIn(broken, 'transfer-worker').triggerConfig.runOptions.deadLetterQueue.Arn =
+      `acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-join`;
     expect(checkRendered(broken, { env, bundles: 'skip' }).map(formatProblem)).toEqual([
       `transfer-worker: props.triggers[0].triggerConfig.runOptions.deadLetterQueue.Arn: must be acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-dead-letter, the dead-letter queue the code uses (got acs:mns:cn-shanghai:${env.ALIBABA_CLOUD_ACCOUNT_ID}:/queues/hr-join)`,
     ]);
@@ -142,7 +143,11 @@ describe('s.yaml rendered by s preview', () => {
         expect(r.props.environmentVariables[variable], `${name} ${variable}`).toBe(DEFAULT_QUEUE_NAMES[role as keyof typeof DEFAULT_QUEUE_NAMES]);
       }
     }
-    expect(queueSpecs(DEFAULT_QUEUE_NAMES).map((q) => q.name).sort()).toEqual(Object.values(DEFAULT_QUEUE_NAMES).sort());
+    expect(
+      queueSpecs(DEFAULT_QUEUE_NAMES)
+        .map((q) => q.name)
+        .sort(),
+    ).toEqual(Object.values(DEFAULT_QUEUE_NAMES).sort());
     // Dead letters are kept longest.
     for (const role of ['join', 'transfer', 'enrich'] as const) {
       expect(QUEUE_ATTRIBUTES.deadLetter.MessageRetentionPeriod).toBeGreaterThan(QUEUE_ATTRIBUTES[role].MessageRetentionPeriod);
@@ -182,7 +187,8 @@ describe('s.yaml rendered by s preview', () => {
     for (const x of Object.values(r)) expect(`acs:fc:${at.region}:${at.accountId}:functions/${x.props.functionName}`).toMatch(fnPattern);
     const log = r['join-worker']!.props.logConfig;
     const logArn = `acs:log:${at.region}:${at.accountId}:project/${log.project}/logstore/${log.logstore}`;
-    for (const file of ['webhook-role-policy.json', 'worker-role-policy.json']) expect(resourcesFor(loadPolicy(file, at), 'log:PostLogStoreLogs')).toEqual([logArn]);
+    for (const file of ['webhook-role-policy.json', 'worker-role-policy.json'])
+      expect(resourcesFor(loadPolicy(file, at), 'log:PostLogStoreLogs')).toEqual([logArn]);
     // The webhook's role has no SAG permission; the workers' role has it.
     expect(r.webhook!.props.role).toMatch(/role\/hr-sag-sync-webhook$/);
     for (const [name] of workers) expect(r[name]!.props.role).toMatch(/role\/hr-sag-sync-worker$/);
@@ -191,6 +197,6 @@ describe('s.yaml rendered by s preview', () => {
 
 describe('deploy:check reads a .env beside s.yaml, as s does', () => {
   it('parses KEY=VALUE, export, quotes and comments', () => {
-    expect(parseDotEnv("# comment\nA=1\nexport B=\"x y\"\nC='q'  \nD=v # note\n\nnot a line\n")).toEqual({ A: '1', B: 'x y', C: 'q', D: 'v' });
+    expect(parseDotEnv('# comment\nA=1\nexport B="x y"\nC=\'q\'  \nD=v # note\n\nnot a line\n')).toEqual({ A: '1', B: 'x y', C: 'q', D: 'v' });
   });
 });

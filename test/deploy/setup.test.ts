@@ -111,10 +111,21 @@ describe('npm run setup (deploy/setup.ts)', () => {
 
   it('puts a changed or removed dead-letter policy back', async () => {
     await run();
-    await mnsOpen.request('SetQueueAttributes', { QueueName: DEFAULT_QUEUE_NAMES.join, DlqPolicy: JSON.stringify({ Enabled: true, DeadLetterTargetQueue: DEFAULT_QUEUE_NAMES.deadLetter, MaxReceiveCount: 3 }) }, { method: 'POST' });
+    await mnsOpen.request(
+      'SetQueueAttributes',
+      {
+        QueueName: DEFAULT_QUEUE_NAMES.join,
+        DlqPolicy: JSON.stringify({ Enabled: true, DeadLetterTargetQueue: DEFAULT_QUEUE_NAMES.deadLetter, MaxReceiveCount: 3 }),
+      },
+      { method: 'POST' },
+    );
     await mnsOpen.request('SetQueueAttributes', { QueueName: DEFAULT_QUEUE_NAMES.enrich, DlqPolicy: JSON.stringify({ Enabled: false }) }, { method: 'POST' });
     const { report, lines } = await run();
-    expect(dlqActions(report)).toEqual({ [DEFAULT_QUEUE_NAMES.join]: 'dlq-set', [DEFAULT_QUEUE_NAMES.transfer]: 'dlq-unchanged', [DEFAULT_QUEUE_NAMES.enrich]: 'dlq-set' });
+    expect(dlqActions(report)).toEqual({
+      [DEFAULT_QUEUE_NAMES.join]: 'dlq-set',
+      [DEFAULT_QUEUE_NAMES.transfer]: 'dlq-unchanged',
+      [DEFAULT_QUEUE_NAMES.enrich]: 'dlq-set',
+    });
     expect(lines.join('\n')).toMatch(/hr-join\s+dead-letter policy set: → hr-dead-letter after 10 receives \(was: → hr-dead-letter after 3 receives\)/);
     expect(policyOf(DEFAULT_QUEUE_NAMES.join)?.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
     expect(policyOf(DEFAULT_QUEUE_NAMES.enrich)?.enabled).toBe(true);
@@ -149,7 +160,9 @@ describe('npm run setup (deploy/setup.ts)', () => {
     expect(report.ok).toBe(true);
     expect(actions(report)).toEqual(Object.fromEntries(ALL.map((n) => [n, 'created'])));
     expect(dlqActions(report)).toEqual(Object.fromEntries(WORKERS.map((n) => [n, 'dlq-warning'])));
-    expect(lines.join('\n')).toMatch(/hr-join\s+WARNING dead-letter policy not set \(mns-open Forbidden\.NotSupported: The API is not supported in this region\.\)/);
+    expect(lines.join('\n')).toMatch(
+      /hr-join\s+WARNING dead-letter policy not set \(mns-open Forbidden\.NotSupported: The API is not supported in this region\.\)/,
+    );
     expect(lines.at(-1)).toMatch(/^WARNING: .*set it in the SMQ console .*hr-dead-letter, max receive count 10/);
 
     const unreachable = new RPCClient({ endpoint: 'http://127.0.0.1:1', apiVersion: '2022-01-19', accessKeyId: 'x', accessKeySecret: 'y' });
@@ -195,12 +208,31 @@ describe('setup command line', () => {
     expect(o.names).toEqual({ ...DEFAULT_QUEUE_NAMES, join: 'acme-join' });
     expect(o.dryRun).toBe(false);
     expect(o.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
-    const p = parseCli(['--region', 'cn-shanghai', '--dry-run', '--endpoint', 'http://127.0.0.1:9100', '--mns-open-endpoint', 'http://127.0.0.1:9100', '--max-receive-count', '12'], {
-      ...env,
-      ALIBABA_CLOUD_ACCOUNT_ID: '42',
-      ALIBABA_CLOUD_SECURITY_TOKEN: 'sts',
+    const p = parseCli(
+      [
+        '--region',
+        'cn-shanghai',
+        '--dry-run',
+        '--endpoint',
+        'http://127.0.0.1:9100',
+        '--mns-open-endpoint',
+        'http://127.0.0.1:9100',
+        '--max-receive-count',
+        '12',
+      ],
+      {
+        ...env,
+        ALIBABA_CLOUD_ACCOUNT_ID: '42',
+        ALIBABA_CLOUD_SECURITY_TOKEN: 'sts',
+      },
+    );
+    expect(p).toMatchObject({
+      accountId: '42',
+      endpoint: 'http://127.0.0.1:9100',
+      dryRun: true,
+      maxReceiveCount: 12,
+      credentials: { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: 'sts' },
     });
-    expect(p).toMatchObject({ accountId: '42', endpoint: 'http://127.0.0.1:9100', dryRun: true, maxReceiveCount: 12, credentials: { accessKeyId: 'ak', accessKeySecret: 'sk', securityToken: 'sts' } });
     expect(queueSpecs(p.names, p.maxReceiveCount).find((s) => s.role === 'join')?.dlq?.MaxReceiveCount).toBe(12);
   });
 

@@ -31,7 +31,10 @@ function run(fn: string, event: unknown, extraEnv: Record<string, string> = {}):
   const entry = join(isolated, fn, 'index.js');
   const code = `require(${JSON.stringify(entry)}).handler(Buffer.from(process.argv[1]),{credentials:{accessKeyId:'local-ak',accessKeySecret:'local-sk'},function:{name:${JSON.stringify(fn)},timeout:60}}).then(r=>process.stdout.write('\\nRESULT '+JSON.stringify(r)),e=>{process.stderr.write(String(e));process.exit(3)})`;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], { env: { PATH: process.env.PATH, ...stack.env, LOG_LEVEL: 'warn', ...extraEnv }, cwd: isolated });
+    const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], {
+      env: { PATH: process.env.PATH, ...stack.env, LOG_LEVEL: 'warn', ...extraEnv },
+      cwd: isolated,
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -46,10 +49,15 @@ function runMisconfigured(fn: string, event: unknown): Promise<{ logs: string; t
   const entry = join(isolated, fn, 'index.js');
   const code = `require(${JSON.stringify(entry)}).handler(Buffer.from(process.argv[1]),{credentials:{accessKeyId:'local-ak',accessKeySecret:'local-sk'},function:{name:${JSON.stringify(fn)},timeout:60}}).then(r=>process.stdout.write('\\nRESULT '+JSON.stringify(r)),e=>process.stdout.write('\\nTHROWN '+JSON.stringify({name:e.name,ctor:e.constructor.name})))`;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], { env: { PATH: process.env.PATH, ...stack.env, RETRY_MAX_ATTEMPTS: 'many' }, cwd: isolated });
+    const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], {
+      env: { PATH: process.env.PATH, ...stack.env, RETRY_MAX_ATTEMPTS: 'many' },
+      cwd: isolated,
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', () => resolve({ logs: out.split(/\n(?:RESULT|THROWN) /)[0] ?? '', thrown: out.split('\nTHROWN ')[1] ?? '', result: out.split('\nRESULT ')[1] ?? '' }));
+    child.on('close', () =>
+      resolve({ logs: out.split(/\n(?:RESULT|THROWN) /)[0] ?? '', thrown: out.split('\nTHROWN ')[1] ?? '', result: out.split('\nRESULT ')[1] ?? '' }),
+    );
   });
 }
 
@@ -62,9 +70,20 @@ describe('function bundles', () => {
     // The working directory is '/': the file must be found through FC_FUNC_CODE_PATH, not the cwd.
     const code = `require(${JSON.stringify(join(dir, 'index.js'))}).handler(Buffer.from(process.argv[1]),{}).then(r=>process.stdout.write('\\nRESULT '+JSON.stringify(r)))`;
     const { SITES_JSON: _omit, ...env } = stack.env;
-    const event = { version: 'v1', rawPath: '/nope', body: '', isBase64Encoded: false, headers: {}, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/nope' } } };
+    const event = {
+      version: 'v1',
+      rawPath: '/nope',
+      body: '',
+      isBase64Encoded: false,
+      headers: {},
+      queryParameters: {},
+      requestContext: { http: { method: 'POST', path: '/nope' } },
+    };
     const out = await new Promise<string>((res) => {
-      const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], { cwd: '/', env: { PATH: process.env.PATH, ...env, SITES_FILE: 'sites.json', FC_FUNC_CODE_PATH: dir, LOG_LEVEL: 'warn' } });
+      const child = spawn(process.execPath, ['-e', code, JSON.stringify(event)], {
+        cwd: '/',
+        env: { PATH: process.env.PATH, ...env, SITES_FILE: 'sites.json', FC_FUNC_CODE_PATH: dir, LOG_LEVEL: 'warn' },
+      });
       let o = '';
       child.stdout.on('data', (d) => (o += d));
       child.on('close', () => res(o.split('\nRESULT ')[1] ?? ''));
@@ -75,12 +94,24 @@ describe('function bundles', () => {
 
   it.each(FUNCTIONS)('%s is one file under 250 KB exporting handler', (fn) => {
     expect(statSync(`dist/${fn}/index.js`).size).toBeLessThan(250 * 1024);
-    const r = spawnSync(process.execPath, ['-e', `const h=require(${JSON.stringify(join(isolated, fn, 'index.js'))}).handler;process.stdout.write('\\nRESULT '+typeof h)`], { encoding: 'utf8', cwd: isolated, env: { PATH: process.env.PATH } });
+    const r = spawnSync(
+      process.execPath,
+      ['-e', `const h=require(${JSON.stringify(join(isolated, fn, 'index.js'))}).handler;process.stdout.write('\\nRESULT '+typeof h)`],
+      { encoding: 'utf8', cwd: isolated, env: { PATH: process.env.PATH } },
+    );
     expect(r.stdout.split('\nRESULT ')[1]).toBe('function');
   });
 
   it('the webhook bundle logs a bad configuration as "name":"ConfigError" (literal names survive minification)', async () => {
-    const event = { version: 'v1', rawPath: '/webhooks/generic', body: '', isBase64Encoded: false, headers: {}, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/webhooks/generic' } } };
+    const event = {
+      version: 'v1',
+      rawPath: '/webhooks/generic',
+      body: '',
+      isBase64Encoded: false,
+      headers: {},
+      queryParameters: {},
+      requestContext: { http: { method: 'POST', path: '/webhooks/generic' } },
+    };
     const r = await runMisconfigured('webhook', event);
     expect(JSON.parse(r.result)).toMatchObject({ statusCode: 503 });
     expect(r.logs).toContain('"name":"ConfigError"');
@@ -93,8 +124,20 @@ describe('function bundles', () => {
   });
 
   it('the webhook bundle enqueues a signed join, and the join-worker bundle creates the account', async () => {
-    const req = signedGenericRequest('http://x/webhooks/generic', LOCAL_WEBHOOK_SECRET, { type: 'employee.joined', timestamp: '2026-11-23T08:00:00Z', data: { employeeId: 'B1', name: 'B', email: 'bundle1@example.com', office: 'Shanghai' } });
-    const httpEvent = { version: 'v1', rawPath: '/webhooks/generic', body: Buffer.from(req.body).toString('base64'), isBase64Encoded: true, headers: req.headers, queryParameters: {}, requestContext: { http: { method: 'POST', path: '/webhooks/generic' } } };
+    const req = signedGenericRequest('http://x/webhooks/generic', LOCAL_WEBHOOK_SECRET, {
+      type: 'employee.joined',
+      timestamp: '2026-11-23T08:00:00Z',
+      data: { employeeId: 'B1', name: 'B', email: 'bundle1@example.com', office: 'Shanghai' },
+    });
+    const httpEvent = {
+      version: 'v1',
+      rawPath: '/webhooks/generic',
+      body: Buffer.from(req.body).toString('base64'),
+      isBase64Encoded: true,
+      headers: req.headers,
+      queryParameters: {},
+      requestContext: { http: { method: 'POST', path: '/webhooks/generic' } },
+    };
     const w = await run('webhook', httpEvent);
     expect(w.status, w.stderr).toBe(0);
     expect(JSON.parse(w.stdout)).toMatchObject({ statusCode: 202 });

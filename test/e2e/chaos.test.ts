@@ -85,10 +85,21 @@ function traffic() {
     const office = OFFICES[i % 3] as string;
     const moves = i % 5 < 2; // 40%
     // Transfers: i % 5 ∈ {0, 1}; early: i % 50 ∈ {0, 1}; a duplicated join: i % 10 = 7; a duplicated transfer: i % 50 ∈ {10, 21}.
-    return { id: `X${i}`, email: `x${i}@example.com`, office, to: moves ? (OFFICES[(i + 1 + (i % 2)) % 3] as string) : undefined, early: moves && i % 50 < 2, dupJoin: i % 10 === 7, dupMove: i % 50 === 10 || i % 50 === 21 };
+    return {
+      id: `X${i}`,
+      email: `x${i}@example.com`,
+      office,
+      to: moves ? (OFFICES[(i + 1 + (i % 2)) % 3] as string) : undefined,
+      early: moves && i % 50 < 2,
+      dupJoin: i % 10 === 7,
+      dupMove: i % 50 === 10 || i % 50 === 21,
+    };
   });
   const joinOf = (e: (typeof employees)[number], n = 0): Delivery => ({ payload: join(e.id, e.email, e.office), id: `msg_join_${e.id}_${n}` });
-  const transferOf = (e: (typeof employees)[number], n = 0): Delivery => ({ payload: transfer(e.id, e.email, e.office, e.to as string), id: `msg_move_${e.id}_${n}` });
+  const transferOf = (e: (typeof employees)[number], n = 0): Delivery => ({
+    payload: transfer(e.id, e.email, e.office, e.to as string),
+    id: `msg_move_${e.id}_${n}`,
+  });
   const movers = employees.filter((e) => e.to);
   return {
     employees,
@@ -110,7 +121,8 @@ it('1,000 employees under SAG and MNS faults: every accepted event applied, noth
 
   // Every accepted event applied: one finishing outcome line per event id. An event the ledger finds older than one
   // already applied for its employee (a duplicate join delivered after the transfer) is finished as stale.
-  const ended = (l: Record<string, any>) => l.result === 'done' || l.result === 'already-done' || (l.result === 'skipped' && String(l.detail).startsWith('stale'));
+  const ended = (l: Record<string, any>) =>
+    l.result === 'done' || l.result === 'already-done' || (l.result === 'skipped' && String(l.detail).startsWith('stale'));
   const finished = new Set(logs.lines.filter((l) => l.msg === 'outcome' && ended(l)).map((l) => l.eventId));
   const unapplied = accepted.filter((a) => !finished.has(a.eventId));
   expect(unapplied).toEqual([]);

@@ -30,7 +30,10 @@ const logs = captureLogs();
 beforeAll(async () => {
   const sites = JSON.parse(await (await import('node:fs/promises')).readFile('config/sites.sample.json', 'utf8'));
   // The functions' directory names one more site than SAG has instances: its instance was deleted.
-  const withGone = { ...sites, sites: [...sites.sites, { id: 'cd-gone', regionId: 'cn-shanghai', smartAGId: GONE, bandwidthKbps: 1000, offices: ['Chengdu'], departmentIds: ['109'] }] };
+  const withGone = {
+    ...sites,
+    sites: [...sites.sites, { id: 'cd-gone', regionId: 'cn-shanghai', smartAGId: GONE, bandwidthKbps: 1000, offices: ['Chengdu'], departmentIds: ['109'] }],
+  };
   stack = await startStack({
     sites: withGone,
     env: { LOG_LEVEL: 'info', WORKER_CONCURRENCY: '8', WORKER_INSTANCES: '2', RETRY_DELAY_SCALE: '0.02' },
@@ -56,10 +59,22 @@ async function enqueueJoins(n: number, tag: string): Promise<string[]> {
   const mails = Array.from({ length: n }, (_, i) => `${tag}${i}@example.com`);
   const bodies = mails.map((email, i) =>
     encodeMessage({
-      event: { schemaVersion: EVENT_SCHEMA_VERSION, id: eventId('generic', `${tag}-${i}`), source: 'generic', occurredAt: new Date().toISOString(), type: 'employee.joined', employee: { id: `${tag}${i}`, email, name: `Flow ${i}` }, site: snap },
+      event: {
+        schemaVersion: EVENT_SCHEMA_VERSION,
+        id: eventId('generic', `${tag}-${i}`),
+        source: 'generic',
+        occurredAt: new Date().toISOString(),
+        type: 'employee.joined',
+        employee: { id: `${tag}${i}`, email, name: `Flow ${i}` },
+        site: snap,
+      },
     }),
   );
-  for (let i = 0; i < bodies.length; i += 16) await stack.mnsClient.batchSendMessage(stack.env.JOIN_QUEUE ?? 'hr-join', bodies.slice(i, i + 16).map((MessageBody) => ({ MessageBody })));
+  for (let i = 0; i < bodies.length; i += 16)
+    await stack.mnsClient.batchSendMessage(
+      stack.env.JOIN_QUEUE ?? 'hr-join',
+      bodies.slice(i, i + 16).map((MessageBody) => ({ MessageBody })),
+    );
   return mails;
 }
 
@@ -138,24 +153,28 @@ describe('flow control', () => {
     expect(outcomes().some((l) => l.retries)).toBe(false);
   }, 90_000);
 
-  it(`drains ${JOINS} joins against an unannounced ${RATE} calls/s limit with no dead letter and no retry spent on throttling`, async () => {
-    await addFault(stack.sag.url, [
-      { action: 'CreateSmartAccessGatewayClientUser', ratePerSecond: RATE },
-      { action: 'CreateSmartAccessGatewayClientUser', delayMs: 50 },
-    ]);
-    const t0 = Date.now();
-    const mails = await enqueueJoins(JOINS, 'paced');
-    await until(() => usersWith(SH, mails).length === JOINS, (JOINS / RATE) * 1000 * 2);
-    const seconds = (Date.now() - t0) / 1000;
-    await stack.waitForIdle(30_000);
-    expect(await stack.drainDeadLetters()).toEqual([]);
-    const throttledAnswers = stack.sag.faults.list().find((r) => r.ratePerSecond)?.fired ?? 0;
-    expect(throttledAnswers).toBeGreaterThan(0); // the limit was reached
-    const done = outcomes().filter((l) => l.result === 'done');
-    expect(done).toHaveLength(JOINS);
-    // Throttling is pacing: no message's attempt counter (retries) grew.
-    expect(outcomes().some((l) => l.retries)).toBe(false);
-    // Pacing keeps near the limit without being told it (bench:flow measures this precisely).
-    expect(JOINS / seconds).toBeGreaterThan(RATE * 0.7);
-  }, (JOINS / RATE) * 1000 * 2 + 30_000);
+  it(
+    `drains ${JOINS} joins against an unannounced ${RATE} calls/s limit with no dead letter and no retry spent on throttling`,
+    async () => {
+      await addFault(stack.sag.url, [
+        { action: 'CreateSmartAccessGatewayClientUser', ratePerSecond: RATE },
+        { action: 'CreateSmartAccessGatewayClientUser', delayMs: 50 },
+      ]);
+      const t0 = Date.now();
+      const mails = await enqueueJoins(JOINS, 'paced');
+      await until(() => usersWith(SH, mails).length === JOINS, (JOINS / RATE) * 1000 * 2);
+      const seconds = (Date.now() - t0) / 1000;
+      await stack.waitForIdle(30_000);
+      expect(await stack.drainDeadLetters()).toEqual([]);
+      const throttledAnswers = stack.sag.faults.list().find((r) => r.ratePerSecond)?.fired ?? 0;
+      expect(throttledAnswers).toBeGreaterThan(0); // the limit was reached
+      const done = outcomes().filter((l) => l.result === 'done');
+      expect(done).toHaveLength(JOINS);
+      // Throttling is pacing: no message's attempt counter (retries) grew.
+      expect(outcomes().some((l) => l.retries)).toBe(false);
+      // Pacing keeps near the limit without being told it (bench:flow measures this precisely).
+      expect(JOINS / seconds).toBeGreaterThan(RATE * 0.7);
+    },
+    (JOINS / RATE) * 1000 * 2 + 30_000,
+  );
 });

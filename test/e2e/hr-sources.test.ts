@@ -4,7 +4,16 @@
  * workers → SAG emulator.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dingTalkRequest, feishuRequest, feishuUserCreated, feishuUserUpdated, LOCAL_SOURCES as S, weComContactXml, weComRequest, weComUrlCheck } from '../../local/hr-samples.js';
+import {
+  dingTalkRequest,
+  feishuRequest,
+  feishuUserCreated,
+  feishuUserUpdated,
+  LOCAL_SOURCES as S,
+  weComContactXml,
+  weComRequest,
+  weComUrlCheck,
+} from '../../local/hr-samples.js';
 import type { SignedRequest } from '../../local/sample.js';
 import { startStack, type Stack } from '../../local/stack.js';
 import { wxDecrypt } from '../../shared/hr/wx-biz-crypto.js';
@@ -40,12 +49,27 @@ describe('Feishu', () => {
   });
 
   it('a created user gets an account; a work-place change roams it', async () => {
-    const user = { user_id: 'fs1', open_id: 'ou_fs1', name: 'Fei Shu', email: 'fs1@example.com', city: 'Shanghai', work_station: 'SH-HQ', department_ids: ['od-shanghai'] };
+    const user = {
+      user_id: 'fs1',
+      open_id: 'ou_fs1',
+      name: 'Fei Shu',
+      email: 'fs1@example.com',
+      city: 'Shanghai',
+      work_station: 'SH-HQ',
+      department_ids: ['od-shanghai'],
+    };
     expect((await post(feishuRequest('/', feishuUserCreated(user)), '/webhooks/feishu')).status).toBe(200);
     await stack.waitForIdle();
     expect(has(SH, 'fs1@example.com')).toBe(true);
     const moved = { ...user, city: 'Hangzhou', work_station: 'HZ-RD', department_ids: ['od-hangzhou'] };
-    expect((await post(feishuRequest('/', feishuUserUpdated(moved, { city: 'Shanghai', work_station: 'SH-HQ', department_ids: ['od-shanghai'] })), '/webhooks/feishu')).status).toBe(200);
+    expect(
+      (
+        await post(
+          feishuRequest('/', feishuUserUpdated(moved, { city: 'Shanghai', work_station: 'SH-HQ', department_ids: ['od-shanghai'] })),
+          '/webhooks/feishu',
+        )
+      ).status,
+    ).toBe(200);
     await stack.waitForIdle();
     expect(has(HZ, 'fs1@example.com')).toBe(true);
     expect(await stack.drainDeadLetters()).toEqual([]);
@@ -62,7 +86,10 @@ describe('DingTalk', () => {
 
   it('user_add_org is enriched from the HR API and provisioned; user_modify_org roams after a department change', async () => {
     stack.hr.dingtalk.addUser({ userid: 'dt1', name: 'Ding Tao', email: 'dt1@example.com', dept_id_list: [101], work_place: 'Shanghai' });
-    const r = await post(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: ['dt1'], TimeStamp: String(Date.now()) }), '/webhooks/dingtalk');
+    const r = await post(
+      dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: ['dt1'], TimeStamp: String(Date.now()) }),
+      '/webhooks/dingtalk',
+    );
     expect(r.status).toBe(200);
     expect(wxDecrypt(S.DINGTALK_AES_KEY, JSON.parse(r.body).encrypt, S.DINGTALK_APP_KEY).message).toBe('success');
     await stack.waitForIdle();
@@ -84,7 +111,12 @@ describe('DingTalk', () => {
     await stack.waitForIdle();
     const dl = (await stack.drainDeadLetters()) as any[];
     expect(dl).toHaveLength(1);
-    expect(dl[0]).toMatchObject({ reason: 'hr.user-not-found', function: 'enrich-worker', retryable: false, event: { type: 'employee.enrich', employee: { id: 'ghost' } } });
+    expect(dl[0]).toMatchObject({
+      reason: 'hr.user-not-found',
+      function: 'enrich-worker',
+      retryable: false,
+      event: { type: 'employee.enrich', employee: { id: 'ghost' } },
+    });
   });
 
   it('dead-letters with hr.api-unavailable (retryable) when the HR API stays down past the retry budget', async () => {

@@ -12,7 +12,11 @@ afterAll(async () => stack?.stop());
 
 it('1,000 joins at once: each account exactly once, no dead letters', async () => {
   const offices = ['Shanghai', 'Hangzhou', 'Beijing'];
-  const statuses = await mapLimit(Array.from({ length: 1000 }, (_, i) => i), 64, async (i) => (await postSigned(stack, join(`N${i}`, `n${i}@example.com`, offices[i % 3]))).status);
+  const statuses = await mapLimit(
+    Array.from({ length: 1000 }, (_, i) => i),
+    64,
+    async (i) => (await postSigned(stack, join(`N${i}`, `n${i}@example.com`, offices[i % 3]))).status,
+  );
   expect(statuses.filter((s) => s !== 202)).toEqual([]);
   await stack.waitForIdle(90_000);
   const all = stack.directory.sites.flatMap((s) => stack.sag.listUsers(s.smartAGId).map((u) => u.userMail)).filter((m) => /^n\d+@/.test(m));

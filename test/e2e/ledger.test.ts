@@ -25,7 +25,12 @@ const record = (id: string): Promise<LedgerRecord | undefined> => ledger.read(le
 
 beforeAll(async () => {
   stack = await startStack({ env: { LOG_LEVEL: 'info', WORKER_CONCURRENCY: '8', TABLESTORE_TIMEOUT_MS: '400' }, trigger: { countWindow: 16, lanes: 2 } });
-  ots = new TablestoreClient({ endpoint: stack.tablestore.url, instance: stack.tablestore.instanceName, credentials: { accessKeyId: 'local-ak', accessKeySecret: 'local-sk' }, timeoutMs: 2000 });
+  ots = new TablestoreClient({
+    endpoint: stack.tablestore.url,
+    instance: stack.tablestore.instanceName,
+    credentials: { accessKeyId: 'local-ak', accessKeySecret: 'local-sk' },
+    timeoutMs: 2000,
+  });
   ledger = new Ledger({ client: ots, table: 'hr_sag_ledger', leaseMs: 60_000 });
 }, 30_000);
 afterAll(async () => {
@@ -69,7 +74,10 @@ describe('ordering', () => {
     expect(statuses.every((s) => s === 202)).toBe(true);
     await stack.waitForIdle(120_000);
     for (const p of plan) {
-      expect(sagUsers(stack, INSTANCE[p.newest] as string).filter((u) => u.userMail === p.email), p.id).toHaveLength(1);
+      expect(
+        sagUsers(stack, INSTANCE[p.newest] as string).filter((u) => u.userMail === p.email),
+        p.id,
+      ).toHaveLength(1);
       const r = await record(p.id);
       expect(r?.lastEventAt, p.id).toBe(at(12));
       expect(r?.pending, p.id).toBeUndefined();
@@ -86,13 +94,23 @@ describe('ordering', () => {
 
 describe('a ledger that is lost or failing', () => {
   it('the table deleted mid-run: workers pause, then recover by Describe once it is back; nothing lost or duplicated', async () => {
-    await mapLimit(Array.from({ length: 30 }, (_, i) => i), 16, (i) => postSigned(stack, join(`LD${i}`, `ld${i}@example.com`, 'Hangzhou', at(8))));
+    await mapLimit(
+      Array.from({ length: 30 }, (_, i) => i),
+      16,
+      (i) => postSigned(stack, join(`LD${i}`, `ld${i}@example.com`, 'Hangzhou', at(8))),
+    );
     await ots.deleteTable('hr_sag_ledger');
-    await mapLimit(Array.from({ length: 30 }, (_, i) => i + 30), 16, (i) => postSigned(stack, join(`LD${i}`, `ld${i}@example.com`, 'Hangzhou', at(8))));
+    await mapLimit(
+      Array.from({ length: 30 }, (_, i) => i + 30),
+      16,
+      (i) => postSigned(stack, join(`LD${i}`, `ld${i}@example.com`, 'Hangzhou', at(8))),
+    );
     await new Promise((r) => setTimeout(r, 1500));
     await ensureLedgerTable(ots, 'hr_sag_ledger'); // what `hr-sag-sync setup` does
     await stack.waitForIdle(60_000);
-    const mails = sagUsers(stack, HZ).map((u) => u.userMail).filter((m) => m.startsWith('ld'));
+    const mails = sagUsers(stack, HZ)
+      .map((u) => u.userMail)
+      .filter((m) => m.startsWith('ld'));
     expect(mails.length).toBe(60);
     expect(new Set(mails).size).toBe(60);
     expect(await stack.drainDeadLetters()).toEqual([]);
@@ -107,17 +125,33 @@ describe('a ledger that is lost or failing', () => {
     stack.tablestore.faults.add({ code: 'OTSServerBusy', httpStatus: 503, probability: 0.3 } as never);
     stack.tablestore.faults.add({ code: 'OTSInternalServerError', httpStatus: 500, probability: 0.05 } as never);
     stack.tablestore.faults.add({ action: 'PutRow', delayAfterMs: 600, probability: 0.03 } as never);
-    const statuses = await mapLimit(Array.from({ length: 1000 }, (_, i) => i), 64, async (i) => (await postSigned(stack, join(`LF${i}`, `lf${i}@example.com`, OFFICES[i % 3], at(8)))).status);
+    const statuses = await mapLimit(
+      Array.from({ length: 1000 }, (_, i) => i),
+      64,
+      async (i) => (await postSigned(stack, join(`LF${i}`, `lf${i}@example.com`, OFFICES[i % 3], at(8)))).status,
+    );
     expect(statuses.filter((s) => s !== 202)).toEqual([]);
     await stack.waitForIdle(150_000);
     const fired = stack.tablestore.faults.list().map((r) => r.fired);
-    expect(fired.every((n) => n > 0), `faults fired: ${fired.join(', ')}`).toBe(true);
+    expect(
+      fired.every((n) => n > 0),
+      `faults fired: ${fired.join(', ')}`,
+    ).toBe(true);
     stack.tablestore.faults.clear();
     const all = [SH, HZ, BJ].flatMap((i) => sagUsers(stack, i).map((u) => u.userMail)).filter((m) => /^lf\d+@/.test(m));
     expect(all).toHaveLength(1000);
     expect(new Set(all).size).toBe(1000);
-    const rows = await mapLimit(Array.from({ length: 1000 }, (_, i) => i), 32, (i) => record(`LF${i}`));
-    const incomplete = rows.map((r, i) => ({ i, r })).filter(({ r }) => !r || r.pending || r.lastEventAt !== at(8) || r.accounts.length !== 1 || !r.history.some((h) => h.result === 'done' || h.result === 'already-done'));
+    const rows = await mapLimit(
+      Array.from({ length: 1000 }, (_, i) => i),
+      32,
+      (i) => record(`LF${i}`),
+    );
+    const incomplete = rows
+      .map((r, i) => ({ i, r }))
+      .filter(
+        ({ r }) =>
+          !r || r.pending || r.lastEventAt !== at(8) || r.accounts.length !== 1 || !r.history.some((h) => h.result === 'done' || h.result === 'already-done'),
+      );
     expect(incomplete.map(({ i }) => i)).toEqual([]);
     expect(await stack.drainDeadLetters()).toEqual([]);
   }, 200_000);

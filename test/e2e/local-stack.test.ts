@@ -17,7 +17,11 @@ import { signedGenericRequest, type SignedRequest } from '../../local/sample.js'
 import { LOCAL_WEBHOOK_SECRET } from '../../local/stack.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-const FEISHU = { ...LOCAL_SOURCES, FEISHU_ENCRYPT_KEY: `fs-key-${randomBytes(8).toString('hex')}`, FEISHU_VERIFICATION_TOKEN: `fs-token-${randomBytes(8).toString('hex')}` };
+const FEISHU = {
+  ...LOCAL_SOURCES,
+  FEISHU_ENCRYPT_KEY: `fs-key-${randomBytes(8).toString('hex')}`,
+  FEISHU_VERIFICATION_TOKEN: `fs-token-${randomBytes(8).toString('hex')}`,
+};
 const TSX = join('node_modules', '.bin', 'tsx');
 
 let child: ChildProcess;
@@ -87,7 +91,11 @@ describe('npm start', () => {
   });
 
   it('accepts a request signed with the HR_WEBHOOK_SECRET set, refuses the built-in one, and uses JOIN_QUEUE', async () => {
-    const payload = { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: 'LS1', name: 'Lou Stack', email: 'lou.stack@example.com', office: 'Shanghai' } };
+    const payload = {
+      type: 'employee.joined',
+      timestamp: new Date().toISOString(),
+      data: { employeeId: 'LS1', name: 'Lou Stack', email: 'lou.stack@example.com', office: 'Shanghai' },
+    };
     expect((await post(signedGenericRequest(`${url.webhook}/webhooks/generic`, LOCAL_WEBHOOK_SECRET, payload))).status).toBe(401);
     const res = await post(signedGenericRequest(`${url.webhook}/webhooks/generic`, SECRET, payload));
     expect(res.status).toBe(202);
@@ -98,7 +106,15 @@ describe('npm start', () => {
   });
 
   it('decrypts a Feishu event encrypted with the FEISHU_ENCRYPT_KEY set, and refuses the local sample key', async () => {
-    const user = { user_id: 'fs-ls', open_id: 'ou_ls', name: 'Fei Stack', email: 'fei.stack@example.com', city: 'Beijing', work_station: 'BJ-3F', department_ids: [] };
+    const user = {
+      user_id: 'fs-ls',
+      open_id: 'ou_ls',
+      name: 'Fei Stack',
+      email: 'fei.stack@example.com',
+      city: 'Beijing',
+      work_station: 'BJ-3F',
+      department_ids: [],
+    };
     const stale = await post(feishuRequest(`${url.webhook}/webhooks/feishu`, feishuUserCreated(user), LOCAL_SOURCES));
     expect(stale.status).toBe(401);
     const res = await post(feishuRequest(`${url.webhook}/webhooks/feishu`, feishuUserCreated(user, FEISHU), FEISHU));
@@ -115,7 +131,11 @@ describe('npm start', () => {
   });
 
   it('picks up an office added to SITES_FILE while running, and the printed redrive applies the dead letter', async () => {
-    const payload = { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: 'LS2', name: 'Su Zhou', email: 'su.zhou@example.com', office: 'Suzhou' } };
+    const payload = {
+      type: 'employee.joined',
+      timestamp: new Date().toISOString(),
+      data: { employeeId: 'LS2', name: 'Su Zhou', email: 'su.zhou@example.com', office: 'Suzhou' },
+    };
     const first = await post(signedGenericRequest(`${url.webhook}/webhooks/generic`, SECRET, payload));
     expect(first.status).toBe(202);
     expect(await first.json()).toMatchObject({ action: 'dead-lettered' });
@@ -126,7 +146,13 @@ describe('npm start', () => {
     await until('the reload', () => logLines().find((l) => l.includes('site directory reloaded')));
 
     const command = (/redrive {10}(.*)npx hr-sag-sync (.*)/.exec(stderr) as RegExpExecArray).slice(1) as [string, string];
-    const redriveEnv = Object.fromEntries(command[0].trim().split(' ').filter(Boolean).map((kv) => kv.split('=', 2) as [string, string]));
+    const redriveEnv = Object.fromEntries(
+      command[0]
+        .trim()
+        .split(' ')
+        .filter(Boolean)
+        .map((kv) => kv.split('=', 2) as [string, string]),
+    );
     const r = spawnSync(process.execPath, ['cli/bin.mjs', ...command[1].split(' ')], { env: { PATH: process.env.PATH, ...redriveEnv }, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/resent 1\b/);
@@ -136,7 +162,11 @@ describe('npm start', () => {
   it('keeps the current directory when the file becomes invalid', async () => {
     writeFileSync(sitesFile, '{ not json');
     await until('the refusal', () => logLines().find((l) => l.includes('site directory not reloaded')));
-    const payload = { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: 'LS3', name: 'Su Two', email: 'su.two@example.com', office: 'Suzhou' } };
+    const payload = {
+      type: 'employee.joined',
+      timestamp: new Date().toISOString(),
+      data: { employeeId: 'LS3', name: 'Su Two', email: 'su.two@example.com', office: 'Suzhou' },
+    };
     const res = await post(signedGenericRequest(`${url.webhook}/webhooks/generic`, SECRET, payload));
     expect(await res.json()).toMatchObject({ action: 'join' });
   });

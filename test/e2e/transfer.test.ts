@@ -36,7 +36,8 @@ async function waitFor(ready: () => boolean, timeoutMs = 10_000): Promise<void> 
 }
 
 const has = (smartAGId: string, email: string) => sagUsers(stack, smartAGId).some((u) => u.userName === email);
-const outcomes = (employeeId: string, fn = 'transfer-worker') => logs.lines.filter((l) => l.msg === 'outcome' && l.fn === fn && l.employeeId === employeeId).map((l) => l.result);
+const outcomes = (employeeId: string, fn = 'transfer-worker') =>
+  logs.lines.filter((l) => l.msg === 'outcome' && l.fn === fn && l.employeeId === employeeId).map((l) => l.result);
 
 describe('transfer path', () => {
   it('a transfer delivered before its join ends roamed, with no dead letter', async () => {
@@ -156,7 +157,13 @@ describe('transfer path', () => {
       await stack.waitForIdle();
       const dl = (await stack.drainDeadLetters()) as any[];
       expect(dl).toHaveLength(1);
-      expect(dl[0]).toMatchObject({ reason: `sag.${code}`, retryable: false, function: 'transfer-worker', sourceQueue: 'hr-transfer', event: { type: 'employee.transferred', employee: { id } } });
+      expect(dl[0]).toMatchObject({
+        reason: `sag.${code}`,
+        retryable: false,
+        function: 'transfer-worker',
+        sourceQueue: 'hr-transfer',
+        event: { type: 'employee.transferred', employee: { id } },
+      });
     },
   );
 

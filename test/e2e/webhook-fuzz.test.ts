@@ -58,7 +58,12 @@ let handler: (event: Buffer, context: FcContext) => Promise<HttpResponse>;
 let queueNames: string[];
 let sends = 0;
 let previousSink: LogSink;
-const context: FcContext = { accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS }, function: { name: 'webhook', timeout: 10, memory: 512 } };
+const context: FcContext = {
+  accountId: LOCAL_ACCOUNT_ID,
+  region: LOCAL_REGION,
+  credentials: { ...LOCAL_CREDENTIALS },
+  function: { name: 'webhook', timeout: 10, memory: 512 },
+};
 const makeHandler = () =>
   createWebhookHandler({
     env: stack.env,
@@ -73,7 +78,18 @@ const makeHandler = () =>
     },
   });
 const depth = () => queueNames.reduce((n, q) => n + stack.mns.queueDepth(q), 0);
-const stats = { requests: 0, http: 0, remeasured: 0, slowest: 0, slowestKind: '', slowestRemeasured: 0, times: [] as number[], statuses: new Map<number, number>(), kinds: new Map<string, number>(), wallMs: new Map<string, number>() };
+const stats = {
+  requests: 0,
+  http: 0,
+  remeasured: 0,
+  slowest: 0,
+  slowestKind: '',
+  slowestRemeasured: 0,
+  times: [] as number[],
+  statuses: new Map<number, number>(),
+  kinds: new Map<string, number>(),
+  wallMs: new Map<string, number>(),
+};
 
 beforeAll(async () => {
   // The production log level, so that each refusal's log line is formatted (and its cost counted), then dropped.
@@ -95,7 +111,11 @@ afterAll(async () => {
 // their bytes that the signature covers.
 
 const rid = () => Math.random().toString(36).slice(2, 10);
-const genericJoin = () => ({ type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId: `F${rid()}`, name: 'Fuzz', email: `f${rid()}@example.com`, office: 'Shanghai' } });
+const genericJoin = () => ({
+  type: 'employee.joined',
+  timestamp: new Date().toISOString(),
+  data: { employeeId: `F${rid()}`, name: 'Fuzz', email: `f${rid()}@example.com`, office: 'Shanghai' },
+});
 type Signed = { req: Req; signed: [number, number]; credentials: { where: 'header' | 'query'; names: string[] } };
 
 function toReq(kind: string, r: SignedRequest, method = 'POST'): Req {
@@ -108,8 +128,15 @@ const VALID: Record<string, () => Signed> = {
     return { req, signed: [0, req.body.length], credentials: { where: 'header', names: ['webhook-id', 'webhook-timestamp', 'webhook-signature'] } };
   },
   feishu: () => {
-    const req = toReq('feishu', feishuRequest('/webhooks/feishu', feishuUserCreated({ user_id: `u${rid()}`, name: 'Fuzz', email: `f${rid()}@example.com`, city: 'Shanghai' })));
-    return { req, signed: [0, req.body.length], credentials: { where: 'header', names: ['x-lark-request-timestamp', 'x-lark-request-nonce', 'x-lark-signature'] } };
+    const req = toReq(
+      'feishu',
+      feishuRequest('/webhooks/feishu', feishuUserCreated({ user_id: `u${rid()}`, name: 'Fuzz', email: `f${rid()}@example.com`, city: 'Shanghai' })),
+    );
+    return {
+      req,
+      signed: [0, req.body.length],
+      credentials: { where: 'header', names: ['x-lark-request-timestamp', 'x-lark-request-nonce', 'x-lark-signature'] },
+    };
   },
   dingtalk: () => {
     const req = toReq('dingtalk', dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: [`d${rid()}`], TimeStamp: String(Date.now()) }));
@@ -145,7 +172,12 @@ function editCredential(s: Signed, name: string, edit: (v: string) => string | u
     const headers = req.headers.flatMap(([k, v]): Array<[string, string]> => (k !== name ? [[k, v]] : edit(v) === undefined ? [] : [[k, edit(v) as string]]));
     return { ...req, headers };
   }
-  return { ...req, target: withQuery(req.target, (p) => p.flatMap(([k, v]): Array<[string, string]> => (k !== name ? [[k, v]] : edit(v) === undefined ? [] : [[k, edit(v) as string]]))) };
+  return {
+    ...req,
+    target: withQuery(req.target, (p) =>
+      p.flatMap(([k, v]): Array<[string, string]> => (k !== name ? [[k, v]] : edit(v) === undefined ? [] : [[k, edit(v) as string]])),
+    ),
+  };
 }
 
 /** A different character at `i` of a signature, from its own alphabet and never one that decodes alike. */
@@ -187,7 +219,9 @@ function mutate(source: string, m: Mutation): Req {
     case 'truncate':
       return { ...s.req, kind, body: Buffer.concat([s.req.body.subarray(0, from + (m.pos % (to - from))), s.req.body.subarray(to)]) };
     case 'append': // only where the whole body is signed
-      return source === 'generic' || source === 'feishu' ? { ...s.req, kind, body: Buffer.concat([s.req.body, Buffer.from(m.extra)]) } : { ...editCredential(s, names[0] as string, () => undefined), kind };
+      return source === 'generic' || source === 'feishu'
+        ? { ...s.req, kind, body: Buffer.concat([s.req.body, Buffer.from(m.extra)]) }
+        : { ...editCredential(s, names[0] as string, () => undefined), kind };
     case 'drop-credential':
       return { ...editCredential(s, names[m.which % names.length] as string, () => undefined), kind };
     case 'replace-credential':
@@ -222,14 +256,17 @@ const now = () => new Date().toISOString();
 
 const GENERIC_BAD: Array<() => string> = [
   () => `{"type":"employee.joined","timestamp":"${now()}","data":{"__proto__":{"email":"p@example.com"},"employeeId":"P1","name":"P","office":"Shanghai"}}`,
-  () => `{"type":"employee.joined","timestamp":"${now()}","data":{"constructor":{"prototype":{"office":"Shanghai"}},"employeeId":"P2","name":"P","email":"p2@example.com"}}`,
+  () =>
+    `{"type":"employee.joined","timestamp":"${now()}","data":{"constructor":{"prototype":{"office":"Shanghai"}},"employeeId":"P2","name":"P","email":"p2@example.com"}}`,
   () => `{"__proto__":{"type":"employee.joined","timestamp":"${now()}"},"data":{"employeeId":"P3","name":"P","email":"p3@example.com","office":"Shanghai"}}`,
-  () => `{"type":"employee.transferred","timestamp":"${now()}","data":{"employeeId":"P4","name":"P","email":"p4@example.com","from":{"__proto__":{"office":"Shanghai"}},"to":{"constructor":{"office":"Beijing"}}}}`,
+  () =>
+    `{"type":"employee.transferred","timestamp":"${now()}","data":{"employeeId":"P4","name":"P","email":"p4@example.com","from":{"__proto__":{"office":"Shanghai"}},"to":{"constructor":{"office":"Beijing"}}}}`,
   () => `{"type":"employee.joined","timestamp":"${now()}","data":${deepArray}}`,
   () => `{"type":"employee.joined","timestamp":"${now()}","data":${deepObject}}`,
   () => deepArray,
   () => `{"type":"employee.joined","timestamp":"${now()}","data":{"employeeId":${deepArray},"name":"P","email":"p@example.com","office":"Shanghai"}}`,
-  () => `{"type":"employee.joined","timestamp":"${now()}","data":{"employeeId":"P5","name":"P","email":"${'a'.repeat(60_000)}@example.com","office":"Shanghai"}}`,
+  () =>
+    `{"type":"employee.joined","timestamp":"${now()}","data":{"employeeId":"P5","name":"P","email":"${'a'.repeat(60_000)}@example.com","office":"Shanghai"}}`,
   () => `{"type":"employee.joined","timestamp":"${'9'.repeat(50_000)}","data":{"employeeId":"P6","name":"P","email":"p6@example.com"}}`,
   () => `{"type":"employee.joined","timestamp":"${now()}","data":{"employeeId":"P7","name":"P","email":"p7@example.com","office":"${'\\u0000'.repeat(300)}"}}`, // over 256 characters
 ];
@@ -238,8 +275,10 @@ const FEISHU_BAD: Array<() => string> = [
   () => `{"schema":"2.0","__proto__":{"header":${feishuHeader()}},"event":{"object":{"user_id":"u","email":"u@example.com","city":"Shanghai"}}}`,
   () => `{"schema":"2.0","header":${feishuHeader()},"event":{"object":{"__proto__":{"email":"u@example.com"},"user_id":"u","city":"Shanghai"}}}`,
   () => `{"schema":"2.0","header":${feishuHeader()},"event":{"object":${deepObject}}}`,
-  () => `{"schema":"2.0","header":${feishuHeader()},"event":{"object":{"user_id":"u","email":"not-an-email","city":"Shanghai","constructor":{"prototype":{"email":"u@example.com"}}}}}`,
-  () => `{"schema":"2.0","header":{"__proto__":{"token":"${S.FEISHU_VERIFICATION_TOKEN}"},"event_id":"e","event_type":"contact.user.created_v3"},"event":{"object":{"user_id":"u","email":"u@example.com","city":"Shanghai"}}}`,
+  () =>
+    `{"schema":"2.0","header":${feishuHeader()},"event":{"object":{"user_id":"u","email":"not-an-email","city":"Shanghai","constructor":{"prototype":{"email":"u@example.com"}}}}}`,
+  () =>
+    `{"schema":"2.0","header":{"__proto__":{"token":"${S.FEISHU_VERIFICATION_TOKEN}"},"event_id":"e","event_type":"contact.user.created_v3"},"event":{"object":{"user_id":"u","email":"u@example.com","city":"Shanghai"}}}`,
   () => deepArray,
 ];
 const DINGTALK_BAD: Array<() => string> = [
@@ -265,21 +304,43 @@ function signedAdversarial(source: string, k: number): Req {
       const body = (GENERIC_BAD[k % GENERIC_BAD.length] as () => string)();
       const id = `msg_${rid()}`;
       const ts = Math.floor(Date.now() / 1000);
-      const headers: Array<[string, string]> = [['content-type', 'application/json'], ['webhook-id', id], ['webhook-timestamp', String(ts)], ['webhook-signature', signStandardWebhook(LOCAL_WEBHOOK_SECRET, id, ts, body)]];
+      const headers: Array<[string, string]> = [
+        ['content-type', 'application/json'],
+        ['webhook-id', id],
+        ['webhook-timestamp', String(ts)],
+        ['webhook-signature', signStandardWebhook(LOCAL_WEBHOOK_SECRET, id, ts, body)],
+      ];
       return { kind, method: 'POST', target: '/webhooks/generic', body: Buffer.from(body), headers };
     }
     case 'feishu': {
       const body = JSON.stringify({ encrypt: feishuEncrypt(S.FEISHU_ENCRYPT_KEY, (FEISHU_BAD[k % FEISHU_BAD.length] as () => string)()) });
       const ts = String(Math.floor(Date.now() / 1000));
       const nonce = rid();
-      const headers: Array<[string, string]> = [['x-lark-request-timestamp', ts], ['x-lark-request-nonce', nonce], ['x-lark-signature', feishuSignature(ts, nonce, S.FEISHU_ENCRYPT_KEY, body)]];
+      const headers: Array<[string, string]> = [
+        ['x-lark-request-timestamp', ts],
+        ['x-lark-request-nonce', nonce],
+        ['x-lark-signature', feishuSignature(ts, nonce, S.FEISHU_ENCRYPT_KEY, body)],
+      ];
       return { kind, method: 'POST', target: '/webhooks/feishu', body: Buffer.from(body), headers };
     }
     case 'dingtalk': {
       const message = (DINGTALK_BAD[k % DINGTALK_BAD.length] as () => string)();
-      const sealed = wxSeal({ token: S.DINGTALK_TOKEN, encodingAesKey: S.DINGTALK_AES_KEY, receiveId: S.DINGTALK_APP_KEY, message, timestamp: String(Date.now()), nonce: rid() });
+      const sealed = wxSeal({
+        token: S.DINGTALK_TOKEN,
+        encodingAesKey: S.DINGTALK_AES_KEY,
+        receiveId: S.DINGTALK_APP_KEY,
+        message,
+        timestamp: String(Date.now()),
+        nonce: rid(),
+      });
       const q = new URLSearchParams({ msg_signature: sealed.signature, timestamp: sealed.timestamp, nonce: sealed.nonce });
-      return { kind, method: 'POST', target: `/webhooks/dingtalk?${q}`, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ encrypt: sealed.encrypt })) };
+      return {
+        kind,
+        method: 'POST',
+        target: `/webhooks/dingtalk?${q}`,
+        headers: [['content-type', 'application/json']],
+        body: Buffer.from(JSON.stringify({ encrypt: sealed.encrypt })),
+      };
     }
     default: {
       const xml = (WECOM_BAD[k % WECOM_BAD.length] as () => string)();
@@ -292,18 +353,81 @@ function signedAdversarial(source: string, k: number): Req {
 // Unauthenticated hostile requests: random, malformed paths, huge, and edge values for each pre-auth parser.
 
 const sourcePath = fc.constantFrom(...SOURCES.map((s) => `/webhooks/${s}`));
-const percentJunk = fc.constantFrom('%', '%E0', '%C0%AF', '%zz', '%ED%A0%80', '%F4%90%80%80', '%FF', '%2F', '%00', '%25', '%%', '%u0041', '%E0%A4%A', '%C0', '%2', '%0A', '%20');
+const percentJunk = fc.constantFrom(
+  '%',
+  '%E0',
+  '%C0%AF',
+  '%zz',
+  '%ED%A0%80',
+  '%F4%90%80%80',
+  '%FF',
+  '%2F',
+  '%00',
+  '%25',
+  '%%',
+  '%u0041',
+  '%E0%A4%A',
+  '%C0',
+  '%2',
+  '%0A',
+  '%20',
+);
 const malformedPath = fc
-  .tuple(fc.constantFrom('/webhooks/', '/webhooks/generic', '/webhooks/wecom/', '/', '/health', '/%E0/webhooks/generic', ''), fc.array(fc.oneof(percentJunk, fc.stringMatching(/^[a-z0-9./-]{0,6}$/)), { minLength: 1, maxLength: 6 }))
+  .tuple(
+    fc.constantFrom('/webhooks/', '/webhooks/generic', '/webhooks/wecom/', '/', '/health', '/%E0/webhooks/generic', ''),
+    fc.array(fc.oneof(percentJunk, fc.stringMatching(/^[a-z0-9./-]{0,6}$/)), { minLength: 1, maxLength: 6 }),
+  )
   .map(([prefix, parts]) => `${prefix}${parts.join('')}`);
-const anyPath = fc.oneof({ weight: 4, arbitrary: sourcePath }, { weight: 3, arbitrary: malformedPath }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `/${s}`) });
+const anyPath = fc.oneof(
+  { weight: 4, arbitrary: sourcePath },
+  { weight: 3, arbitrary: malformedPath },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `/${s}`) },
+);
 const method = fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'HEAD', 'OPTIONS', 'DELETE', 'PATCH');
 
-const HEADER_NAMES = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-lark-signature', 'x-lark-request-timestamp', 'x-lark-request-nonce', 'content-type', 'content-encoding', '__proto__', 'constructor', 'prototype', 'hasOwnProperty'];
+const HEADER_NAMES = [
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-lark-signature',
+  'x-lark-request-timestamp',
+  'x-lark-request-nonce',
+  'content-type',
+  'content-encoding',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+];
 const QUERY_NAMES = ['msg_signature', 'signature', 'timestamp', 'timeStamp', 'nonce', 'echostr', '__proto__', 'constructor', 'toString'];
 const edgeValue = fc.oneof(
   fc.string({ maxLength: 64 }),
-  fc.constantFrom('', ' ', '0', '-1', '1e9', '1e309', '0x10', 'NaN', 'Infinity', '١٢٣', '１２３', '9'.repeat(17), '9'.repeat(5000), '00000000001700000000', 'v1,', 'v1', ',', 'v1,=', 'v2,abc v1,', 'v1,AAAA v1,BBBB', 'application/json', 'application/+json', `application/${'+'.repeat(2000)}json`, 'text/xml; charset=utf-8'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '-1',
+    '1e9',
+    '1e309',
+    '0x10',
+    'NaN',
+    'Infinity',
+    '١٢٣',
+    '１２３',
+    '9'.repeat(17),
+    '9'.repeat(5000),
+    '00000000001700000000',
+    'v1,',
+    'v1',
+    ',',
+    'v1,=',
+    'v2,abc v1,',
+    'v1,AAAA v1,BBBB',
+    'application/json',
+    'application/+json',
+    `application/${'+'.repeat(2000)}json`,
+    'text/xml; charset=utf-8',
+  ),
   fc.integer({ min: -1e6, max: 1e6 }).map((d) => String(Math.floor(Date.now() / 1000) + d)),
   fc.integer({ min: -1e9, max: 1e9 }).map((d) => String(Date.now() + d)),
   fc.stringMatching(/^[0-9a-f]{38,42}$|^[0-9A-F]{64}$/),
@@ -317,12 +441,24 @@ const smallBody = fc.oneof(
   fc.string({ maxLength: 512 }).map((s) => Buffer.from(s)),
   fc.base64String({ maxLength: 1024 }).map((b) => Buffer.from(JSON.stringify({ encrypt: b }))),
   fc.base64String({ maxLength: 1024 }).map((b) => Buffer.from(`<xml><Encrypt><![CDATA[${b}]]></Encrypt></xml>`)),
-  fc.constantFrom('{"__proto__":{"type":"employee.joined"}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"type":"url_verification","challenge":"c","token":"x"}', '{"encrypt":""}', '<xml></xml>', 'null', '[]', '""', '{}').map((s) => Buffer.from(s)),
+  fc
+    .constantFrom(
+      '{"__proto__":{"type":"employee.joined"}}',
+      '{"constructor":{"prototype":{"polluted":true}}}',
+      '{"type":"url_verification","challenge":"c","token":"x"}',
+      '{"encrypt":""}',
+      '<xml></xml>',
+      'null',
+      '[]',
+      '""',
+      '{}',
+    )
+    .map((s) => Buffer.from(s)),
 );
 
-const randomRequest = fc.record({ method, path: anyPath, query, headers, body: smallBody }).map(
-  (r): Req => ({ kind: 'random', method: r.method, target: `${r.path}${r.query}`, headers: r.headers, body: r.body }),
-);
+const randomRequest = fc
+  .record({ method, path: anyPath, query, headers, body: smallBody })
+  .map((r): Req => ({ kind: 'random', method: r.method, target: `${r.path}${r.query}`, headers: r.headers, body: r.body }));
 
 // Huge inputs, built once: 256 KB (the limit) and just over it.
 const KB = 1024;
@@ -341,15 +477,47 @@ const HUGE_BODIES: Array<[string, Buffer]> = [
   ['over-limit', Buffer.alloc(256 * KB + 1, 0x7b)],
 ];
 const HUGE_HEADERS: Array<[string, Array<[string, string]>]> = [
-  ['signature-8k', [['webhook-id', 'msg_1'], ['webhook-timestamp', String(Math.floor(Date.now() / 1000))], ['webhook-signature', fill('v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ', 8 * KB)]]],
-  ['signature-entries', [['webhook-id', 'm'], ['webhook-timestamp', String(Math.floor(Date.now() / 1000))], ['webhook-signature', fill('v1,A ', 15 * KB)]]],
-  ['lark-15k', [['x-lark-request-timestamp', fill('1', 15 * KB)], ['x-lark-request-nonce', fill('n', 15 * KB)], ['x-lark-signature', fill('a', 15 * KB)]]],
+  [
+    'signature-8k',
+    [
+      ['webhook-id', 'msg_1'],
+      ['webhook-timestamp', String(Math.floor(Date.now() / 1000))],
+      ['webhook-signature', fill('v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ', 8 * KB)],
+    ],
+  ],
+  [
+    'signature-entries',
+    [
+      ['webhook-id', 'm'],
+      ['webhook-timestamp', String(Math.floor(Date.now() / 1000))],
+      ['webhook-signature', fill('v1,A ', 15 * KB)],
+    ],
+  ],
+  [
+    'lark-15k',
+    [
+      ['x-lark-request-timestamp', fill('1', 15 * KB)],
+      ['x-lark-request-nonce', fill('n', 15 * KB)],
+      ['x-lark-signature', fill('a', 15 * KB)],
+    ],
+  ],
   ['many', Array.from({ length: 400 }, (_, i): [string, string] => [`x-h${i}`, 'v'.repeat(30)])],
   ['content-type', [['content-type', `application/${fill('a+', 15 * KB)}`]]],
 ];
-const HUGE_QUERIES = [`?echostr=${fill('A', 3 * KB)}&msg_signature=${'a'.repeat(40)}&timestamp=1&nonce=n`, `?nonce=${fill('%E0', 3 * KB)}`, `?${Array.from({ length: 300 }, (_, i) => `timestamp=${i}`).join('&')}`, ''];
+const HUGE_QUERIES = [
+  `?echostr=${fill('A', 3 * KB)}&msg_signature=${'a'.repeat(40)}&timestamp=1&nonce=n`,
+  `?nonce=${fill('%E0', 3 * KB)}`,
+  `?${Array.from({ length: 300 }, (_, i) => `timestamp=${i}`).join('&')}`,
+  '',
+];
 const hugeRequest = fc
-  .record({ path: sourcePath, method: fc.constantFrom('POST', 'GET'), body: fc.nat(HUGE_BODIES.length - 1), hdr: fc.nat(HUGE_HEADERS.length), q: fc.nat(HUGE_QUERIES.length - 1) })
+  .record({
+    path: sourcePath,
+    method: fc.constantFrom('POST', 'GET'),
+    body: fc.nat(HUGE_BODIES.length - 1),
+    hdr: fc.nat(HUGE_HEADERS.length),
+    q: fc.nat(HUGE_QUERIES.length - 1),
+  })
   .map(({ path, method: m, body, hdr, q }): Req => {
     const [bodyName, bodyBytes] = HUGE_BODIES[body] as [string, Buffer];
     const [hdrName, hdrs] = hdr < HUGE_HEADERS.length ? (HUGE_HEADERS[hdr] as [string, Array<[string, string]>]) : ['none', []];
@@ -358,25 +526,72 @@ const hugeRequest = fc
 
 // Feishu's unsigned URL check decrypts before anything else is known: ciphertexts of our key with bad contents.
 const feishuUnsigned = fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 4 }), fc.constant(deepArray)).map(
-  (plain): Req => ({ kind: 'feishu-unsigned', method: 'POST', target: '/webhooks/feishu', headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ encrypt: feishuEncrypt(S.FEISHU_ENCRYPT_KEY, plain) })) }),
+  (plain): Req => ({
+    kind: 'feishu-unsigned',
+    method: 'POST',
+    target: '/webhooks/feishu',
+    headers: [['content-type', 'application/json']],
+    body: Buffer.from(JSON.stringify({ encrypt: feishuEncrypt(S.FEISHU_ENCRYPT_KEY, plain) })),
+  }),
 );
 // Feishu signed with a wrong key: passes parsing, fails the signature.
 const feishuWrongKey = fc.string({ maxLength: 64 }).map((k): Req => {
   const body = JSON.stringify({ encrypt: feishuEncrypt(`${S.FEISHU_ENCRYPT_KEY}${k}x`, '{}') });
   const ts = String(Math.floor(Date.now() / 1000));
-  return { kind: 'feishu-wrong-key', method: 'POST', target: '/webhooks/feishu', headers: [['x-lark-request-timestamp', ts], ['x-lark-request-nonce', 'n'], ['x-lark-signature', feishuSignature(ts, 'n', `${S.FEISHU_ENCRYPT_KEY}${k}x`, body)]], body: Buffer.from(body) };
+  return {
+    kind: 'feishu-wrong-key',
+    method: 'POST',
+    target: '/webhooks/feishu',
+    headers: [
+      ['x-lark-request-timestamp', ts],
+      ['x-lark-request-nonce', 'n'],
+      ['x-lark-signature', feishuSignature(ts, 'n', `${S.FEISHU_ENCRYPT_KEY}${k}x`, body)],
+    ],
+    body: Buffer.from(body),
+  };
 });
 
 // Long paths and methods: what a refusal quotes in its detail and log line (FC allows 4 KB of path and query).
 const longPath = fc
-  .record({ unit: fc.constantFrom('a', 'a-', '0', 'ann@example', '%E0', '/'), count: fc.integer({ min: 500, max: 4000 }), prefix: fc.constantFrom('/webhooks/', '/', '/webhooks/generic/') })
-  .map(({ unit, count, prefix }): Req => ({ kind: 'long-path', method: 'POST', target: `${prefix}${unit.repeat(count)}`.slice(0, 4096), headers: [], body: Buffer.from('{}') }));
+  .record({
+    unit: fc.constantFrom('a', 'a-', '0', 'ann@example', '%E0', '/'),
+    count: fc.integer({ min: 500, max: 4000 }),
+    prefix: fc.constantFrom('/webhooks/', '/', '/webhooks/generic/'),
+  })
+  .map(
+    ({ unit, count, prefix }): Req => ({
+      kind: 'long-path',
+      method: 'POST',
+      target: `${prefix}${unit.repeat(count)}`.slice(0, 4096),
+      headers: [],
+      body: Buffer.from('{}'),
+    }),
+  );
 
 const recipe = fc.oneof(
   { weight: 30, arbitrary: randomRequest.map((r) => () => r) },
-  { weight: 30, arbitrary: fc.tuple(fc.constantFrom(...SOURCES), mutation).map(([s, m]) => () => mutate(s, m)) },
-  { weight: 12, arbitrary: fc.tuple(fc.constantFrom(...SOURCES), fc.nat(100)).map(([s, k]) => () => signedAdversarial(s, k)) },
-  { weight: 10, arbitrary: fc.record({ path: malformedPath, method, body: smallBody }).map((r) => (): Req => ({ kind: 'malformed-path', method: r.method, target: r.path, headers: [], body: r.body })) },
+  {
+    weight: 30,
+    arbitrary: fc.tuple(fc.constantFrom(...SOURCES), mutation).map(
+      ([s, m]) =>
+        () =>
+          mutate(s, m),
+    ),
+  },
+  {
+    weight: 12,
+    arbitrary: fc.tuple(fc.constantFrom(...SOURCES), fc.nat(100)).map(
+      ([s, k]) =>
+        () =>
+          signedAdversarial(s, k),
+    ),
+  },
+  {
+    weight: 10,
+    arbitrary: fc
+      .record({ path: malformedPath, method, body: smallBody })
+      .map((r) => (): Req => ({ kind: 'malformed-path', method: r.method, target: r.path, headers: [], body: r.body })),
+  },
   { weight: 3, arbitrary: hugeRequest.map((r) => () => r) },
   { weight: 5, arbitrary: feishuUnsigned.map((r) => () => r) },
   { weight: 3, arbitrary: feishuWrongKey.map((r) => () => r) },
@@ -417,10 +632,20 @@ function overHttp(r: Req): Promise<{ status: number; ms: number }> {
   const u = new URL(stack.webhookUrl);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: u.hostname, port: u.port, method: r.method, path: r.target, headers: [...r.headers.flat(), 'content-length', String(r.body.length)] as unknown as http.OutgoingHttpHeaders }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
-    });
+    const req = http.request(
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        method: r.method,
+        path: r.target,
+        headers: [...r.headers.flat(), 'content-length', String(r.body.length)] as unknown as http.OutgoingHttpHeaders,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      },
+    );
     req.on('error', reject);
     req.end(r.body);
   });
@@ -509,7 +734,11 @@ describe(`webhook under ${REQUESTS.toLocaleString('en')} hostile requests`, () =
       expect(depth()).toBe(depthBefore);
       expect(polluted()).toBe(0);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-      const top = (m: Map<unknown, number>) => [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}:${Math.round(v)}`).join(' ');
+      const top = (m: Map<unknown, number>) =>
+        [...m]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k}:${Math.round(v)}`)
+          .join(' ');
       const sorted = stats.times.sort((a, b) => a - b);
       const pct = (p: number) => (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2);
       console.log(

@@ -42,7 +42,11 @@ describe('webhook answers', () => {
     expect(r.body).toMatchObject({ type: 'about:blank', status: 400, title: 'Bad Request', detail: 'the payload is invalid' });
     // A bad timestamp does not hide the data.* errors.
     expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['data.email', 'data.employeeId', 'data.office', 'timestamp']);
-    const r2 = await postSigned(stack, { type: 'employee.transferred', timestamp: 1, data: { employeeId: 'E', email: 'e@example.com', name: 'E', from: {}, to: { office: '' } } });
+    const r2 = await postSigned(stack, {
+      type: 'employee.transferred',
+      timestamp: 1,
+      data: { employeeId: 'E', email: 'e@example.com', name: 'E', from: {}, to: { office: '' } },
+    });
     expect(r2.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['data.from', 'data.to.office', 'timestamp']);
     expect(depth()).toBe(before);
   });
@@ -69,9 +73,20 @@ describe('webhook answers', () => {
     await refuse(stale.headers, stale.body);
     const tamperedBody = good.body.replace('w2@', 'w3@');
     const answer = await refuse(good.headers, tamperedBody);
-    expect(reasons).toEqual(['missing webhook-signature', 'no webhook-signature entry matches', 'webhook-timestamp outside the 5-minute replay window', 'no webhook-signature entry matches']);
+    expect(reasons).toEqual([
+      'missing webhook-signature',
+      'no webhook-signature entry matches',
+      'webhook-timestamp outside the 5-minute replay window',
+      'no webhook-signature entry matches',
+    ]);
     // The signature the tampered body would need appears nowhere in the answer.
-    const expected = signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, JSON.parse(tamperedBody), Number(good.headers['webhook-timestamp']) * 1000, good.headers['webhook-id']).headers['webhook-signature'] as string;
+    const expected = signedGenericRequest(
+      url,
+      LOCAL_WEBHOOK_SECRET,
+      JSON.parse(tamperedBody),
+      Number(good.headers['webhook-timestamp']) * 1000,
+      good.headers['webhook-id'],
+    ).headers['webhook-signature'] as string;
     expect(answer).not.toContain(expected.slice(3, 20));
     expect(depth()).toBe(before);
   });
@@ -101,7 +116,15 @@ describe('webhook answers', () => {
     const ts = Math.floor(Date.now() / 1000);
     const { signStandardWebhook } = await import('../../shared/hr/standard-webhooks.js');
     const body = 'employee=joined';
-    const r = await send({ 'content-type': 'text/plain', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signStandardWebhook(LOCAL_WEBHOOK_SECRET, id, ts, body) }, body);
+    const r = await send(
+      {
+        'content-type': 'text/plain',
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': signStandardWebhook(LOCAL_WEBHOOK_SECRET, id, ts, body),
+      },
+      body,
+    );
     expect(r.status).toBe(415);
     expect(JSON.parse(r.body)).toMatchObject({ type: 'about:blank', title: 'Unsupported Media Type', status: 415 });
     expect(depth()).toBe(before);
@@ -128,7 +151,15 @@ describe('webhook answers', () => {
         req.on('error', reject);
         req.end('{}');
       });
-    for (const path of ['/webhooks/%E0', '/webhooks/%C0%AF', '/webhooks/%zz', '/webhooks/generic%', '/webhooks/%', '/%E0%80%80/webhooks/generic', '/webhooks/gen%65ric%FF']) {
+    for (const path of [
+      '/webhooks/%E0',
+      '/webhooks/%C0%AF',
+      '/webhooks/%zz',
+      '/webhooks/generic%',
+      '/webhooks/%',
+      '/%E0%80%80/webhooks/generic',
+      '/webhooks/gen%65ric%FF',
+    ]) {
       const status = await raw(path);
       expect(status, path).toBeGreaterThanOrEqual(400);
       expect(status, path).toBeLessThan(500);
@@ -156,7 +187,15 @@ describe('webhook answers', () => {
   });
 
   it('never answers 5xx to garbage', async () => {
-    const bodies = ['', 'null', '[]', '{"type":1}', '\u0000\u0001', 'a'.repeat(1000), '{"type":"employee.joined","timestamp":"2026-11-23T08:00:00Z","data":null}'];
+    const bodies = [
+      '',
+      'null',
+      '[]',
+      '{"type":1}',
+      '\u0000\u0001',
+      'a'.repeat(1000),
+      '{"type":"employee.joined","timestamp":"2026-11-23T08:00:00Z","data":null}',
+    ];
     for (const b of bodies) {
       for (const headers of [{}, signedGenericRequest(url, LOCAL_WEBHOOK_SECRET, {}).headers]) {
         const r = await send(headers, b);

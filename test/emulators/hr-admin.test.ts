@@ -8,7 +8,9 @@ import { HrConfigError, hrOptionsFromEnv, startHrEmulator, type HrEmulator } fro
 let hr: HrEmulator;
 
 beforeAll(async () => {
-  hr = await startHrEmulator({ data: { dingtalk: { departments: [{ dept_id: 10, name: 'Initial' }], users: [{ userid: 'initial', name: 'Initial User', dept_id_list: [10] }] } } });
+  hr = await startHrEmulator({
+    data: { dingtalk: { departments: [{ dept_id: 10, name: 'Initial' }], users: [{ userid: 'initial', name: 'Initial User', dept_id_list: [10] }] } },
+  });
 });
 afterAll(async () => {
   await hr.close();
@@ -20,13 +22,22 @@ beforeEach(() => {
 type Json = Record<string, unknown>;
 
 async function adminCall(method: string, p: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${hr.url}/__admin${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${hr.url}/__admin${p}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Json };
 }
 
 async function dtUser(userid: string): Promise<Json> {
-  const tok = ((await (await fetch(`${hr.url}/gettoken?appkey=${hr.dingtalk.appKey}&appsecret=${hr.dingtalk.appSecret}`)).json()) as Json).access_token as string;
-  const res = await fetch(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid }) });
+  const tok = ((await (await fetch(`${hr.url}/gettoken?appkey=${hr.dingtalk.appKey}&appsecret=${hr.dingtalk.appSecret}`)).json()) as Json)
+    .access_token as string;
+  const res = await fetch(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userid }),
+  });
   return (await res.json()) as Json;
 }
 
@@ -36,12 +47,24 @@ describe('HR admin: DingTalk directory', () => {
     expect((await adminCall('POST', '/dingtalk/departments', { departments: [{ dept_id: 21, name: 'Chaoyang', parent_id: 20 }] })).status).toBe(200);
     const one = await adminCall('POST', '/dingtalk/users', { userid: 'a1', name: 'A', email: 'a@example.com', dept_id_list: [21] });
     expect(one).toMatchObject({ status: 200, body: { users: [{ userid: 'a1', dept_id_list: [21] }] } });
-    expect((await adminCall('POST', '/dingtalk/users', [{ userid: 'a2', name: 'B' }, { userid: 'a3', name: 'C' }])).status).toBe(200);
+    expect(
+      (
+        await adminCall('POST', '/dingtalk/users', [
+          { userid: 'a2', name: 'B' },
+          { userid: 'a3', name: 'C' },
+        ])
+      ).status,
+    ).toBe(200);
     expect((await adminCall('POST', '/dingtalk/users', { users: [{ userid: 'a4', name: 'D' }] })).status).toBe(200);
     const state = await adminCall('GET', '/state');
     const dt = state.body.dingtalk as Json;
     expect((dt.users as Json[]).map((u) => u.userid)).toEqual(['initial', 'a1', 'a2', 'a3', 'a4']);
-    expect(dt.departments).toEqual([{ dept_id: 1, name: 'root' }, { dept_id: 10, name: 'Initial', parent_id: 1 }, { dept_id: 20, name: 'Beijing', parent_id: 1 }, { dept_id: 21, name: 'Chaoyang', parent_id: 20 }]);
+    expect(dt.departments).toEqual([
+      { dept_id: 1, name: 'root' },
+      { dept_id: 10, name: 'Initial', parent_id: 1 },
+      { dept_id: 20, name: 'Beijing', parent_id: 1 },
+      { dept_id: 21, name: 'Chaoyang', parent_id: 20 },
+    ]);
     expect(dt.apps).toEqual([hr.dingtalk.appKey]);
     expect((await adminCall('GET', '/dingtalk/users')).body.users).toHaveLength(5);
     expect((await dtUser('a1')).result).toMatchObject({ userid: 'a1', email: 'a@example.com' });
@@ -93,8 +116,15 @@ describe('HR admin: DingTalk directory', () => {
   });
 
   it('removes an empty department and moves one under another', async () => {
-    await adminCall('POST', '/dingtalk/departments', [{ dept_id: 40, name: 'A' }, { dept_id: 41, name: 'B' }]);
-    expect((await adminCall('PATCH', '/dingtalk/departments', { dept_id: 41, parent_id: 40, name: 'B2' })).body.department).toEqual({ dept_id: 41, name: 'B2', parent_id: 40 });
+    await adminCall('POST', '/dingtalk/departments', [
+      { dept_id: 40, name: 'A' },
+      { dept_id: 41, name: 'B' },
+    ]);
+    expect((await adminCall('PATCH', '/dingtalk/departments', { dept_id: 41, parent_id: 40, name: 'B2' })).body.department).toEqual({
+      dept_id: 41,
+      name: 'B2',
+      parent_id: 40,
+    });
     expect((await adminCall('PATCH', '/dingtalk/departments', { dept_id: 40, parent_id: 41 })).status).toBe(400); // cycle through a child
     expect((await adminCall('DELETE', '/dingtalk/departments?dept_id=40')).status).toBe(400); // has a sub-department
     expect((await adminCall('DELETE', '/dingtalk/departments', { dept_id: 41 })).status).toBe(200);
@@ -107,17 +137,25 @@ describe('HR admin: WeCom directory and seed', () => {
     const bad = await adminCall('POST', '/seed', { wecom: { departments: [{ id: 2, name: 'SH' }], users: [{ userid: 'w1', name: 'W', department: [3] }] } });
     expect(bad.status).toBe(400);
     expect(hr.wecom.listDepartments()).toHaveLength(1);
-    const good = await adminCall('POST', '/seed', { dingtalk: { users: [{ userid: 'd9', name: 'D' }] }, wecom: { departments: [{ id: 2, name: 'SH' }], users: [{ userid: 'w1', name: 'W', department: [2], email: 'w@example.com' }] } });
+    const good = await adminCall('POST', '/seed', {
+      dingtalk: { users: [{ userid: 'd9', name: 'D' }] },
+      wecom: { departments: [{ id: 2, name: 'SH' }], users: [{ userid: 'w1', name: 'W', department: [2], email: 'w@example.com' }] },
+    });
     expect(good).toMatchObject({ status: 200, body: { seeded: { dingtalk: { departments: 0, users: 1 }, wecom: { departments: 1, users: 1 } } } });
     expect(hr.wecom.getUser('w1')).toMatchObject({ department: [2], email: 'w@example.com' });
   });
 
   it('manages WeCom users and departments', async () => {
-    expect((await adminCall('POST', '/wecom/departments', { id: 5, name: 'Pudong', order: 3 })).body.departments).toEqual([{ id: 5, name: 'Pudong', parentid: 1, order: 3 }]);
+    expect((await adminCall('POST', '/wecom/departments', { id: 5, name: 'Pudong', order: 3 })).body.departments).toEqual([
+      { id: 5, name: 'Pudong', parentid: 1, order: 3 },
+    ]);
     expect((await adminCall('POST', '/wecom/users', { userid: 'w2', name: 'W2', department: [5], main_department: 5 })).status).toBe(200);
     expect((await adminCall('POST', '/wecom/users', { userid: 'w3', name: 'W3', department: [5], main_department: 1 })).status).toBe(400);
     expect((await adminCall('POST', '/wecom/users', { userid: 'w3', name: 'W3', status: 3 })).status).toBe(400);
-    expect((await adminCall('PATCH', '/wecom/users', { userid: 'w2', address: 'Room 1', extra: { alias_en: 'Wendy' } })).body.user).toMatchObject({ address: 'Room 1', alias_en: 'Wendy' });
+    expect((await adminCall('PATCH', '/wecom/users', { userid: 'w2', address: 'Room 1', extra: { alias_en: 'Wendy' } })).body.user).toMatchObject({
+      address: 'Room 1',
+      alias_en: 'Wendy',
+    });
     expect((await adminCall('GET', '/wecom/users')).body.users).toHaveLength(1);
     expect((await adminCall('DELETE', '/wecom/departments?id=5')).status).toBe(400);
     expect((await adminCall('DELETE', '/wecom/users?userid=w2')).status).toBe(200);
@@ -133,8 +171,10 @@ describe('HR admin: WeCom directory and seed', () => {
 
 describe('HR admin: tokens, reset, faults', () => {
   it('POST /tokens/expire expires tokens (all, per vendor, one), answered 42001 afterwards', async () => {
-    const dt = ((await (await fetch(`${hr.url}/gettoken?appkey=${hr.dingtalk.appKey}&appsecret=${hr.dingtalk.appSecret}`)).json()) as Json).access_token as string;
-    const wc = ((await (await fetch(`${hr.url}/cgi-bin/gettoken?corpid=${hr.wecom.corpId}&corpsecret=${hr.wecom.corpSecret}`)).json()) as Json).access_token as string;
+    const dt = ((await (await fetch(`${hr.url}/gettoken?appkey=${hr.dingtalk.appKey}&appsecret=${hr.dingtalk.appSecret}`)).json()) as Json)
+      .access_token as string;
+    const wc = ((await (await fetch(`${hr.url}/cgi-bin/gettoken?corpid=${hr.wecom.corpId}&corpsecret=${hr.wecom.corpSecret}`)).json()) as Json)
+      .access_token as string;
     expect((await adminCall('POST', '/tokens/expire', { vendor: 'wecom' })).body).toEqual({ expired: 1 });
     expect(((await (await fetch(`${hr.url}/cgi-bin/user/get?access_token=${wc}&userid=x`)).json()) as Json).errcode).toBe(42001);
     expect((await dtUser('initial')).errcode).toBe(0); // DingTalk unaffected (dtUser re-fetches the same token)
@@ -186,7 +226,9 @@ describe('HR emulator helpers and options', () => {
     await expect(startHrEmulator({ dingtalkApps: [] })).rejects.toThrow(HrConfigError);
     await expect(startHrEmulator({ wecomCredentials: [{ corpId: 'ww', corpSecret: '' }] })).rejects.toThrow(HrConfigError);
     await expect(startHrEmulator({ tokenTtlSec: 0 })).rejects.toThrow(HrConfigError);
-    await expect(startHrEmulator({ data: { dingtalk: { users: [{ userid: 'x', name: 'X', dept_id_list: [5] }] } } })).rejects.toThrow(/department 5 does not exist/);
+    await expect(startHrEmulator({ data: { dingtalk: { users: [{ userid: 'x', name: 'X', dept_id_list: [5] }] } } })).rejects.toThrow(
+      /department 5 does not exist/,
+    );
     await expect(startHrEmulator({ dataFile: '/nonexistent/hr.json' })).rejects.toThrow(HrConfigError);
   });
 
@@ -220,7 +262,15 @@ describe('HR emulator helpers and options', () => {
         HR_EMULATOR_TOKEN_TTL_SEC: '120',
         HR_EMULATOR_DATA_FILE: '/tmp/x.json',
       }),
-    ).toEqual({ host: '0.0.0.0', port: 9400, seed: 42, dingtalkApps: [{ appKey: 'k', appSecret: 's' }], wecomCredentials: [{ corpId: 'ww', corpSecret: 'cs' }], tokenTtlSec: 120, dataFile: '/tmp/x.json' });
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 9400,
+      seed: 42,
+      dingtalkApps: [{ appKey: 'k', appSecret: 's' }],
+      wecomCredentials: [{ corpId: 'ww', corpSecret: 'cs' }],
+      tokenTtlSec: 120,
+      dataFile: '/tmp/x.json',
+    });
     expect(() => hrOptionsFromEnv({ HR_EMULATOR_PORT: 'x' })).toThrow(HrConfigError);
     expect(() => hrOptionsFromEnv({ HR_EMULATOR_PORT: '70000' })).toThrow(HrConfigError);
     expect(() => hrOptionsFromEnv({ DINGTALK_APP_KEY: 'k' })).toThrow(/set together/);
@@ -228,6 +278,11 @@ describe('HR emulator helpers and options', () => {
   });
 
   it('defaults to the local stack credentials', () => {
-    expect([hr.dingtalk.appKey, hr.dingtalk.appSecret, hr.wecom.corpId, hr.wecom.corpSecret]).toEqual(['dinglocalappkey', 'local-dingtalk-app-secret', 'wwlocalcorp', 'local-wecom-corp-secret']);
+    expect([hr.dingtalk.appKey, hr.dingtalk.appSecret, hr.wecom.corpId, hr.wecom.corpSecret]).toEqual([
+      'dinglocalappkey',
+      'local-dingtalk-app-secret',
+      'wwlocalcorp',
+      'local-wecom-corp-secret',
+    ]);
   });
 });

@@ -53,7 +53,13 @@ describe('HR API clients against the emulator', () => {
   });
 
   it('WeComDirectory reads users (email, else biz_mail; address as work place)', async () => {
-    expect(await wecom().getUser('zhangsan')).toEqual({ userId: 'zhangsan', name: '张三', email: 'zs@corp.example.com', departmentIds: ['2'], workPlace: 'Beijing' });
+    expect(await wecom().getUser('zhangsan')).toEqual({
+      userId: 'zhangsan',
+      name: '张三',
+      email: 'zs@corp.example.com',
+      departmentIds: ['2'],
+      workPlace: 'Beijing',
+    });
   });
 
   it('unknown users are permanent hr.user-not-found (60121 / 60111)', async () => {

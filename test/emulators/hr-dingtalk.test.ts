@@ -14,9 +14,22 @@ beforeAll(async () => {
     ],
     data: {
       dingtalk: {
-        departments: [{ dept_id: 100, name: 'Shanghai' }, { dept_id: 101, name: 'Pudong', parent_id: 100 }],
+        departments: [
+          { dept_id: 100, name: 'Shanghai' },
+          { dept_id: 101, name: 'Pudong', parent_id: 100 },
+        ],
         users: [
-          { userid: 'manager1234', name: '张三', email: 'zhangsan@example.com', org_email: 'zs@corp.example.com', dept_id_list: [101], work_place: 'Shanghai Pudong', title: 'Engineer', job_number: 'E1001', mobile: '13800000000' },
+          {
+            userid: 'manager1234',
+            name: '张三',
+            email: 'zhangsan@example.com',
+            org_email: 'zs@corp.example.com',
+            dept_id_list: [101],
+            work_place: 'Shanghai Pudong',
+            title: 'Engineer',
+            job_number: 'E1001',
+            mobile: '13800000000',
+          },
           { userid: 'bare', name: 'Bare User' },
         ],
       },
@@ -44,7 +57,11 @@ async function token(appKey = 'dingapp1', appSecret = 'secret1'): Promise<string
 }
 
 const userGet = (tok: string | undefined, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  getJson(`/topapi/v2/user/get${tok === undefined ? '' : `?access_token=${encodeURIComponent(tok)}`}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  getJson(`/topapi/v2/user/get${tok === undefined ? '' : `?access_token=${encodeURIComponent(tok)}`}`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('DingTalk GET /gettoken', () => {
   it('answers a token for valid app credentials', async () => {
@@ -172,7 +189,11 @@ describe('DingTalk POST /topapi/v2/user/get', () => {
 
 describe('DingTalk POST /topapi/v2/department/get', () => {
   const deptGet = async (body: unknown) =>
-    getJson(`/topapi/v2/department/get?access_token=${await token()}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    getJson(`/topapi/v2/department/get?access_token=${await token()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('answers a department, 60003 for an unknown one, 40035 without dept_id', async () => {
     expect((await deptGet({ dept_id: 101 })).body).toMatchObject({ errcode: 0, result: { dept_id: 101, name: 'Pudong', parent_id: 100 } });

@@ -15,7 +15,10 @@ beforeAll(async () => {
   hr = await startHrEmulator({
     seed: 42,
     onInternalError: (err) => internalErrors.push(err),
-    data: { dingtalk: { users: [{ userid: 'd1', name: 'D1', email: 'd1@example.com' }] }, wecom: { users: [{ userid: 'w1', name: 'W1', email: 'w1@example.com' }] } },
+    data: {
+      dingtalk: { users: [{ userid: 'd1', name: 'D1', email: 'd1@example.com' }] },
+      wecom: { users: [{ userid: 'w1', name: 'W1', email: 'w1@example.com' }] },
+    },
   });
 });
 afterAll(async () => {
@@ -44,7 +47,11 @@ async function wcToken(): Promise<string> {
 const wcUser = async (userid = 'w1') => json(`${hr.url}/cgi-bin/user/get?access_token=${encodeURIComponent(await wcToken())}&userid=${userid}`);
 const dtUser = async (userid = 'd1') => {
   const tok = (await json(dtTokenUrl())).body.access_token as string;
-  return json(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid }) });
+  return json(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userid }),
+  });
 };
 
 const failure = (p: Promise<unknown>) => rejection<Error>(p);
@@ -186,7 +193,16 @@ async function healthy(): Promise<void> {
 
 describe('HR emulator robustness', () => {
   it('answers 404 JSON for unknown paths and near-miss spellings', async () => {
-    for (const p of ['/', '/gettoken/', '//gettoken', '/GETTOKEN', '/cgi-bin/user/get/', '/topapi/v2/user/get%00', '/%2e%2e/gettoken', '/cgi-bin/../gettoken?appkey=x']) {
+    for (const p of [
+      '/',
+      '/gettoken/',
+      '//gettoken',
+      '/GETTOKEN',
+      '/cgi-bin/user/get/',
+      '/topapi/v2/user/get%00',
+      '/%2e%2e/gettoken',
+      '/cgi-bin/../gettoken?appkey=x',
+    ]) {
       const res = await fetch(`${hr.url}${p}`);
       if (res.status === 200) {
         // fetch normalises "/cgi-bin/../gettoken" to "/gettoken": then it is the real route.
@@ -200,7 +216,10 @@ describe('HR emulator robustness', () => {
 
   it('answers 413 for an oversized body and keeps serving', async () => {
     const tok = (await json(dtTokenUrl())).body.access_token as string;
-    const res = await fetch(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, { method: 'POST', body: JSON.stringify({ userid: 'd1', pad: 'x'.repeat(100_000) }) });
+    const res = await fetch(`${hr.url}/topapi/v2/user/get?access_token=${tok}`, {
+      method: 'POST',
+      body: JSON.stringify({ userid: 'd1', pad: 'x'.repeat(100_000) }),
+    });
     expect(res.status).toBe(413);
     await healthy();
   });
@@ -209,7 +228,8 @@ describe('HR emulator robustness', () => {
     expect((await json(`${hr.url}/cgi-bin/user/get?access_token=%E0%A4%A&userid=%`)).body.errcode).toBe(40014);
     expect((await json(`${hr.url}/cgi-bin/gettoken?corpid=%FF%FE&corpsecret=%00`)).body.errcode).toBe(40013);
     const tok = (await json(dtTokenUrl())).body.access_token as string;
-    const post = (body: string | Buffer, ct = 'application/json') => json(`${hr.url}/topapi/v2/user/get?access_token=${tok}&__proto__=x&constructor=y`, { method: 'POST', headers: { 'content-type': ct }, body });
+    const post = (body: string | Buffer, ct = 'application/json') =>
+      json(`${hr.url}/topapi/v2/user/get?access_token=${tok}&__proto__=x&constructor=y`, { method: 'POST', headers: { 'content-type': ct }, body });
     expect((await post(Buffer.from([0xff, 0xfe, 0x7b, 0x00]))).body.errcode).toBe(40035);
     expect((await post('{"__proto__": {"userid": "d1"}}')).body.errcode).toBe(40035);
     expect((await post('{"constructor": {"prototype": {"userid": "d1"}}}')).body.errcode).toBe(40035);
@@ -229,7 +249,15 @@ describe('HR emulator robustness', () => {
   });
 
   it('any method, path, query and body gets a JSON answer (never a crash or an internal error)', async () => {
-    const paths = fc.constantFrom('/gettoken', '/topapi/v2/user/get', '/topapi/v2/department/get', '/cgi-bin/gettoken', '/cgi-bin/user/get', '/cgi-bin/department/get', '/x');
+    const paths = fc.constantFrom(
+      '/gettoken',
+      '/topapi/v2/user/get',
+      '/topapi/v2/department/get',
+      '/cgi-bin/gettoken',
+      '/cgi-bin/user/get',
+      '/cgi-bin/department/get',
+      '/x',
+    );
     const keys = fc.constantFrom('access_token', 'appkey', 'appsecret', 'corpid', 'corpsecret', 'userid', 'id', 'dept_id', '__proto__');
     await fc.assert(
       fc.asyncProperty(

@@ -42,7 +42,13 @@ beforeAll(async () => {
           { department_id: 'sh-rd', name: 'Shanghai R&D', parent_department_id: 'sh' },
           { department_id: 'bj', name: 'Beijing' },
         ],
-        users: Array.from({ length: 7 }, (_, i) => ({ user_id: `fs${i}`, name: `FS ${i}`, email: `fs${i}@example.com`, department_ids: ['sh'], work_station: 'Shanghai' })),
+        users: Array.from({ length: 7 }, (_, i) => ({
+          user_id: `fs${i}`,
+          name: `FS ${i}`,
+          email: `fs${i}@example.com`,
+          department_ids: ['sh'],
+          work_station: 'Shanghai',
+        })),
       },
     },
   });
@@ -207,7 +213,10 @@ describe('Feishu contact v3 rosters', () => {
   it('issues a tenant_access_token and refuses a wrong secret, a missing and an unknown token', async () => {
     const t = await token();
     expect(await token()).toBe(t); // the same token while it is valid
-    const bad = await fetch(`${hr.url}/open-apis/auth/v3/tenant_access_token/internal`, { method: 'POST', body: JSON.stringify({ app_id: hr.feishu.appId, app_secret: 'nope' }) });
+    const bad = await fetch(`${hr.url}/open-apis/auth/v3/tenant_access_token/internal`, {
+      method: 'POST',
+      body: JSON.stringify({ app_id: hr.feishu.appId, app_secret: 'nope' }),
+    });
     expect([bad.status, ((await bad.json()) as Json).code]).toEqual([400, 10014]);
     const missing = await fetch(`${hr.url}/open-apis/contact/v3/users/find_by_department?department_id=0`);
     expect([missing.status, ((await missing.json()) as Json).code]).toEqual([400, 99991661]);
@@ -221,7 +230,10 @@ describe('Feishu contact v3 rosters', () => {
     const ids: string[] = [];
     let pageToken = '';
     for (let pages = 0; pages < 10; pages++) {
-      const res = await feishu(`/open-apis/contact/v3/departments/0/children?fetch_child=true&department_id_type=department_id&page_size=2${pageToken ? `&page_token=${pageToken}` : ''}`, t);
+      const res = await feishu(
+        `/open-apis/contact/v3/departments/0/children?fetch_child=true&department_id_type=department_id&page_size=2${pageToken ? `&page_token=${pageToken}` : ''}`,
+        t,
+      );
       expect(res.body.code).toBe(0);
       ids.push(...res.body.data.items.map((d: Json) => d.department_id));
       if (!res.body.data.has_more) break;
@@ -262,8 +274,12 @@ describe('Feishu contact v3 rosters', () => {
 
   it('answers field validation, unknown department and unknown user errors', async () => {
     const t = await token();
-    expect((await feishu('/open-apis/contact/v3/users/find_by_department?department_id=sh&page_size=51&department_id_type=department_id', t)).body.code).toBe(99992402);
-    expect((await feishu('/open-apis/contact/v3/users/find_by_department?department_id=sh&page_token=forged!&department_id_type=department_id', t)).body.code).toBe(99992402);
+    expect((await feishu('/open-apis/contact/v3/users/find_by_department?department_id=sh&page_size=51&department_id_type=department_id', t)).body.code).toBe(
+      99992402,
+    );
+    expect(
+      (await feishu('/open-apis/contact/v3/users/find_by_department?department_id=sh&page_token=forged!&department_id_type=department_id', t)).body.code,
+    ).toBe(99992402);
     expect((await feishu('/open-apis/contact/v3/users/find_by_department', t)).body.code).toBe(99992402);
     expect((await feishu('/open-apis/contact/v3/users/find_by_department?department_id=nowhere', t)).body.code).toBe(40003);
     expect((await feishu('/open-apis/contact/v3/users/nobody?user_id_type=user_id', t)).body.code).toBe(41050);

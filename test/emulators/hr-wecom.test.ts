@@ -15,9 +15,21 @@ beforeAll(async () => {
     ],
     data: {
       wecom: {
-        departments: [{ id: 2, name: '上海', order: 10 }, { id: 3, name: '浦东', parentid: 2 }],
+        departments: [
+          { id: 2, name: '上海', order: 10 },
+          { id: 3, name: '浦东', parentid: 2 },
+        ],
         users: [
-          { userid: 'zhangsan', name: '张三', department: [3, 2], main_department: 3, email: 'zhangsan@example.com', biz_mail: 'zs@corp.example.com', address: '上海市浦东新区', position: '工程师' },
+          {
+            userid: 'zhangsan',
+            name: '张三',
+            department: [3, 2],
+            main_department: 3,
+            email: 'zhangsan@example.com',
+            biz_mail: 'zs@corp.example.com',
+            address: '上海市浦东新区',
+            position: '工程师',
+          },
           { userid: 'lisi', name: '李四' },
         ],
       },
@@ -52,7 +64,7 @@ const userGet = (tok: string | undefined, userid?: string) => {
 };
 
 describe('WeCom GET /cgi-bin/gettoken', () => {
-  it('answers a token for a valid corp id and secret (any of the corp\'s secrets)', async () => {
+  it("answers a token for a valid corp id and secret (any of the corp's secrets)", async () => {
     const r = await getJson('/cgi-bin/gettoken?corpid=ww1&corpsecret=contacts-secret');
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ errcode: 0, errmsg: 'ok', access_token: expect.stringMatching(/^[A-Za-z0-9_-]{100,}$/), expires_in: 7200 });
@@ -78,7 +90,9 @@ describe('WeCom GET /cgi-bin/gettoken', () => {
     const r = await getJson(path);
     expect(r.status).toBe(200);
     expect(r.body.errcode).toBe(errcode);
-    expect(r.body.errmsg).toMatch(new RegExp(`^${text}, hint: \\[\\w+\\], from ip: 127\\.0\\.0\\.1, more info at https://open\\.work\\.weixin\\.qq\\.com/devtool/query\\?e=${errcode}$`));
+    expect(r.body.errmsg).toMatch(
+      new RegExp(`^${text}, hint: \\[\\w+\\], from ip: 127\\.0\\.0\\.1, more info at https://open\\.work\\.weixin\\.qq\\.com/devtool/query\\?e=${errcode}$`),
+    );
     expect(r.body.access_token).toBeUndefined();
   });
 });
@@ -142,7 +156,10 @@ describe('WeCom GET /cgi-bin/user/get', () => {
 describe('WeCom GET /cgi-bin/department/get', () => {
   it('answers a department, 60123 for an unknown id, 40058 for a bad one', async () => {
     const tok = encodeURIComponent(await token());
-    expect((await getJson(`/cgi-bin/department/get?access_token=${tok}&id=3`)).body).toMatchObject({ errcode: 0, department: { id: 3, name: '浦东', parentid: 2, order: 0, department_leader: [] } });
+    expect((await getJson(`/cgi-bin/department/get?access_token=${tok}&id=3`)).body).toMatchObject({
+      errcode: 0,
+      department: { id: 3, name: '浦东', parentid: 2, order: 0, department_leader: [] },
+    });
     expect((await getJson(`/cgi-bin/department/get?access_token=${tok}&id=2`)).body).toMatchObject({ department: { order: 10 } });
     expect((await getJson(`/cgi-bin/department/get?access_token=${tok}&id=77`)).body.errcode).toBe(60123);
     expect((await getJson(`/cgi-bin/department/get?access_token=${tok}&id=x`)).body.errcode).toBe(40058);

@@ -112,13 +112,20 @@ describe('the emulator handle', () => {
 
 describe('admin queue routes', () => {
   const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}/__admin${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${emu.url}/__admin${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
   it('creates a queue (POST /__admin/queues) and deletes it (DELETE /__admin/queues)', async () => {
     const created = await admin('POST', '/queues', { name: 'curl-made', attributes: { VisibilityTimeout: 90, LoggingEnabled: true } });
-    expect(created).toEqual({ status: 200, body: { name: 'curl-made', result: 'created', attributes: expect.objectContaining({ VisibilityTimeout: 90, LoggingEnabled: true }) } });
+    expect(created).toEqual({
+      status: 200,
+      body: { name: 'curl-made', result: 'created', attributes: expect.objectContaining({ VisibilityTimeout: 90, LoggingEnabled: true }) },
+    });
     expect((await admin('POST', '/queues', { name: 'curl-made', attributes: { VisibilityTimeout: 90, LoggingEnabled: true } })).body.result).toBe('unchanged');
     expect((await mns.getQueueAttributes('curl-made')).body.VisibilityTimeout).toBe('90');
     expect(await admin('DELETE', '/queues', { name: 'curl-made' })).toEqual({ status: 200, body: { name: 'curl-made', deleted: true } });
@@ -126,7 +133,14 @@ describe('admin queue routes', () => {
   });
 
   it('refuses bad input with 400 InvalidInput', async () => {
-    for (const bad of [undefined, [], { name: 3 }, { name: 'bad_name' }, { name: 'ok', attributes: { VisibilityTimeout: 0 } }, { name: 'ok', attributes: 'x' }]) {
+    for (const bad of [
+      undefined,
+      [],
+      { name: 3 },
+      { name: 'bad_name' },
+      { name: 'ok', attributes: { VisibilityTimeout: 0 } },
+      { name: 'ok', attributes: 'x' },
+    ]) {
       const r = await admin('POST', '/queues', bad);
       expect(r.status, JSON.stringify(bad)).toBe(400);
       expect(r.body.error).toMatch(/^Invalid/);
@@ -147,7 +161,11 @@ describe('mns-open ListQueue', () => {
     const first = await rpc.request<Record<string, any>>('ListQueue', { PageNum: 1, PageSize: 10, QueueName: 'page-' });
     expect({ ...first }).toMatchObject({ Code: 200, Status: 'Success', Success: true });
     expect(first.Data).toMatchObject({ PageNum: 1, PageSize: 10, Pages: 2, Size: 10, Total: 12 });
-    expect(first.Data.PageData[0]).toMatchObject({ QueueName: 'page-00', VisibilityTimeout: 30, DlqPolicy: { Enabled: true, DeadLetterTargetQueue: 'zz-dlq', MaxReceiveCount: 4 } });
+    expect(first.Data.PageData[0]).toMatchObject({
+      QueueName: 'page-00',
+      VisibilityTimeout: 30,
+      DlqPolicy: { Enabled: true, DeadLetterTargetQueue: 'zz-dlq', MaxReceiveCount: 4 },
+    });
     const second = await rpc.request<Record<string, any>>('ListQueue', { PageNum: 2, PageSize: 10, QueueName: 'page-' });
     expect(second.Data.PageData.map((q: { QueueName: string }) => q.QueueName)).toEqual(['page-10', 'page-11']);
     // PageSize is clamped to 10..50, as the API documents.
@@ -158,7 +176,14 @@ describe('mns-open ListQueue', () => {
 
 describe('options from the environment', () => {
   it('defaults to 127.0.0.1:9100 with the built-in account and key', () => {
-    expect(mnsOptionsFromEnv({})).toEqual({ host: '127.0.0.1', port: MNS_DEFAULT_PORT, accountId: undefined, region: undefined, credentials: undefined, seed: undefined });
+    expect(mnsOptionsFromEnv({})).toEqual({
+      host: '127.0.0.1',
+      port: MNS_DEFAULT_PORT,
+      accountId: undefined,
+      region: undefined,
+      credentials: undefined,
+      seed: undefined,
+    });
     expect(MNS_DEFAULT_PORT).toBe(9100);
   });
 
@@ -184,7 +209,9 @@ describe('options from the environment', () => {
   });
 
   it('starts from them', async () => {
-    const env = await startMnsEmulator({ ...mnsOptionsFromEnv({ MNS_EMULATOR_PORT: '0', EMULATOR_ACCESS_KEY_ID: 'env-ak', EMULATOR_ACCESS_KEY_SECRET: 'env-sk' }) });
+    const env = await startMnsEmulator({
+      ...mnsOptionsFromEnv({ MNS_EMULATOR_PORT: '0', EMULATOR_ACCESS_KEY_ID: 'env-ak', EMULATOR_ACCESS_KEY_SECRET: 'env-sk' }),
+    });
     try {
       const client = new MNSClient(env.accountId, { accessKeyId: 'env-ak', accessKeySecret: 'env-sk', endpoint: env.url });
       expect((await client.createQueue('from-env')).code).toBe(201);

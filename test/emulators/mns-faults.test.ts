@@ -24,10 +24,15 @@ beforeEach(async () => {
   emu.createQueue('other');
 });
 
-const client = (opts: { readTimeout?: number } = {}) => new MNSClient(emu.accountId, { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret, endpoint: emu.url, ...opts });
+const client = (opts: { readTimeout?: number } = {}) =>
+  new MNSClient(emu.accountId, { accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret, endpoint: emu.url, ...opts });
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${emu.url}/__admin${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${emu.url}/__admin${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -45,7 +50,9 @@ describe('MNS fault injection', () => {
     expect(added.body.faults).toEqual([expect.objectContaining({ action: 'SendMessage', code: 'InternalError', httpStatus: 500, count: 1, fired: 0 })]);
     const err = await thrown(send());
     expect(err.name).toBe('MNSInternalErrorError');
-    expect(err.message).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/queues\/fq\/messages failed with 500\. requestid: \S+, hostid: http:\/\/127\.0\.0\.1:\d+, message: /);
+    expect(err.message).toMatch(
+      /^POST http:\/\/127\.0\.0\.1:\d+\/queues\/fq\/messages failed with 500\. requestid: \S+, hostid: http:\/\/127\.0\.0\.1:\d+, message: /,
+    );
     expect(emu.queueDepth('fq')).toBe(0);
     // Other operations are untouched; the spent rule lets the next send through.
     expect((await client().getQueueAttributes('fq')).code).toBe(200);
@@ -81,7 +88,13 @@ describe('MNS fault injection', () => {
   it('fires a counted rule exactly `count` times, and says so in GET /__admin/faults', async () => {
     await addFault({ action: 'SendMessage', code: 'InternalError', httpStatus: 500, count: 2 });
     const outcomes = [];
-    for (let i = 0; i < 4; i++) outcomes.push(await send().then((r) => r.code, (e: Error) => e.name));
+    for (let i = 0; i < 4; i++)
+      outcomes.push(
+        await send().then(
+          (r) => r.code,
+          (e: Error) => e.name,
+        ),
+      );
     expect(outcomes).toEqual(['MNSInternalErrorError', 'MNSInternalErrorError', 201, 201]);
     const listed = await admin('GET', '/faults');
     expect(listed.body.faults).toEqual([expect.objectContaining({ count: 2, fired: 2 })]);
@@ -95,7 +108,13 @@ describe('MNS fault injection', () => {
       await addFault({ seed: 42 });
       await addFault({ action: 'SendMessage', code: 'ServiceUnavailable', httpStatus: 503, probability: 0.5 });
       const outcome: Array<string | number> = [];
-      for (let i = 0; i < 16; i++) outcome.push(await send().then((r) => r.code, (e: Error) => e.name));
+      for (let i = 0; i < 16; i++)
+        outcome.push(
+          await send().then(
+            (r) => r.code,
+            (e: Error) => e.name,
+          ),
+        );
       return outcome;
     };
     const first = await run();
@@ -186,13 +205,22 @@ describe('MNS fault injection', () => {
   it('shares rules with the mns-open API (by its Action), answered in its JSON envelope', async () => {
     await addFault({ action: 'GetQueueAttributes', code: 'ServiceUnavailable', httpStatus: 503, count: 1 });
     const rpc = new RPCClient({ endpoint: emu.url, apiVersion: '2022-01-19', accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret });
-    const err = (await thrown(rpc.request('GetQueueAttributes', { QueueName: 'fq' }))) as Error & { code?: string; entry?: { response: { statusCode: number } } };
+    const err = (await thrown(rpc.request('GetQueueAttributes', { QueueName: 'fq' }))) as Error & {
+      code?: string;
+      entry?: { response: { statusCode: number } };
+    };
     expect(err.code).toBe('ServiceUnavailable');
     expect(err.entry?.response.statusCode).toBe(503);
   });
 
   it('validates rules: 400 for a rule without an effect, bad values, unknown fields and bad JSON', async () => {
-    for (const bad of [{ action: 'SendMessage' }, { action: 'SendMessage', delayMs: -1 }, { action: 'SendMessage', probability: 2, code: 'X' }, { action: 'SendMessage', colour: 'red', code: 'X' }, { action: 'SendMessage', reset: 'sometimes' }]) {
+    for (const bad of [
+      { action: 'SendMessage' },
+      { action: 'SendMessage', delayMs: -1 },
+      { action: 'SendMessage', probability: 2, code: 'X' },
+      { action: 'SendMessage', colour: 'red', code: 'X' },
+      { action: 'SendMessage', reset: 'sometimes' },
+    ]) {
       expect((await addFault(bad)).status, JSON.stringify(bad)).toBe(400);
     }
     const badJson = await admin('POST', '/faults', '{not json');
@@ -224,7 +252,14 @@ describe('MNS admin API', () => {
     const fq = state.body.queues.find((q: { name: string }) => q.name === 'fq');
     expect(fq).toMatchObject({
       name: 'fq',
-      attributes: { DelaySeconds: 0, MaximumMessageSize: 65536, MessageRetentionPeriod: 345600, VisibilityTimeout: 30, PollingWaitSeconds: 0, LoggingEnabled: false },
+      attributes: {
+        DelaySeconds: 0,
+        MaximumMessageSize: 65536,
+        MessageRetentionPeriod: 345600,
+        VisibilityTimeout: 30,
+        PollingWaitSeconds: 0,
+        LoggingEnabled: false,
+      },
       dlqPolicy: { enabled: true, deadLetterTargetQueue: 'dlq', maxReceiveCount: 4 },
       active: 1,
       inactive: 0,

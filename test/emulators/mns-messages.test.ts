@@ -44,7 +44,17 @@ interface Received {
   Priority: string;
 }
 
-const NINE_FIELDS = ['MessageId', 'ReceiptHandle', 'MessageBodyMD5', 'MessageBody', 'EnqueueTime', 'NextVisibleTime', 'FirstDequeueTime', 'DequeueCount', 'Priority'];
+const NINE_FIELDS = [
+  'MessageId',
+  'ReceiptHandle',
+  'MessageBodyMD5',
+  'MessageBody',
+  'EnqueueTime',
+  'NextVisibleTime',
+  'FirstDequeueTime',
+  'DequeueCount',
+  'Priority',
+];
 const PEEK_FIELDS = ['MessageId', 'MessageBodyMD5', 'MessageBody', 'EnqueueTime', 'FirstDequeueTime', 'DequeueCount', 'Priority'];
 
 const thrown = (p: Promise<unknown>) => rejection<Error>(p);
@@ -94,9 +104,16 @@ describe('SendMessage', () => {
     expect((await receive('entities')).MessageBody).toBe('a <&> b "q"');
   });
 
-  it('refuses the SDK\'s unescaped <&> with MalformedXML 400, and nothing is stored', async () => {
+  it("refuses the SDK's unescaped <&> with MalformedXML 400, and nothing is stored", async () => {
     await mns.createQueue('raw');
-    expectMnsError(await thrown(mns.sendMessage('raw', { MessageBody: 'hello <&> world' })), 'MalformedXML', 'POST', '/queues/raw/messages', 400, 'The XML you provided was not well-formed.');
+    expectMnsError(
+      await thrown(mns.sendMessage('raw', { MessageBody: 'hello <&> world' })),
+      'MalformedXML',
+      'POST',
+      '/queues/raw/messages',
+      400,
+      'The XML you provided was not well-formed.',
+    );
     expect(emu.queueDepth('raw')).toBe(0);
   });
 
@@ -111,7 +128,14 @@ describe('SendMessage', () => {
       [{ MessageBody: '' }, 'The MessageBody should not be empty.'],
     ];
     for (const [params, message] of cases) {
-      expectMnsError(await thrown(mns.sendMessage('ranges', params as { MessageBody: string })), 'InvalidArgument', 'POST', '/queues/ranges/messages', 400, message);
+      expectMnsError(
+        await thrown(mns.sendMessage('ranges', params as { MessageBody: string })),
+        'InvalidArgument',
+        'POST',
+        '/queues/ranges/messages',
+        400,
+        message,
+      );
     }
     for (const ok of [{ Priority: 1 }, { Priority: 16 }, { DelaySeconds: 0 }, { DelaySeconds: 604800 }]) {
       expect((await mns.sendMessage('ranges', { MessageBody: 'x', ...ok })).code).toBe(201);
@@ -120,13 +144,27 @@ describe('SendMessage', () => {
   });
 
   it('answers QueueNotExist 404 for an unknown queue', async () => {
-    expectMnsError(await thrown(mns.sendMessage('ghost', { MessageBody: 'x' })), 'QueueNotExist', 'POST', '/queues/ghost/messages', 404, 'The queue name you provided is not exist.');
+    expectMnsError(
+      await thrown(mns.sendMessage('ghost', { MessageBody: 'x' })),
+      'QueueNotExist',
+      'POST',
+      '/queues/ghost/messages',
+      404,
+      'The queue name you provided is not exist.',
+    );
   });
 
   it('enforces MaximumMessageSize in UTF-8 bytes (default 65536)', async () => {
     await mns.createQueue('small', { MaximumMessageSize: 1024 });
     expect((await mns.sendMessage('small', { MessageBody: 'x'.repeat(1024) })).code).toBe(201);
-    expectMnsError(await thrown(mns.sendMessage('small', { MessageBody: 'x'.repeat(1025) })), 'InvalidArgument', 'POST', '/queues/small/messages', 400, 'The length of message should not be larger than MaximumMessageSize (1024).');
+    expectMnsError(
+      await thrown(mns.sendMessage('small', { MessageBody: 'x'.repeat(1025) })),
+      'InvalidArgument',
+      'POST',
+      '/queues/small/messages',
+      400,
+      'The length of message should not be larger than MaximumMessageSize (1024).',
+    );
     // 342 three-byte characters = 1026 bytes, though only 342 characters.
     expect((await thrown(mns.sendMessage('small', { MessageBody: '中'.repeat(342) }))).name).toBe('MNSInvalidArgumentError');
     expect((await mns.sendMessage('small', { MessageBody: '中'.repeat(341) })).code).toBe(201);
@@ -143,7 +181,10 @@ describe('BatchSendMessage', () => {
   it('sends up to 16 messages; the answer is an array in input order', async () => {
     await mns.createQueue('batch');
     const bodies = Array.from({ length: 16 }, (_, i) => `message-${i}`);
-    const res = await mns.batchSendMessage('batch', bodies.map((MessageBody) => ({ MessageBody })));
+    const res = await mns.batchSendMessage(
+      'batch',
+      bodies.map((MessageBody) => ({ MessageBody })),
+    );
     expect(res.code).toBe(201);
     expect(res.body).toHaveLength(16);
     res.body.forEach((entry: Record<string, string>, i: number) => {
@@ -159,7 +200,12 @@ describe('BatchSendMessage', () => {
 
   it('refuses 17 messages (and 0) with InvalidArgument, storing none', async () => {
     await mns.createQueue('batch-limit');
-    const err = await thrown(mns.batchSendMessage('batch-limit', Array.from({ length: 17 }, () => ({ MessageBody: 'x' }))));
+    const err = await thrown(
+      mns.batchSendMessage(
+        'batch-limit',
+        Array.from({ length: 17 }, () => ({ MessageBody: 'x' })),
+      ),
+    );
     expectMnsError(err, 'InvalidArgument', 'POST', '/queues/batch-limit/messages', 400, 'The count of message should be between 1 and 16.');
     expect((await thrown(mns.batchSendMessage('batch-limit', []))).name).toBe('MNSInvalidArgumentError');
     expect(emu.queueDepth('batch-limit')).toBe(0);
@@ -173,13 +219,27 @@ describe('BatchSendMessage', () => {
     const err = await thrown(mns.batchSendMessage('batch-size', [{ MessageBody: 'a'.repeat(33000) }, { MessageBody: 'b'.repeat(33000) }]));
     expectMnsError(err, 'InvalidArgument', 'POST', '/queues/batch-size/messages', 400, 'The total size of the messages should not be larger than 65536 bytes.');
     // 16 messages of 4097 bytes (65552 in total).
-    expect((await thrown(mns.batchSendMessage('batch-size', Array.from({ length: 16 }, () => ({ MessageBody: 'c'.repeat(4097) }))))).name).toBe('MNSInvalidArgumentError');
+    expect(
+      (
+        await thrown(
+          mns.batchSendMessage(
+            'batch-size',
+            Array.from({ length: 16 }, () => ({ MessageBody: 'c'.repeat(4097) })),
+          ),
+        )
+      ).name,
+    ).toBe('MNSInvalidArgumentError');
     expect(emu.queueDepth('batch-size')).toBe(2);
   });
 
   it('returns per-entry errors without a throw (code 500): the good entries are stored', async () => {
     await mns.createQueue('partial', { MaximumMessageSize: 1024 });
-    const res = await mns.batchSendMessage('partial', [{ MessageBody: 'ok-1' }, { MessageBody: 'z'.repeat(1025) }, { MessageBody: 'ok-2', Priority: 99 }, { MessageBody: 'ok-3' }]);
+    const res = await mns.batchSendMessage('partial', [
+      { MessageBody: 'ok-1' },
+      { MessageBody: 'z'.repeat(1025) },
+      { MessageBody: 'ok-2', Priority: 99 },
+      { MessageBody: 'ok-3' },
+    ]);
     expect(res.code).toBe(500);
     expect(res.body).toEqual([
       { MessageId: expect.any(String), MessageBodyMD5: md5('ok-1') },
@@ -246,7 +306,14 @@ describe('ReceiveMessage and BatchReceiveMessage', () => {
 
   it('returns higher priorities first (1 before 16), oldest first within a priority', async () => {
     await mns.createQueue('prio');
-    for (const [body, p] of [['p16', 16], ['p8-a', 8], ['p1', 1], ['p8-b', 8], ['default', undefined], ['p2', 2]] as const) {
+    for (const [body, p] of [
+      ['p16', 16],
+      ['p8-a', 8],
+      ['p1', 1],
+      ['p8-b', 8],
+      ['default', undefined],
+      ['p2', 2],
+    ] as const) {
       await mns.sendMessage('prio', p === undefined ? { MessageBody: body } : { MessageBody: body, Priority: p });
     }
     const order: string[] = [];
@@ -254,9 +321,17 @@ describe('ReceiveMessage and BatchReceiveMessage', () => {
     expect(order).toEqual(['p1', 'p2', 'p8-a', 'p8-b', 'default', 'p16']);
     // Batch receives follow the same order.
     await mns.createQueue('prio-batch');
-    await mns.batchSendMessage('prio-batch', [{ MessageBody: 'low', Priority: 16 }, { MessageBody: 'high', Priority: 1 }, { MessageBody: 'mid', Priority: 8 }]);
+    await mns.batchSendMessage('prio-batch', [
+      { MessageBody: 'low', Priority: 16 },
+      { MessageBody: 'high', Priority: 1 },
+      { MessageBody: 'mid', Priority: 8 },
+    ]);
     const batch = (await mns.batchReceiveMessage('prio-batch', 16)).body as Received[];
-    expect(batch.map((m) => [m.MessageBody, m.Priority])).toEqual([['high', '1'], ['mid', '8'], ['low', '16']]);
+    expect(batch.map((m) => [m.MessageBody, m.Priority])).toEqual([
+      ['high', '1'],
+      ['mid', '8'],
+      ['low', '16'],
+    ]);
   });
 
   it('delays messages (per message, or by the queue DelaySeconds) and counts them as DelayMessages', async () => {
@@ -278,7 +353,10 @@ describe('ReceiveMessage and BatchReceiveMessage', () => {
 
   it('batch-receives up to numOfMessages (1..16), each with the nine fields', async () => {
     await mns.createQueue('brecv');
-    await mns.batchSendMessage('brecv', Array.from({ length: 5 }, (_, i) => ({ MessageBody: `m${i}` })));
+    await mns.batchSendMessage(
+      'brecv',
+      Array.from({ length: 5 }, (_, i) => ({ MessageBody: `m${i}` })),
+    );
     const three = await mns.batchReceiveMessage('brecv', 3);
     expect(three.code).toBe(200);
     expect(three.body).toHaveLength(3);
@@ -294,7 +372,14 @@ describe('ReceiveMessage and BatchReceiveMessage', () => {
       const err = await thrown(mns.batchReceiveMessage('brecv', n));
       expectMnsError(err, 'InvalidArgument', 'GET', `/queues/brecv/messages?numOfMessages=${n}`, 400, 'The value of numOfMessages should between 1 and 16.');
     }
-    expectMnsError(await thrown(mns.batchReceiveMessage('brecv', 4)), 'MessageNotExist', 'GET', '/queues/brecv/messages?numOfMessages=4', 404, 'Message not exist.');
+    expectMnsError(
+      await thrown(mns.batchReceiveMessage('brecv', 4)),
+      'MessageNotExist',
+      'GET',
+      '/queues/brecv/messages?numOfMessages=4',
+      404,
+      'Message not exist.',
+    );
   });
 
   it('answers MessageNotExist 404 at once for an empty queue, QueueNotExist for an unknown one', async () => {
@@ -302,7 +387,14 @@ describe('ReceiveMessage and BatchReceiveMessage', () => {
     const started = Date.now();
     expectMnsError(await thrown(mns.receiveMessage('empty')), 'MessageNotExist', 'GET', '/queues/empty/messages', 404, 'Message not exist.');
     expect(Date.now() - started).toBeLessThan(500);
-    expectMnsError(await thrown(mns.receiveMessage('ghost')), 'QueueNotExist', 'GET', '/queues/ghost/messages', 404, 'The queue name you provided is not exist.');
+    expectMnsError(
+      await thrown(mns.receiveMessage('ghost')),
+      'QueueNotExist',
+      'GET',
+      '/queues/ghost/messages',
+      404,
+      'The queue name you provided is not exist.',
+    );
     expect((await thrown(mns.batchReceiveMessage('ghost', 2))).name).toBe('MNSQueueNotExistError');
   });
 });
@@ -341,7 +433,14 @@ describe('long polling', () => {
   it('refuses waitseconds over 30 (and negative) at once with InvalidArgument', async () => {
     await mns.createQueue('lp-bad');
     const started = Date.now();
-    expectMnsError(await thrown(mns.receiveMessage('lp-bad', 31)), 'InvalidArgument', 'GET', '/queues/lp-bad/messages?waitseconds=31', 400, 'The value of waitseconds should between 0 and 30.');
+    expectMnsError(
+      await thrown(mns.receiveMessage('lp-bad', 31)),
+      'InvalidArgument',
+      'GET',
+      '/queues/lp-bad/messages?waitseconds=31',
+      400,
+      'The value of waitseconds should between 0 and 30.',
+    );
     expect((await thrown(mns.batchReceiveMessage('lp-bad', 2, -1))).name).toBe('MNSInvalidArgumentError');
     expect(Date.now() - started).toBeLessThan(500);
   });
@@ -355,8 +454,14 @@ describe('long polling', () => {
 
     await mns.createQueue('lp-two');
     const started = Date.now();
-    const a = mns.receiveMessage('lp-two', 1).then((r) => (r.body as Received).MessageBody, (e: Error) => e.name);
-    const b = mns.receiveMessage('lp-two', 1).then((r) => (r.body as Received).MessageBody, (e: Error) => e.name);
+    const a = mns.receiveMessage('lp-two', 1).then(
+      (r) => (r.body as Received).MessageBody,
+      (e: Error) => e.name,
+    );
+    const b = mns.receiveMessage('lp-two', 1).then(
+      (r) => (r.body as Received).MessageBody,
+      (e: Error) => e.name,
+    );
     await new Promise((r) => setTimeout(r, 100));
     await mns.sendMessage('lp-two', { MessageBody: 'only one' });
     expect((await Promise.all([a, b])).sort()).toEqual(['MNSMessageNotExistError', 'only one']);
@@ -399,7 +504,14 @@ describe('PeekMessage and BatchPeekMessage', () => {
 
   it('limits numOfMessages to 1..16 and answers MessageNotExist for an empty queue', async () => {
     await mns.createQueue('peek-empty');
-    expectMnsError(await thrown(mns.peekMessage('peek-empty')), 'MessageNotExist', 'GET', '/queues/peek-empty/messages?peekonly=true', 404, 'Message not exist.');
+    expectMnsError(
+      await thrown(mns.peekMessage('peek-empty')),
+      'MessageNotExist',
+      'GET',
+      '/queues/peek-empty/messages?peekonly=true',
+      404,
+      'Message not exist.',
+    );
     expect((await thrown(mns.batchPeekMessage('peek-empty', 3))).name).toBe('MNSMessageNotExistError');
     expect((await thrown(mns.batchPeekMessage('peek-empty', 17))).name).toBe('MNSInvalidArgumentError');
     expect((await thrown(mns.peekMessage('ghost'))).name).toBe('MNSQueueNotExistError');
@@ -416,7 +528,14 @@ describe('DeleteMessage and BatchDeleteMessage', () => {
     offset = 60_000;
     expect(await notExist(mns.receiveMessage('del'))).toBe('MNSMessageNotExistError');
     // The same handle again.
-    expectMnsError(await thrown(mns.deleteMessage('del', m.ReceiptHandle)), 'ReceiptHandleError', 'DELETE', `/queues/del/messages?ReceiptHandle=${m.ReceiptHandle}`, 400, 'The receipt handle you provide is not valid.');
+    expectMnsError(
+      await thrown(mns.deleteMessage('del', m.ReceiptHandle)),
+      'ReceiptHandleError',
+      'DELETE',
+      `/queues/del/messages?ReceiptHandle=${m.ReceiptHandle}`,
+      400,
+      'The receipt handle you provide is not valid.',
+    );
   });
 
   it('refuses stale, foreign and garbage handles with ReceiptHandleError 400', async () => {
@@ -434,7 +553,14 @@ describe('DeleteMessage and BatchDeleteMessage', () => {
     expect((await mns.deleteMessage('theirs', foreign.ReceiptHandle)).code).toBe(204);
     for (const garbage of ['x', 'not-a-handle-at-all', 'AAAAAAAAAAAAAAAAAAAA', '1-ODU4OTkzNDU5My0xNDMyNzI3ODI3LTItOA==']) {
       const err = await thrown(mns.deleteMessage('mine', garbage));
-      expectMnsError(err, 'ReceiptHandleError', 'DELETE', `/queues/mine/messages?ReceiptHandle=${garbage}`, 400, 'The receipt handle you provide is not valid.');
+      expectMnsError(
+        err,
+        'ReceiptHandleError',
+        'DELETE',
+        `/queues/mine/messages?ReceiptHandle=${garbage}`,
+        400,
+        'The receipt handle you provide is not valid.',
+      );
     }
     expect((await thrown(mns.deleteMessage('ghost', stale.ReceiptHandle))).name).toBe('MNSQueueNotExistError');
     // The stale message is still there and can be received again.
@@ -445,7 +571,12 @@ describe('DeleteMessage and BatchDeleteMessage', () => {
     await mns.createQueue('bdel');
     await mns.batchSendMessage('bdel', [{ MessageBody: 'a' }, { MessageBody: 'b' }, { MessageBody: 'c' }]);
     const got = (await mns.batchReceiveMessage('bdel', 3)).body as Received[];
-    expect(await mns.batchDeleteMessage('bdel', got.map((m) => m.ReceiptHandle))).toEqual({ code: 204, headers: {}, body: undefined });
+    expect(
+      await mns.batchDeleteMessage(
+        'bdel',
+        got.map((m) => m.ReceiptHandle),
+      ),
+    ).toEqual({ code: 204, headers: {}, body: undefined });
     expect(emu.queueDepth('bdel')).toBe(0);
   });
 
@@ -469,7 +600,12 @@ describe('DeleteMessage and BatchDeleteMessage', () => {
 
   it('refuses more than 16 handles as a whole', async () => {
     await mns.createQueue('bdel-many');
-    const err = await thrown(mns.batchDeleteMessage('bdel-many', Array.from({ length: 17 }, (_, i) => `h${i}`)));
+    const err = await thrown(
+      mns.batchDeleteMessage(
+        'bdel-many',
+        Array.from({ length: 17 }, (_, i) => `h${i}`),
+      ),
+    );
     expectMnsError(err, 'InvalidArgument', 'DELETE', '/queues/bdel-many/messages', 400, 'The count of receipt handles should be between 1 and 16.');
   });
 });
@@ -584,7 +720,10 @@ describe('dead-letter policy', () => {
   it('moves a message to the target after MaxReceiveCount receives, with the DLQ system properties (admin route)', async () => {
     await mns.createQueue('jobs', { VisibilityTimeout: 1 });
     await mns.createQueue('jobs-dlq');
-    const res = await fetch(`${emu.url}/__admin/dlq-policy`, { method: 'POST', body: JSON.stringify({ queue: 'jobs', deadLetterTargetQueue: 'jobs-dlq', maxReceiveCount: 3 }) });
+    const res = await fetch(`${emu.url}/__admin/dlq-policy`, {
+      method: 'POST',
+      body: JSON.stringify({ queue: 'jobs', deadLetterTargetQueue: 'jobs-dlq', maxReceiveCount: 3 }),
+    });
     expect(res.status).toBe(200);
     const sent = await mns.sendMessage('jobs', { MessageBody: b64('{"n":1}') });
     await exhaust('jobs', 3);
@@ -605,7 +744,11 @@ describe('dead-letter policy', () => {
     });
     // The admin state shows them too, with the body decoded.
     const state = emu.snapshot().queues.find((q) => q.name === 'jobs-dlq');
-    expect(state?.messages[0]).toMatchObject({ id: dead.MessageId, body: { n: 1 }, systemProperties: { DLQMessageType: 'DLQ', DLQOriginMessageId: sent.body.MessageId } });
+    expect(state?.messages[0]).toMatchObject({
+      id: dead.MessageId,
+      body: { n: 1 },
+      systemProperties: { DLQMessageType: 'DLQ', DLQOriginMessageId: sent.body.MessageId },
+    });
     // Ordinary messages carry no SystemProperties element.
     await mns.sendMessage('jobs', { MessageBody: 'plain' });
     expect('SystemProperties' in ((await mns.receiveMessage('jobs')).body as object)).toBe(false);
@@ -615,7 +758,11 @@ describe('dead-letter policy', () => {
     await mns.createQueue('tasks', { VisibilityTimeout: 1 });
     await mns.createQueue('tasks-dlq');
     const rpc = new RPCClient({ endpoint: emu.url, apiVersion: '2022-01-19', accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret });
-    await rpc.request('SetQueueAttributes', { QueueName: 'tasks', DlqPolicy: JSON.stringify({ Enabled: true, DeadLetterTargetQueue: 'tasks-dlq', MaxReceiveCount: 1 }) }, { method: 'POST' });
+    await rpc.request(
+      'SetQueueAttributes',
+      { QueueName: 'tasks', DlqPolicy: JSON.stringify({ Enabled: true, DeadLetterTargetQueue: 'tasks-dlq', MaxReceiveCount: 1 }) },
+      { method: 'POST' },
+    );
     const got = await rpc.request<{ Data: { DlqPolicy: unknown } }>('GetQueueAttributes', { QueueName: 'tasks' });
     expect(got.Data.DlqPolicy).toEqual({ Enabled: true, DeadLetterTargetQueue: 'tasks-dlq', MaxReceiveCount: 1 });
     await mns.sendMessage('tasks', { MessageBody: 'once' });

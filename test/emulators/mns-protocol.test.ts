@@ -154,7 +154,12 @@ describe('MNS protocol: hand-signed requests', () => {
 
 describe('MNS protocol: authentication errors', () => {
   it('refuses a bad signature with SignatureDoesNotMatch 403', async () => {
-    expectError(await signed('GET', '/queues/proto', '', { secret: 'wrong' }), 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    expectError(
+      await signed('GET', '/queues/proto', '', { secret: 'wrong' }),
+      403,
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided.',
+    );
     // Signed for one resource, sent to another.
     const headers = signedHeaders('GET', '/queues/proto');
     expectError(await raw('GET', '/queues/proto?peekonly=true', headers), 403, 'SignatureDoesNotMatch');
@@ -168,7 +173,12 @@ describe('MNS protocol: authentication errors', () => {
   });
 
   it('refuses an unknown AccessKeyId with InvalidAccessKeyId 403', async () => {
-    expectError(await signed('GET', '/queues/proto', '', { accessKeyId: 'who-is-this' }), 403, 'InvalidAccessKeyId', 'The AccessKey Id you provided is not exist.');
+    expectError(
+      await signed('GET', '/queues/proto', '', { accessKeyId: 'who-is-this' }),
+      403,
+      'InvalidAccessKeyId',
+      'The AccessKey Id you provided is not exist.',
+    );
     await stillServes();
   });
 
@@ -185,7 +195,16 @@ describe('MNS protocol: authentication errors', () => {
   it('refuses a malformed Authorization header with InvalidAuthorizationHeader 400', async () => {
     const headers = signedHeaders('GET', '/queues/proto');
     const signature = headers.authorization!.split(':')[1] as string;
-    for (const bad of ['Basic bG9jYWwtYWs6bG9jYWwtc2s=', 'MNS', 'MNS local-ak', 'MNS local-ak:', `MNS :${signature}`, `mns local-ak:${signature}`, `MNS local-ak:${signature} extra`, `MNSlocal-ak:${signature}`]) {
+    for (const bad of [
+      'Basic bG9jYWwtYWs6bG9jYWwtc2s=',
+      'MNS',
+      'MNS local-ak',
+      'MNS local-ak:',
+      `MNS :${signature}`,
+      `mns local-ak:${signature}`,
+      `MNS local-ak:${signature} extra`,
+      `MNSlocal-ak:${signature}`,
+    ]) {
       expectError(await raw('GET', '/queues/proto', { ...headers, authorization: bad }), 400, 'InvalidAuthorizationHeader');
     }
     await stillServes();
@@ -211,7 +230,7 @@ describe('MNS protocol: authentication errors', () => {
 });
 
 describe('MNS protocol: bodies', () => {
-  it('refuses malformed XML with MalformedXML 400, including the SDK\'s unescaped <&>', async () => {
+  it("refuses malformed XML with MalformedXML 400, including the SDK's unescaped <&>", async () => {
     const cases = [
       sendBody('hello <&> world'),
       sendBody('a & b'),
@@ -306,7 +325,12 @@ describe('MNS protocol: receipt handles in the query', () => {
     await mns.createQueue('handles');
     const handle = await receivedHandle('handles');
     // "+" after a valid handle: the signature over the raw "+" matches (no 403) and the handle is not the valid one.
-    expectError(await signed('DELETE', `/queues/handles/messages?ReceiptHandle=${handle}+`), 400, 'ReceiptHandleError', 'The receipt handle you provide is not valid.');
+    expectError(
+      await signed('DELETE', `/queues/handles/messages?ReceiptHandle=${handle}+`),
+      400,
+      'ReceiptHandleError',
+      'The receipt handle you provide is not valid.',
+    );
     // Signed as if "+" were a space: the emulator takes the raw resource, so this does not match.
     const headers = signedHeaders('DELETE', `/queues/handles/messages?ReceiptHandle=${handle} `);
     expectError(await raw('DELETE', `/queues/handles/messages?ReceiptHandle=${handle}+`, headers), 403, 'SignatureDoesNotMatch');

@@ -89,7 +89,14 @@ describe('CreateQueue', () => {
 
   it('accepts every attribute at both ends of its range', async () => {
     const low = { DelaySeconds: 0, MaximumMessageSize: 1024, MessageRetentionPeriod: 60, VisibilityTimeout: 1, PollingWaitSeconds: 0, LoggingEnabled: 'False' };
-    const high = { DelaySeconds: 604800, MaximumMessageSize: 65536, MessageRetentionPeriod: 604800, VisibilityTimeout: 43200, PollingWaitSeconds: 30, LoggingEnabled: 'True' };
+    const high = {
+      DelaySeconds: 604800,
+      MaximumMessageSize: 65536,
+      MessageRetentionPeriod: 604800,
+      VisibilityTimeout: 43200,
+      PollingWaitSeconds: 30,
+      LoggingEnabled: 'True',
+    };
     expect((await mns.createQueue('low', low)).code).toBe(201);
     expect((await mns.createQueue('high', high)).code).toBe(201);
     const lowAttrs = (await mns.getQueueAttributes('low')).body;
@@ -187,7 +194,14 @@ describe('GetQueueAttributes and SetQueueAttributes', () => {
     const err = await thrown(mns.setQueueAttributes('strict', { VisibilityTimeout: 60, MaximumMessageSize: 100 }));
     expectMnsError(err, 'InvalidArgument', 'PUT', '/queues/strict?metaoverride=true', 400, 'The value of MaximumMessageSize should between 1024 and 65536.');
     expect((await mns.getQueueAttributes('strict')).body.VisibilityTimeout).toBe('30');
-    expectMnsError(await thrown(mns.setQueueAttributes('ghost', { VisibilityTimeout: 60 })), 'QueueNotExist', 'PUT', '/queues/ghost?metaoverride=true', 404, 'The queue name you provided is not exist.');
+    expectMnsError(
+      await thrown(mns.setQueueAttributes('ghost', { VisibilityTimeout: 60 })),
+      'QueueNotExist',
+      'PUT',
+      '/queues/ghost?metaoverride=true',
+      404,
+      'The queue name you provided is not exist.',
+    );
   });
 
   it('applies a new VisibilityTimeout to later receives', async () => {
@@ -205,7 +219,14 @@ describe('DeleteQueue', () => {
     await mns.sendMessage('doomed', { MessageBody: 'bye' });
     expect(await mns.deleteQueue('doomed')).toEqual({ code: 204, headers: {}, body: undefined });
     expect((await thrown(mns.getQueueAttributes('doomed'))).name).toBe('MNSQueueNotExistError');
-    expectMnsError(await thrown(mns.sendMessage('doomed', { MessageBody: 'x' })), 'QueueNotExist', 'POST', '/queues/doomed/messages', 404, 'The queue name you provided is not exist.');
+    expectMnsError(
+      await thrown(mns.sendMessage('doomed', { MessageBody: 'x' })),
+      'QueueNotExist',
+      'POST',
+      '/queues/doomed/messages',
+      404,
+      'The queue name you provided is not exist.',
+    );
     // Re-created, it starts empty.
     await mns.createQueue('doomed');
     expect((await thrown(mns.receiveMessage('doomed'))).name).toBe('MNSMessageNotExistError');
@@ -304,7 +325,11 @@ describe('mns-open 2022-01-19 (pop-core) and the dead-letter policy', () => {
 
   it('creates a queue with attributes and a policy (CreateQueue), updates and deletes it', async () => {
     await mns.createQueue('made-dlq');
-    await rpc().request('CreateQueue', { QueueName: 'made', VisibilityTimeout: 20, PollingWaitSeconds: 1, EnableLogging: true, DlqPolicy: policy('made-dlq', 5) }, { method: 'POST' });
+    await rpc().request(
+      'CreateQueue',
+      { QueueName: 'made', VisibilityTimeout: 20, PollingWaitSeconds: 1, EnableLogging: true, DlqPolicy: policy('made-dlq', 5) },
+      { method: 'POST' },
+    );
     const attrs = (await mns.getQueueAttributes('made')).body;
     expect(attrs).toMatchObject({ VisibilityTimeout: '20', PollingWaitSeconds: '1', LoggingEnabled: 'True' });
     // SetQueueAttributes also takes the plain attributes.
@@ -319,7 +344,13 @@ describe('mns-open 2022-01-19 (pop-core) and the dead-letter policy', () => {
     const cases: Array<[Record<string, unknown>, string, string, number, string?]> = [
       [{ QueueName: 'src', DlqPolicy: policy('missing', 3) }, 'SetQueueAttributes', 'QueueNotExist', 404, 'The queue name you provided is not exist.'],
       [{ QueueName: 'src', DlqPolicy: policy('src', 3) }, 'SetQueueAttributes', 'InvalidArgument', 400, 'A queue cannot be its own dead-letter queue.'],
-      [{ QueueName: 'src', DlqPolicy: '{"Enabled":true,"DeadLetterTargetQueue":"src-d"' }, 'SetQueueAttributes', 'InvalidParameter', 400, 'DlqPolicy is not valid JSON.'],
+      [
+        { QueueName: 'src', DlqPolicy: '{"Enabled":true,"DeadLetterTargetQueue":"src-d"' },
+        'SetQueueAttributes',
+        'InvalidParameter',
+        400,
+        'DlqPolicy is not valid JSON.',
+      ],
       [{ QueueName: 'nope' }, 'GetQueueAttributes', 'QueueNotExist', 404],
       [{}, 'GetQueueAttributes', 'MissingParameter', 400, 'The input parameter "QueueName" that is mandatory for processing this request is not supplied.'],
       [{ QueueName: 'src', VisibilityTimeout: 0 }, 'SetQueueAttributes', 'InvalidArgument', 400, 'The value of VisibilityTimeout should between 1 and 43200.'],
@@ -327,9 +358,16 @@ describe('mns-open 2022-01-19 (pop-core) and the dead-letter policy', () => {
       [{ TopicName: 'src' }, 'CreateTopic', 'InvalidAction.NotFound', 404], // an mns-open action the emulator does not serve
     ];
     await mns.createQueue('src-d');
-    for (const max of [0, 1001, 2.5]) cases.push([{ QueueName: 'src', DlqPolicy: policy('src-d', max) }, 'SetQueueAttributes', 'InvalidArgument', 400, 'MaxReceiveCount should be between 1 and 1000.']);
+    for (const max of [0, 1001, 2.5])
+      cases.push([
+        { QueueName: 'src', DlqPolicy: policy('src-d', max) },
+        'SetQueueAttributes',
+        'InvalidArgument',
+        400,
+        'MaxReceiveCount should be between 1 and 1000.',
+      ]);
     for (const [params, action, code, status, message] of cases) {
-      const err = await thrown(rpc().request(action, params, { method: 'POST' })) as Error & PopThrown;
+      const err = (await thrown(rpc().request(action, params, { method: 'POST' }))) as Error & PopThrown;
       expect(err.code, `${action} ${JSON.stringify(params)}`).toBe(code);
       expect(err.name).toBe(`${code}Error`);
       expect(err.entry?.response.statusCode).toBe(status);
@@ -367,7 +405,13 @@ describe('mns-open 2022-01-19 (pop-core) and the dead-letter policy', () => {
     expect(ok).toEqual({ status: 200, body: { queue: 'adm', dlqPolicy: { enabled: true, deadLetterTargetQueue: 'adm-dlq', maxReceiveCount: 2 } } });
     const got = await rpc().request<Record<string, any>>('GetQueueAttributes', { QueueName: 'adm' });
     expect(got.Data.DlqPolicy).toEqual({ Enabled: true, DeadLetterTargetQueue: 'adm-dlq', MaxReceiveCount: 2 });
-    for (const bad of [{}, { queue: 'ghost', deadLetterTargetQueue: 'adm-dlq', maxReceiveCount: 2 }, { queue: 'adm', deadLetterTargetQueue: 'ghost', maxReceiveCount: 2 }, { queue: 'adm', deadLetterTargetQueue: 'adm', maxReceiveCount: 2 }, { queue: 'adm', deadLetterTargetQueue: 'adm-dlq', maxReceiveCount: 0 }]) {
+    for (const bad of [
+      {},
+      { queue: 'ghost', deadLetterTargetQueue: 'adm-dlq', maxReceiveCount: 2 },
+      { queue: 'adm', deadLetterTargetQueue: 'ghost', maxReceiveCount: 2 },
+      { queue: 'adm', deadLetterTargetQueue: 'adm', maxReceiveCount: 2 },
+      { queue: 'adm', deadLetterTargetQueue: 'adm-dlq', maxReceiveCount: 0 },
+    ]) {
       const res = await post(bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(res.body.error).toBe('InvalidInput');

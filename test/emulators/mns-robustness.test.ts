@@ -35,14 +35,17 @@ function request(method: string, path: string, headers: Record<string, string>, 
       req.destroy();
       reject(new Error(`no answer within 3 s: ${method} ${path}`));
     }, 3000);
-    const req = http.request({ host: '127.0.0.1', port: emu.port, method, path, headers: { ...headers, 'content-length': String(body.length) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: emu.port, method, path, headers: { ...headers, 'content-length': String(body.length) }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      },
+    );
     req.on('error', (err) => {
       clearTimeout(timer);
       reject(err);
@@ -64,29 +67,54 @@ interface Req {
 }
 
 // -- operation-shaped requests (what the SDK sends), with values in and out of range
-const queue = fc.oneof({ arbitrary: fc.constantFrom('rq', 'rq', 'rq2', 'rq-dlq'), weight: 8 }, { arbitrary: fc.constantFrom('nope', '-bad', 'x'.repeat(121)), weight: 1 });
-const messageBody = fc.oneof({ arbitrary: fc.constantFrom('aGVsbG8=', 'x', 'a&amp;b', '&#20013;'), weight: 4 }, { arbitrary: fc.constantFrom('', 'y'.repeat(70_000)), weight: 1 }, { arbitrary: xmlSafe, weight: 2 });
-const sometimesBad = (good: string[], bad: string[]) => fc.option(fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 4 }, { arbitrary: fc.constantFrom(...bad), weight: 1 }), { freq: 2 });
+const queue = fc.oneof(
+  { arbitrary: fc.constantFrom('rq', 'rq', 'rq2', 'rq-dlq'), weight: 8 },
+  { arbitrary: fc.constantFrom('nope', '-bad', 'x'.repeat(121)), weight: 1 },
+);
+const messageBody = fc.oneof(
+  { arbitrary: fc.constantFrom('aGVsbG8=', 'x', 'a&amp;b', '&#20013;'), weight: 4 },
+  { arbitrary: fc.constantFrom('', 'y'.repeat(70_000)), weight: 1 },
+  { arbitrary: xmlSafe, weight: 2 },
+);
+const sometimesBad = (good: string[], bad: string[]) =>
+  fc.option(fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 4 }, { arbitrary: fc.constantFrom(...bad), weight: 1 }), { freq: 2 });
 const message = fc
   .record({ body: messageBody, delay: sometimesBad(['0', '1'], ['-1', '604801', 'soon']), priority: sometimesBad(['1', '8', '16'], ['0', '17', 'high']) })
-  .map(({ body: b, delay, priority }) => `<MessageBody>${b}</MessageBody>${delay === null ? '' : `<DelaySeconds>${delay}</DelaySeconds>`}${priority === null ? '' : `<Priority>${priority}</Priority>`}`);
+  .map(
+    ({ body: b, delay, priority }) =>
+      `<MessageBody>${b}</MessageBody>${delay === null ? '' : `<DelaySeconds>${delay}</DelaySeconds>`}${priority === null ? '' : `<Priority>${priority}</Priority>`}`,
+  );
 // PollingWaitSeconds is never a real wait: a later receive without waitseconds would sit through it.
-const attribute = fc.tuple(
-  fc.constantFrom('DelaySeconds', 'MaximumMessageSize', 'MessageRetentionPeriod', 'VisibilityTimeout', 'PollingWaitSeconds', 'LoggingEnabled', 'Unknown'),
-  fc.constantFrom('0', '1', '60', '1024', '65536', '604800', '-1', '43201', 'True', 'false', 'maybe', ''),
-).filter(([k, v]) => k !== 'PollingWaitSeconds' || !['1', '60', '1024', '65536', '604800'].includes(v));
+const attribute = fc
+  .tuple(
+    fc.constantFrom('DelaySeconds', 'MaximumMessageSize', 'MessageRetentionPeriod', 'VisibilityTimeout', 'PollingWaitSeconds', 'LoggingEnabled', 'Unknown'),
+    fc.constantFrom('0', '1', '60', '1024', '65536', '604800', '-1', '43201', 'True', 'false', 'maybe', ''),
+  )
+  .filter(([k, v]) => k !== 'PollingWaitSeconds' || !['1', '60', '1024', '65536', '604800'].includes(v));
 const queueDoc = fc.array(attribute, { maxLength: 4 }).map((as) => `${HEAD}<Queue xmlns="${NS}">${as.map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Queue>`);
 const handle = fc.constantFrom('HANDLE', 'HANDLE', 'HANDLE', 'garbage', '', 'a+b/c==', 'HANDLEx');
 const num = fc.constantFrom('1', '2', '16', '0', '17', '-1', 'abc', '');
 const operation: fc.Arbitrary<Req> = fc.oneof(
   fc.tuple(queue, message).map(([q, m]) => ({ method: 'POST', path: `/queues/${q}/messages`, body: `${HEAD}<Message xmlns="${NS}">${m}</Message>` })),
-  fc.tuple(queue, fc.array(message, { maxLength: 17 })).map(([q, ms]) => ({ method: 'POST', path: `/queues/${q}/messages`, body: `${HEAD}<Messages xmlns="${NS}">${ms.map((m) => `<Message>${m}</Message>`).join('')}</Messages>` })),
+  fc.tuple(queue, fc.array(message, { maxLength: 17 })).map(([q, ms]) => ({
+    method: 'POST',
+    path: `/queues/${q}/messages`,
+    body: `${HEAD}<Messages xmlns="${NS}">${ms.map((m) => `<Message>${m}</Message>`).join('')}</Messages>`,
+  })),
   fc.tuple(queue, fc.constantFrom('', '?waitseconds=0')).map(([q, w]) => ({ method: 'GET', path: `/queues/${q}/messages${w}`, body: '' })),
   fc.tuple(queue, num).map(([q, n]) => ({ method: 'GET', path: `/queues/${q}/messages?numOfMessages=${n}&waitseconds=0`, body: '' })),
-  fc.tuple(queue, fc.option(num)).map(([q, n]) => ({ method: 'GET', path: `/queues/${q}/messages?peekonly=true${n === null ? '' : `&numOfMessages=${n}`}`, body: '' })),
+  fc
+    .tuple(queue, fc.option(num))
+    .map(([q, n]) => ({ method: 'GET', path: `/queues/${q}/messages?peekonly=true${n === null ? '' : `&numOfMessages=${n}`}`, body: '' })),
   fc.tuple(queue, handle).map(([q, h]) => ({ method: 'DELETE', path: `/queues/${q}/messages?ReceiptHandle=${h}`, body: '' })),
-  fc.tuple(queue, fc.array(handle, { maxLength: 17 })).map(([q, hs]) => ({ method: 'DELETE', path: `/queues/${q}/messages`, body: `${HEAD}<ReceiptHandles xmlns="${NS}">${hs.map((h) => `<ReceiptHandle>${h}</ReceiptHandle>`).join('')}</ReceiptHandles>` })),
-  fc.tuple(queue, handle, fc.constantFrom('1', '30', '0', '43201', 'x', '')).map(([q, h, v]) => ({ method: 'PUT', path: `/queues/${q}/messages?receiptHandle=${h}&visibilityTimeout=${v}`, body: '' })),
+  fc.tuple(queue, fc.array(handle, { maxLength: 17 })).map(([q, hs]) => ({
+    method: 'DELETE',
+    path: `/queues/${q}/messages`,
+    body: `${HEAD}<ReceiptHandles xmlns="${NS}">${hs.map((h) => `<ReceiptHandle>${h}</ReceiptHandle>`).join('')}</ReceiptHandles>`,
+  })),
+  fc
+    .tuple(queue, handle, fc.constantFrom('1', '30', '0', '43201', 'x', ''))
+    .map(([q, h, v]) => ({ method: 'PUT', path: `/queues/${q}/messages?receiptHandle=${h}&visibilityTimeout=${v}`, body: '' })),
   fc.tuple(queue, queueDoc).map(([q, d]) => ({ method: 'PUT', path: `/queues/${q}`, body: d })),
   fc.tuple(queue, queueDoc).map(([q, d]) => ({ method: 'PUT', path: `/queues/${q}?metaoverride=true`, body: d })),
   queue.map((q) => ({ method: 'GET', path: `/queues/${q}`, body: '' })),
@@ -95,32 +123,60 @@ const operation: fc.Arbitrary<Req> = fc.oneof(
 );
 
 // -- anything: methods, paths, queries and bodies mixed freely
-const queryValue = fc.oneof(fc.constantFrom('HANDLE', '0', '1', '16', '17', '-1', 'true', 'false', 'abc', '', '43200', '43201', '%zz', '+', 'a+b', '%2B', '1.5'), printable.map(encodeURIComponent));
+const queryValue = fc.oneof(
+  fc.constantFrom('HANDLE', '0', '1', '16', '17', '-1', 'true', 'false', 'abc', '', '43200', '43201', '%zz', '+', 'a+b', '%2B', '1.5'),
+  printable.map(encodeURIComponent),
+);
 // waitseconds never names a real wait (0 or invalid): the property must not hold requests open.
 const queryPair = fc.oneof(
-  fc.tuple(fc.constantFrom('numOfMessages', 'peekonly', 'ReceiptHandle', 'receiptHandle', 'visibilityTimeout', 'VisibilityTimeout', 'metaoverride', 'x', ''), queryValue),
+  fc.tuple(
+    fc.constantFrom('numOfMessages', 'peekonly', 'ReceiptHandle', 'receiptHandle', 'visibilityTimeout', 'VisibilityTimeout', 'metaoverride', 'x', ''),
+    queryValue,
+  ),
   fc.tuple(fc.constant('waitseconds'), fc.constantFrom('0', '31', '-1', 'abc', '')),
 );
 const query = fc.array(queryPair, { maxLength: 3 }).map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}` : ''));
 const anyPath = fc.oneof(
-  fc.tuple(fc.oneof(queue, printable.map(encodeURIComponent)), fc.constantFrom('', '/messages', '/messages/', '/messages/x', '/other'), query).map(([q, rest, qs]) => `/queues/${q}${rest}${qs}`),
+  fc
+    .tuple(fc.oneof(queue, printable.map(encodeURIComponent)), fc.constantFrom('', '/messages', '/messages/', '/messages/x', '/other'), query)
+    .map(([q, rest, qs]) => `/queues/${q}${rest}${qs}`),
   fc.constantFrom('/queues', '/queues/', '/topics/t', '/', '/x', '//queues/rq', '/queues//messages', '/__admin/state', '/__admin/faults'),
 );
-const field = fc.tuple(fc.constantFrom('MessageBody', 'DelaySeconds', 'Priority', 'VisibilityTimeout', 'Message', 'ReceiptHandle', 'Unknown'), fc.oneof(fc.constantFrom('1', '8', '', 'HANDLE', '<', '&bogus;', ']]>', '<![CDATA[x]]>', '<a/>', '&lt;'), xmlSafe));
+const field = fc.tuple(
+  fc.constantFrom('MessageBody', 'DelaySeconds', 'Priority', 'VisibilityTimeout', 'Message', 'ReceiptHandle', 'Unknown'),
+  fc.oneof(fc.constantFrom('1', '8', '', 'HANDLE', '<', '&bogus;', ']]>', '<![CDATA[x]]>', '<a/>', '&lt;'), xmlSafe),
+);
 const randomXml = fc
   .tuple(fc.constantFrom('Message', 'Messages', 'Queue', 'ReceiptHandles', 'Errors', 'x'), fc.boolean(), fc.array(field, { maxLength: 18 }))
   .map(([root, ns, fs]) => `${HEAD}<${root}${ns ? ` xmlns="${NS}"` : ''}>${fs.map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</${root}>`);
-const anyBody = fc.oneof(fc.constant(''), randomXml, fc.string({ unit: 'binary', maxLength: 300 }), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a).toString('latin1')));
-const anyRequest: fc.Arbitrary<Req> = fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'), path: anyPath, body: anyBody });
+const anyBody = fc.oneof(
+  fc.constant(''),
+  randomXml,
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a).toString('latin1')),
+);
+const anyRequest: fc.Arbitrary<Req> = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+  path: anyPath,
+  body: anyBody,
+});
 
 /** Mostly operations, sometimes cut short; otherwise anything. */
 const requestShape = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(operation, fc.oneof({ arbitrary: fc.constant(null), weight: 8 }, { arbitrary: fc.nat({ max: 300 }), weight: 1 })).map(([r, cut]) => (cut === null ? r : { ...r, body: r.body.slice(0, cut) })) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(operation, fc.oneof({ arbitrary: fc.constant(null), weight: 8 }, { arbitrary: fc.nat({ max: 300 }), weight: 1 }))
+      .map(([r, cut]) => (cut === null ? r : { ...r, body: r.body.slice(0, cut) })),
+  },
   { weight: 2, arbitrary: anyRequest },
 );
 
 type AuthMode = 'valid' | 'wrong-secret' | 'unknown-key' | 'garbage' | 'none';
-const extraHeaders = fc.array(fc.tuple(fc.constantFrom('x-mns-prefix', 'x-mns-marker', 'x-mns-ret-number', 'x-mns-foo', 'security-token', 'content-md5'), printable), { maxLength: 3 });
+const extraHeaders = fc.array(
+  fc.tuple(fc.constantFrom('x-mns-prefix', 'x-mns-marker', 'x-mns-ret-number', 'x-mns-foo', 'security-token', 'content-md5'), printable),
+  { maxLength: 3 },
+);
 /** Mostly a valid envelope (signed, dated, versioned), otherwise anything. */
 const headerSpec = fc.oneof(
   {
@@ -172,7 +228,8 @@ function allowed5xx(a: Answer): boolean {
 
 /** A random DeleteQueue must not leave the rest of the run with nothing but QueueNotExist. */
 function ensureQueues(): void {
-  for (const name of ['rq', 'rq2', 'rq-dlq']) if (!emu.snapshot().queues.some((q) => q.name === name)) emu.createQueue(name, name === 'rq' ? { VisibilityTimeout: 1 } : {});
+  for (const name of ['rq', 'rq2', 'rq-dlq'])
+    if (!emu.snapshot().queues.some((q) => q.name === name)) emu.createQueue(name, name === 'rq' ? { VisibilityTimeout: 1 } : {});
   const rq = emu.snapshot().queues.find((q) => q.name === 'rq');
   if (!rq?.dlqPolicy) emu.setDlqPolicy('rq', { enabled: true, deadLetterTargetQueue: 'rq-dlq', maxReceiveCount: 2 });
 }
@@ -220,8 +277,20 @@ describe('MNS emulator robustness', () => {
   });
 
   it('keeps serving during a burst of concurrent garbage', async () => {
-    const garbage = Array.from({ length: 60 }, (_, i) => request(['GET', 'POST', 'PUT', 'DELETE'][i % 4] as string, `/queues/burst${i % 3}/messages?numOfMessages=${i}`, { authorization: `MNS x:${i}` }, Buffer.from('<Messages>'.repeat(i))));
-    const good = Array.from({ length: 20 }, (_, i) => mns.getQueueAttributes('after').then((r) => r.code, () => i));
+    const garbage = Array.from({ length: 60 }, (_, i) =>
+      request(
+        ['GET', 'POST', 'PUT', 'DELETE'][i % 4] as string,
+        `/queues/burst${i % 3}/messages?numOfMessages=${i}`,
+        { authorization: `MNS x:${i}` },
+        Buffer.from('<Messages>'.repeat(i)),
+      ),
+    );
+    const good = Array.from({ length: 20 }, (_, i) =>
+      mns.getQueueAttributes('after').then(
+        (r) => r.code,
+        () => i,
+      ),
+    );
     const answers = await Promise.all(garbage);
     for (const a of answers) expect(a.status).toBeLessThan(500);
     expect(new Set(await Promise.all(good))).toEqual(new Set([200]));

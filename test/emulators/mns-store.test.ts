@@ -48,7 +48,13 @@ describe('MNS queue store', () => {
     expect(q.send('hello').id).not.toBe(m.id);
     clock.advance(500);
     const [r] = store.receive('q', 1) as [StoredMessage];
-    expect(r).toMatchObject({ dequeueCount: 1, enqueueTime: 1_700_000_000_000, firstDequeueTime: 1_700_000_000_500, visibleAt: 1_700_000_030_500, state: 'inactive' });
+    expect(r).toMatchObject({
+      dequeueCount: 1,
+      enqueueTime: 1_700_000_000_000,
+      firstDequeueTime: 1_700_000_000_500,
+      visibleAt: 1_700_000_030_500,
+      state: 'inactive',
+    });
     expect(r.handle).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 
@@ -163,7 +169,11 @@ describe('MNS queue store', () => {
     expect(available).toEqual(['dlq']);
     const [moved] = store.get('dlq').peek(1) as [StoredMessage];
     expect(moved).toMatchObject({ id: sent.id, body: 'poison', md5: sent.md5, enqueueTime: sent.enqueueTime, dequeueCount: 0, priority: 8 });
-    expect(moved.systemProperties).toEqual({ DLQMessageType: 'DLQ', DLQSourceArn: 'acs:mns:cn-shanghai:1234567890123456:/queues/q', DLQOriginMessageId: sent.id });
+    expect(moved.systemProperties).toEqual({
+      DLQMessageType: 'DLQ',
+      DLQSourceArn: 'acs:mns:cn-shanghai:1234567890123456:/queues/q',
+      DLQOriginMessageId: sent.id,
+    });
     expect(messagesXml([moved], false, false)).toContain(
       '<SystemProperties><SystemPropertyValue><Name>DLQMessageType</Name><Value>DLQ</Value><Type>STRING</Type></SystemPropertyValue>',
     );
@@ -198,7 +208,15 @@ describe('MNS queue store', () => {
   it('validates attributes, names, bodies, delays and priorities', () => {
     const { store, q } = setup({ MaximumMessageSize: 1024 });
     expect(validateAttributes({ VisibilityTimeout: '60', LoggingEnabled: 'True', Unknown: 'x' })).toEqual({ VisibilityTimeout: 60, LoggingEnabled: true });
-    for (const bad of [{ VisibilityTimeout: 0 }, { DelaySeconds: 604801 }, { MaximumMessageSize: '1023' }, { PollingWaitSeconds: 31 }, { MessageRetentionPeriod: 59 }, { VisibilityTimeout: '1.5' }, { LoggingEnabled: 'yes' }]) {
+    for (const bad of [
+      { VisibilityTimeout: 0 },
+      { DelaySeconds: 604801 },
+      { MaximumMessageSize: '1023' },
+      { PollingWaitSeconds: 31 },
+      { MessageRetentionPeriod: 59 },
+      { VisibilityTimeout: '1.5' },
+      { LoggingEnabled: 'yes' },
+    ]) {
       expect(codeOf(() => validateAttributes(bad))).toBe('InvalidArgument');
     }
     expect(codeOf(() => store.create('bad_name'))).toBe('InvalidQueueName');
@@ -273,7 +291,9 @@ describe('MNS XML', () => {
   });
 
   it('reads comments, processing instructions, attributes, whitespace and self-closing elements', () => {
-    const e = parseXml('\uFEFF<?xml version="1.0"?>\n<!-- c --><Queue xmlns="x" a=\'1\'>\n  <VisibilityTimeout>5</VisibilityTimeout><?pi x?>\n  <Empty/>\n</Queue>\n');
+    const e = parseXml(
+      '\uFEFF<?xml version="1.0"?>\n<!-- c --><Queue xmlns="x" a=\'1\'>\n  <VisibilityTimeout>5</VisibilityTimeout><?pi x?>\n  <Empty/>\n</Queue>\n',
+    );
     expect(e.name).toBe('Queue');
     expect(e.children.map((c) => [c.name, c.text])).toEqual([
       ['VisibilityTimeout', '5'],
@@ -282,7 +302,20 @@ describe('MNS XML', () => {
   });
 
   it('escapes bodies on the way out', () => {
-    const m = { id: 'ID', body: 'a<b>&"c"', md5: 'M', priority: 8, enqueueTime: 1, firstDequeueTime: 0, dequeueCount: 0, visibleAt: 1, handle: undefined, state: 'active', gen: 0, deleted: false } as StoredMessage;
+    const m = {
+      id: 'ID',
+      body: 'a<b>&"c"',
+      md5: 'M',
+      priority: 8,
+      enqueueTime: 1,
+      firstDequeueTime: 0,
+      dequeueCount: 0,
+      visibleAt: 1,
+      handle: undefined,
+      state: 'active',
+      gen: 0,
+      deleted: false,
+    } as StoredMessage;
     expect(messagesXml([m], false, false)).toContain('<MessageBody>a&lt;b&gt;&amp;&quot;c&quot;</MessageBody>');
   });
 

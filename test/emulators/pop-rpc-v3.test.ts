@@ -32,14 +32,26 @@ function rpcParams(action: string, version: string): Record<string, string> {
 }
 
 /** `@alicloud/openapi-client`'s callApi, as the generated SDKs built on it call it. */
-async function callWithClient(port: number, creds: Credentials, action: string, query: Record<string, unknown>, version = SAG_VERSION): Promise<Record<string, any>> {
+async function callWithClient(
+  port: number,
+  creds: Credentials,
+  action: string,
+  query: Record<string, unknown>,
+  version = SAG_VERSION,
+): Promise<Record<string, any>> {
   const client = new OpenApiClient(new $OpenApi.Config({ ...creds, endpoint: `127.0.0.1:${port}`, protocol: 'http', regionId: REGION }));
   const res = await client.callApi(new $OpenApi.Params(rpcParams(action, version)), new $OpenApi.OpenApiRequest({ query }), {} as never);
   return res.body as Record<string, any>;
 }
 
 /** `@alicloud/openapi-core`'s callApi (the newer generated SDKs), with a form body instead of a query. */
-async function callWithCore(port: number, creds: Credentials, action: string, body: Record<string, unknown>, version = SAG_VERSION): Promise<Record<string, any>> {
+async function callWithCore(
+  port: number,
+  creds: Credentials,
+  action: string,
+  body: Record<string, unknown>,
+  version = SAG_VERSION,
+): Promise<Record<string, any>> {
   const client = new OpenApiCore(new $Core.$OpenApiUtil.Config({ ...creds, endpoint: `127.0.0.1:${port}`, protocol: 'http', regionId: REGION }));
   const res = await client.callApi(new $Core.$OpenApiUtil.Params(rpcParams(action, version)), new $Core.$OpenApiUtil.OpenApiRequest({ body }), {} as never);
   return res.body as Record<string, any>;
@@ -91,14 +103,17 @@ function replay(port: number, c: Captured, change: Partial<Captured> = {}): Prom
   const r = { ...c, ...change };
   const { 'transfer-encoding': _chunked, ...headers } = r.headers;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: r.method, path: r.url, headers: { ...headers, 'content-length': String(r.body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (x: Buffer) => chunks.push(x));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: r.method, path: r.url, headers: { ...headers, 'content-length': String(r.body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (x: Buffer) => chunks.push(x));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(r.body);
   });
@@ -124,13 +139,29 @@ describe('signature V3 on the SAG emulator', () => {
   });
 
   it('serves openapi-client (query) and openapi-core (form body) calls, success and business errors', async () => {
-    const created = await callWithClient(sag.port, creds, 'CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-v3', UserMail: "o'neil+v3@example.com", Bandwidth: 100 });
+    const created = await callWithClient(sag.port, creds, 'CreateSmartAccessGatewayClientUser', {
+      RegionId: REGION,
+      SmartAGId: 'sag-v3',
+      UserMail: "o'neil+v3@example.com",
+      Bandwidth: 100,
+    });
     expect(created.UserName).toBe("o'neil+v3@example.com");
     expect(created.Code).toBeUndefined();
-    const listed = await callWithCore(sag.port, creds, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3', UserMail: "o'neil+v3@example.com" });
+    const listed = await callWithCore(sag.port, creds, 'DescribeSmartAccessGatewayClientUsers', {
+      RegionId: REGION,
+      SmartAGId: 'sag-v3',
+      UserMail: "o'neil+v3@example.com",
+    });
     expect(listed.TotalCount).toBe(1);
     expect(listed.Users.User[0].State).toBe(0);
-    const dup = await failure(callWithClient(sag.port, creds, 'CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-v3', UserMail: "o'neil+v3@example.com", Bandwidth: 100 }));
+    const dup = await failure(
+      callWithClient(sag.port, creds, 'CreateSmartAccessGatewayClientUser', {
+        RegionId: REGION,
+        SmartAGId: 'sag-v3',
+        UserMail: "o'neil+v3@example.com",
+        Bandwidth: 100,
+      }),
+    );
     expect(dup.code).toBe('ClientUser.UserExist');
     expect(dup.data.statusCode).toBe(400);
     const missing = await failure(callWithCore(sag.port, creds, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-nope' }));
@@ -140,10 +171,17 @@ describe('signature V3 on the SAG emulator', () => {
   });
 
   it('refuses a wrong secret, an unknown AccessKey, an unknown action and a wrong version', async () => {
-    const bad = await failure(callWithClient(sag.port, { ...creds, accessKeySecret: 'wrong' }, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3' }));
+    const bad = await failure(
+      callWithClient(sag.port, { ...creds, accessKeySecret: 'wrong' }, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3' }),
+    );
     expect(bad.code).toBe('SignatureDoesNotMatch');
     expect(bad.data.Message).toMatch(/server string to sign is:ACS3-HMAC-SHA256\n[0-9a-f]{64}$/);
-    const unknown = await failure(callWithCore(sag.port, { accessKeyId: 'nobody', accessKeySecret: 'x' }, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3' }));
+    const unknown = await failure(
+      callWithCore(sag.port, { accessKeyId: 'nobody', accessKeySecret: 'x' }, 'DescribeSmartAccessGatewayClientUsers', {
+        RegionId: REGION,
+        SmartAGId: 'sag-v3',
+      }),
+    );
     expect([unknown.code, unknown.statusCode]).toEqual(['InvalidAccessKeyId.NotFound', 404]);
     const action = await failure(callWithClient(sag.port, creds, 'DescribeNothing', {}));
     expect([action.code, action.data.statusCode]).toEqual(['InvalidAction.NotFound', 404]);
@@ -155,7 +193,9 @@ describe('signature V3 on the SAG emulator', () => {
     const sts = { accessKeyId: 'STS.v3', accessKeySecret: 'sts-secret', securityToken: 'token-1' };
     const ok = await callWithCore(sag.port, sts, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3' });
     expect(ok.TotalCount).toBe(1);
-    const wrong = await failure(callWithCore(sag.port, { ...sts, securityToken: 'token-2' }, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3' }));
+    const wrong = await failure(
+      callWithCore(sag.port, { ...sts, securityToken: 'token-2' }, 'DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-v3' }),
+    );
     expect(wrong.code).toBe('InvalidSecurityToken.Malformed');
   });
 
@@ -181,7 +221,9 @@ describe('signature V3 on the SAG emulator', () => {
     const unsigned = await replay(sag.port, signed, { headers: { ...signed.headers, authorization: unsignedDate } });
     expect([unsigned.status, unsigned.body.Code]).toEqual([400, 'IncompleteSignature']);
     expect(unsigned.body.Message).toContain('"x-acs-date" is not signed');
-    const sm3 = await replay(sag.port, signed, { headers: { ...signed.headers, authorization: (signed.headers.authorization as string).replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3') } });
+    const sm3 = await replay(sag.port, signed, {
+      headers: { ...signed.headers, authorization: (signed.headers.authorization as string).replace('ACS3-HMAC-SHA256', 'ACS3-HMAC-SM3') },
+    });
     expect([sm3.body.Code, sm3.body.Message]).toEqual(['IncompleteSignature', expect.stringContaining('ACS3-HMAC-SM3 is not supported')]);
     const garbled = await replay(sag.port, signed, { headers: { ...signed.headers, authorization: 'ACS3-HMAC-SHA256 Credential=local-ak' } });
     expect(garbled.body.Code).toBe('IncompleteSignature');

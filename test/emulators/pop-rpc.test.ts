@@ -35,7 +35,10 @@ function handSigned(method: 'GET' | 'POST', params: Record<string, string>, secr
     .sort()
     .map((k) => `${enc(k)}=${enc(params[k] as string)}`)
     .join('&');
-  const sig = crypto.createHmac('sha1', `${secret}&`).update(`${method}&${enc('/')}&${enc(canonical)}`).digest('base64');
+  const sig = crypto
+    .createHmac('sha1', `${secret}&`)
+    .update(`${method}&${enc('/')}&${enc(canonical)}`)
+    .digest('base64');
   return `${canonical}&Signature=${enc(sig)}`;
 }
 
@@ -138,7 +141,9 @@ describe('pop-rpc protocol over HTTP', () => {
   });
 
   it('answers unexpected dispatch failures with InternalError 500', async () => {
-    const err = (await client().request('Boom', {}).catch((e: unknown) => e)) as PopErr;
+    const err = (await client()
+      .request('Boom', {})
+      .catch((e: unknown) => e)) as PopErr;
     expect(err.code).toBe('InternalError');
     expect(err.entry.response.statusCode).toBe(500);
     expect(err.data.HostId).toBe('mns-open.cn-shanghai.aliyuncs.com');
@@ -147,14 +152,25 @@ describe('pop-rpc protocol over HTTP', () => {
 
   it('rejects an expired timestamp using the injected clock', async () => {
     now = Date.now() + 16 * 60_000;
-    const err = (await client().request('Echo', {}).catch((e: unknown) => e)) as PopErr;
+    const err = (await client()
+      .request('Echo', {})
+      .catch((e: unknown) => e)) as PopErr;
     expect(err.code).toBe('InvalidTimeStamp.Expired');
     now = Date.now();
   });
 
   it('detects a reused nonce and a wrong version by hand', async () => {
     now = Date.now();
-    const params = { AccessKeyId: 'ak1', Action: 'Echo', Format: 'JSON', SignatureMethod: 'HMAC-SHA1', SignatureNonce: crypto.randomUUID(), SignatureVersion: '1.0', Timestamp: ts(), Version: VERSION };
+    const params = {
+      AccessKeyId: 'ak1',
+      Action: 'Echo',
+      Format: 'JSON',
+      SignatureMethod: 'HMAC-SHA1',
+      SignatureNonce: crypto.randomUUID(),
+      SignatureVersion: '1.0',
+      Timestamp: ts(),
+      Version: VERSION,
+    };
     const q = handSigned('GET', params, 'sk1');
     expect((await fetch(`${server.url}/?${q}`)).status).toBe(200);
     const again = await fetch(`${server.url}/?${q}`);
@@ -166,7 +182,9 @@ describe('pop-rpc protocol over HTTP', () => {
 
   it('applies faults once per request after authentication', async () => {
     faults.add({ action: 'Echo', code: 'ServiceUnavailable', httpStatus: 503, count: 1 });
-    const err = (await client().request('Echo', {}).catch((e: unknown) => e)) as PopErr;
+    const err = (await client()
+      .request('Echo', {})
+      .catch((e: unknown) => e)) as PopErr;
     expect(err.code).toBe('ServiceUnavailable');
     expect(err.data.Message).toBe('The request has failed due to a temporary failure of the server.');
     expect(err.entry.response.statusCode).toBe(503);

@@ -108,48 +108,132 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
     });
 
     it('checks the instance', async () => {
-      await expectError('CreateSmartAccessGatewayClientUser', { SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1 }, 'MissingParameter', 400, /"RegionId"/);
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1 },
+        'MissingParameter',
+        400,
+        /"RegionId"/,
+      );
       await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, UserMail: 'x@example.com', Bandwidth: 1 }, 'SAG.InstanceIdEmpty');
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: '', UserMail: 'x@example.com', Bandwidth: 1 }, 'SAG.InstanceIdEmpty');
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-nope', UserMail: 'x@example.com', Bandwidth: 1 }, 'SAG.InstanceNoFound', 400, 'The specified SAG instance does not exist.');
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: 'cn-hangzhou', SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1 }, 'SAG.InstanceNoFound');
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-noapp', UserMail: 'x@example.com', Bandwidth: 1 }, 'ClientUser.NotSupportAction', 400, 'You cannot create a user in the current SAG instance.');
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-nocidr', UserMail: 'x@example.com', Bandwidth: 1 }, 'SAG.CidrEmpty', 400, 'You must specify the CIDR blocks of SAG.');
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: '', UserMail: 'x@example.com', Bandwidth: 1 },
+        'SAG.InstanceIdEmpty',
+      );
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-nope', UserMail: 'x@example.com', Bandwidth: 1 },
+        'SAG.InstanceNoFound',
+        400,
+        'The specified SAG instance does not exist.',
+      );
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: 'cn-hangzhou', SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1 },
+        'SAG.InstanceNoFound',
+      );
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-noapp', UserMail: 'x@example.com', Bandwidth: 1 },
+        'ClientUser.NotSupportAction',
+        400,
+        'You cannot create a user in the current SAG instance.',
+      );
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-nocidr', UserMail: 'x@example.com', Bandwidth: 1 },
+        'SAG.CidrEmpty',
+        400,
+        'You must specify the CIDR blocks of SAG.',
+      );
     });
 
     it('checks the mail and the bandwidth', async () => {
       const base = { RegionId: REGION, SmartAGId: 'sag-main', Bandwidth: 10 };
       await expectError('CreateSmartAccessGatewayClientUser', base, 'ClientUser.EmailEmpty', 400, 'You must specify UserEmail.');
       await expectError('CreateSmartAccessGatewayClientUser', { ...base, UserMail: '' }, 'ClientUser.EmailEmpty');
-      await expectError('CreateSmartAccessGatewayClientUser', { ...base, UserMail: 'not-an-email' }, 'ClientUser.EmailInvalid', 400, 'The format of the specified UserEmail is invalid.');
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { ...base, UserMail: 'not-an-email' },
+        'ClientUser.EmailInvalid',
+        400,
+        'The format of the specified UserEmail is invalid.',
+      );
       await expectError('CreateSmartAccessGatewayClientUser', { ...base, UserMail: `${'x'.repeat(60)}@example.com` }, 'ClientUser.EmailInvalid');
       const noBw = { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com' };
       await expectError('CreateSmartAccessGatewayClientUser', noBw, 'MissingParameter', 400, /"Bandwidth"/);
       for (const bw of [0, 2001, -5, 'abc', '1.5']) {
-        await expectError('CreateSmartAccessGatewayClientUser', { ...noBw, Bandwidth: bw }, 'ClientUser.BandwidthInvalid', 400, /^The specified Bandwidth is invalid\./);
+        await expectError(
+          'CreateSmartAccessGatewayClientUser',
+          { ...noBw, Bandwidth: bw },
+          'ClientUser.BandwidthInvalid',
+          400,
+          /^The specified Bandwidth is invalid\./,
+        );
       }
       await expect(create({ UserMail: 'max@example.com', Bandwidth: 2000 })).resolves.toMatchObject({ Bandwidth: 2000 });
       await expect(create({ UserMail: 'min@example.com', Bandwidth: 1 })).resolves.toMatchObject({ Bandwidth: 1 });
     });
 
     it('checks UserName and Password together', async () => {
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, Password: 'Secret_123' }, 'ClientUser.NameEmpty', 400, /^You must specify UserName\./);
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, UserName: 'carol.jones' }, 'MissingParameter', 400, /"Password"/);
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, Password: 'Secret_123' },
+        'ClientUser.NameEmpty',
+        400,
+        /^You must specify UserName\./,
+      );
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, UserName: 'carol.jones' },
+        'MissingParameter',
+        400,
+        /"Password"/,
+      );
       for (const name of ['short', '_leading_underscore', 'has space in it', 'x'.repeat(34), 'bad/char/name']) {
-        await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, UserName: name, Password: 'Secret_123' }, 'ClientUser.NameInvalid', 400, 'The specified UserName is invalid.');
+        await expectError(
+          'CreateSmartAccessGatewayClientUser',
+          { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, UserName: name, Password: 'Secret_123' },
+          'ClientUser.NameInvalid',
+          400,
+          'The specified UserName is invalid.',
+        );
       }
       for (const password of ['short1', '_Secret_123', 'Secret.123', 'x'.repeat(33)]) {
-        await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, UserName: 'carol.jones', Password: password }, 'InvalidParameter', 400, /"Password"/);
+        await expectError(
+          'CreateSmartAccessGatewayClientUser',
+          { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'x@example.com', Bandwidth: 1, UserName: 'carol.jones', Password: password },
+          'InvalidParameter',
+          400,
+          /"Password"/,
+        );
       }
     });
 
     it('refuses a duplicate user name and a full instance', async () => {
       await create({ UserName: 'dave.brown', Password: 'Secret_123' });
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'other@example.com', Bandwidth: 5, UserName: 'dave.brown', Password: 'Secret_456' }, 'ClientUser.UserExist', 400, 'The specified user already exists.');
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'other@example.com', Bandwidth: 5, UserName: 'dave.brown', Password: 'Secret_456' },
+        'ClientUser.UserExist',
+        400,
+        'The specified user already exists.',
+      );
       await create({ UserMail: 'same@example.com' });
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'same@example.com', Bandwidth: 5 }, 'ClientUser.UserExist');
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-main', UserMail: 'same@example.com', Bandwidth: 5 },
+        'ClientUser.UserExist',
+      );
       await call('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-small', UserMail: 'first@example.com', Bandwidth: 5 });
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-small', UserMail: 'second@example.com', Bandwidth: 5 }, 'ClientUser.UserOverLimit', 400, 'The maximum number of users is exceeded.');
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-small', UserMail: 'second@example.com', Bandwidth: 5 },
+        'ClientUser.UserOverLimit',
+        400,
+        'The maximum number of users is exceeded.',
+      );
     });
 
     it('checks ClientIp', async () => {
@@ -159,7 +243,13 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
         await expectError('CreateSmartAccessGatewayClientUser', { ...base, ClientIp: ip }, 'ClientUser.IpInvalid', 400, 'The specified ClientIp is invalid.');
       }
       for (const ip of ['192.168.1.1', '10.10.1.1', '10.10.0.0', '10.10.0.255']) {
-        await expectError('CreateSmartAccessGatewayClientUser', { ...base, ClientIp: ip }, 'ClientUser.InvalidClientIp', 400, 'The specified ClientIp is invalid.');
+        await expectError(
+          'CreateSmartAccessGatewayClientUser',
+          { ...base, ClientIp: ip },
+          'ClientUser.InvalidClientIp',
+          400,
+          'The specified ClientIp is invalid.',
+        );
       }
       await create({ UserMail: 'holder@example.com', ClientIp: '10.10.0.9' });
       await expectError('CreateSmartAccessGatewayClientUser', { ...base, ClientIp: '10.10.0.9' }, 'ClientUser.InvalidClientIp');
@@ -169,7 +259,11 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
       const tiny = (mail: string) => call('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-tiny', UserMail: mail, Bandwidth: 5 });
       expect((await tiny('t1@example.com')).ClientIp).toBe('10.60.0.1');
       expect((await tiny('t2@example.com')).ClientIp).toBe('10.60.0.2');
-      await expectError('CreateSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-tiny', UserMail: 't3@example.com', Bandwidth: 5 }, 'ClientUser.UserOverLimit');
+      await expectError(
+        'CreateSmartAccessGatewayClientUser',
+        { RegionId: REGION, SmartAGId: 'sag-tiny', UserMail: 't3@example.com', Bandwidth: 5 },
+        'ClientUser.UserOverLimit',
+      );
     });
   });
 
@@ -181,9 +275,22 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
       expect(first.PageNumber).toBe(1);
       expect(first.PageSize).toBe(10);
       expect(first.Users.User).toHaveLength(10);
-      expect({ ...first.Users.User[0] }).toEqual({ UserName: 'user00@example.com', UserMail: 'user00@example.com', Bandwidth: 100, ClientIp: '10.10.0.1', IsStaticIp: 0, State: 0 });
+      expect({ ...first.Users.User[0] }).toEqual({
+        UserName: 'user00@example.com',
+        UserMail: 'user00@example.com',
+        Bandwidth: 100,
+        ClientIp: '10.10.0.1',
+        IsStaticIp: 0,
+        State: 0,
+      });
       const third = await describeUsers({ PageNumber: 3, PageSize: 10 });
-      expect(third.Users.User.map((u: Result) => u.UserName)).toEqual(['user20@example.com', 'user21@example.com', 'user22@example.com', 'user23@example.com', 'user24@example.com']);
+      expect(third.Users.User.map((u: Result) => u.UserName)).toEqual([
+        'user20@example.com',
+        'user21@example.com',
+        'user22@example.com',
+        'user23@example.com',
+        'user24@example.com',
+      ]);
       const big = await describeUsers({ PageSize: 100 });
       expect(big.Users.User).toHaveLength(25);
       const beyond = await describeUsers({ PageNumber: 9 });
@@ -245,18 +352,41 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
       await expectError('DeleteSmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-nope', UserName: 'henry.ford' }, 'SAG.InstanceNoFound');
       await expectError('DeleteSmartAccessGatewayClientUser', base, 'ClientUser.NameEmpty', 400, 'You must specify UserName.');
       await expectError('DeleteSmartAccessGatewayClientUser', { ...base, UserName: 'a b' }, 'ClientUser.NameInvalid');
-      await expectError('DeleteSmartAccessGatewayClientUser', { ...base, UserName: 'nobody.here' }, 'ClientUser.UserNotExist', 400, 'The specified user does not exist.');
+      await expectError(
+        'DeleteSmartAccessGatewayClientUser',
+        { ...base, UserName: 'nobody.here' },
+        'ClientUser.UserNotExist',
+        400,
+        'The specified user does not exist.',
+      );
     });
   });
 
   describe('ModifySmartAccessGatewayClientUser', () => {
     it('changes Bandwidth and Email (not UserMail)', async () => {
       await create({ UserName: 'ivan.petrov', Password: 'Secret_123', UserMail: 'ivan@example.com', Bandwidth: 100 });
-      const res = await call('ModifySmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserName: 'ivan.petrov', Bandwidth: 300, Email: 'ivan.p@example.com' });
-      expect({ ...res }).toEqual({ RequestId: expect.stringMatching(UUID), UserName: 'ivan.petrov', UserMail: 'ivan.p@example.com', Bandwidth: 300, ClientIp: expect.stringMatching(/^10\.10\.0\./) });
+      const res = await call('ModifySmartAccessGatewayClientUser', {
+        RegionId: REGION,
+        SmartAGId: 'sag-main',
+        UserName: 'ivan.petrov',
+        Bandwidth: 300,
+        Email: 'ivan.p@example.com',
+      });
+      expect({ ...res }).toEqual({
+        RequestId: expect.stringMatching(UUID),
+        UserName: 'ivan.petrov',
+        UserMail: 'ivan.p@example.com',
+        Bandwidth: 300,
+        ClientIp: expect.stringMatching(/^10\.10\.0\./),
+      });
       expect((await describeUsers({ UserMail: 'ivan.p@example.com' })).TotalCount).toBe(1);
       expect((await describeUsers({ UserMail: 'ivan@example.com' })).TotalCount).toBe(0);
-      const ignored = await call('ModifySmartAccessGatewayClientUser', { RegionId: REGION, SmartAGId: 'sag-main', UserName: 'ivan.petrov', UserMail: 'ignored@example.com' });
+      const ignored = await call('ModifySmartAccessGatewayClientUser', {
+        RegionId: REGION,
+        SmartAGId: 'sag-main',
+        UserName: 'ivan.petrov',
+        UserMail: 'ignored@example.com',
+      });
       expect(ignored.UserMail).toBe('ivan.p@example.com');
     });
 
@@ -270,14 +400,23 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
       await expectError('ModifySmartAccessGatewayClientUser', { ...base, UserName: '-bad', Bandwidth: 5 }, 'ClientUser.NameInvalid');
       await expectError('ModifySmartAccessGatewayClientUser', { ...base, UserName: 'nobody.here', Bandwidth: 5 }, 'ClientUser.UserNotExist');
       await expectError('ModifySmartAccessGatewayClientUser', { RegionId: REGION, UserName: 'judy.garland' }, 'SAG.InstanceIdEmpty');
-      await expectError('ModifySmartAccessGatewayClientUser', { RegionId: 'cn-hangzhou', SmartAGId: 'sag-main', UserName: 'judy.garland' }, 'SAG.InstanceNoFound');
+      await expectError(
+        'ModifySmartAccessGatewayClientUser',
+        { RegionId: 'cn-hangzhou', SmartAGId: 'sag-main', UserName: 'judy.garland' },
+        'SAG.InstanceNoFound',
+      );
     });
   });
 
   describe('ResetSmartAccessGatewayClientUserPassword', () => {
     it('sets the given password or a generated one', async () => {
       await create({ UserName: 'kate.moss', Password: 'Secret_123' });
-      const res = await call('ResetSmartAccessGatewayClientUserPassword', { RegionId: REGION, SmartAGId: 'sag-main', UserName: 'kate.moss', Password: 'New.Pass_456' });
+      const res = await call('ResetSmartAccessGatewayClientUserPassword', {
+        RegionId: REGION,
+        SmartAGId: 'sag-main',
+        UserName: 'kate.moss',
+        Password: 'New.Pass_456',
+      });
       expect(Object.keys(res)).toEqual(['RequestId']);
       expect(emu.checkPassword('sag-main', 'kate.moss', 'New.Pass_456')).toBe(true);
       await call('ResetSmartAccessGatewayClientUserPassword', { RegionId: REGION, SmartAGId: 'sag-main', UserName: 'kate.moss' });
@@ -287,7 +426,13 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
     it('answers the documented errors', async () => {
       await create({ UserName: 'kate.moss', Password: 'Secret_123' });
       const base = { RegionId: REGION, SmartAGId: 'sag-main' };
-      await expectError('ResetSmartAccessGatewayClientUserPassword', { ...base, UserName: 'kate.moss', Password: 'short' }, 'InvalidParameter', 400, /"Password"/);
+      await expectError(
+        'ResetSmartAccessGatewayClientUserPassword',
+        { ...base, UserName: 'kate.moss', Password: 'short' },
+        'InvalidParameter',
+        400,
+        /"Password"/,
+      );
       await expectError('ResetSmartAccessGatewayClientUserPassword', base, 'ClientUser.NameEmpty');
       await expectError('ResetSmartAccessGatewayClientUserPassword', { ...base, UserName: 'x' }, 'ClientUser.NameInvalid');
       await expectError('ResetSmartAccessGatewayClientUserPassword', { ...base, UserName: 'nobody.here' }, 'ClientUser.UserNotExist');
@@ -319,8 +464,14 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
   });
 
   describe('RoamClientUser', () => {
-    const roam = (extra: Record<string, string | number> = {}) =>
-      ({ RegionId: 'cn-hangzhou', TargetSmartAGId: 'sag-hz', OriginRegionId: REGION, OriginSmartAGId: 'sag-main', UserName: 'mona.lisa', ...extra });
+    const roam = (extra: Record<string, string | number> = {}) => ({
+      RegionId: 'cn-hangzhou',
+      TargetSmartAGId: 'sag-hz',
+      OriginRegionId: REGION,
+      OriginSmartAGId: 'sag-main',
+      UserName: 'mona.lisa',
+      ...extra,
+    });
 
     it('copies the account into the target; the origin keeps it', async () => {
       await create({ UserName: 'mona.lisa', Password: 'Secret_123', UserMail: 'mona@example.com', Bandwidth: 640 });
@@ -348,7 +499,13 @@ describe.each(['GET', 'POST'] as const)('SAG actions via pop-core %s', (method) 
       await expectError('RoamClientUser', roam({ TargetSmartAGId: 'sag-hz-noapp' }), 'ClientUser.NotSupportAction');
       await expectError('RoamClientUser', roam({ TargetSmartAGId: 'sag-hz-nocidr' }), 'SAG.CidrEmpty');
       await expectError('RoamClientUser', roam({ TargetSmartAGId: 'sag-hz-full' }), 'ClientUser.UserOverLimit');
-      await expectError('RoamClientUser', roam({ RegionId: REGION, TargetSmartAGId: 'sag-overlap' }), 'SAG.CidrOverlap', 400, 'The specified CIDR overlaps with an existing CIDR.');
+      await expectError(
+        'RoamClientUser',
+        roam({ RegionId: REGION, TargetSmartAGId: 'sag-overlap' }),
+        'SAG.CidrOverlap',
+        400,
+        'The specified CIDR overlaps with an existing CIDR.',
+      );
       for (const missing of ['RegionId', 'TargetSmartAGId', 'OriginRegionId', 'OriginSmartAGId', 'UserName']) {
         const params = roam();
         delete (params as Record<string, unknown>)[missing];

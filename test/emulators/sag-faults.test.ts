@@ -164,7 +164,12 @@ describe('SAG fault injection', () => {
       const c = client();
       const outcome: string[] = [];
       for (let i = 0; i < 12; i++) {
-        outcome.push(await c.request(DESCRIBE, { RegionId: REGION, SmartAGId: 'sag-f' }).then(() => 'ok', (e: Thrown) => e.code ?? '?'));
+        outcome.push(
+          await c.request(DESCRIBE, { RegionId: REGION, SmartAGId: 'sag-f' }).then(
+            () => 'ok',
+            (e: Thrown) => e.code ?? '?',
+          ),
+        );
       }
       return outcome;
     };

@@ -33,7 +33,8 @@ afterAll(async () => {
 beforeEach(() => emu.reset());
 
 const client = () => new RPCClient({ endpoint: emu.url, apiVersion: '2018-03-13', accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret });
-const call = (action: string, params: Record<string, string | number>, method: 'GET' | 'POST' = 'POST') => client().request<Result>(action, { RegionId: REGION, SmartAGId: SAG, ...params }, { method });
+const call = (action: string, params: Record<string, string | number>, method: 'GET' | 'POST' = 'POST') =>
+  client().request<Result>(action, { RegionId: REGION, SmartAGId: SAG, ...params }, { method });
 
 async function fails(action: string, params: Record<string, string | number>): Promise<PopErr> {
   const err = await call(action, params).then(

@@ -54,7 +54,10 @@ function signed(method: 'GET' | 'POST', params: Record<string, string>, secret =
     .sort()
     .map((k) => `${enc(k)}=${enc(params[k] as string)}`)
     .join('&');
-  const signature = crypto.createHmac('sha1', `${secret}&`).update(`${method}&${enc('/')}&${enc(canonical)}`).digest('base64');
+  const signature = crypto
+    .createHmac('sha1', `${secret}&`)
+    .update(`${method}&${enc('/')}&${enc(canonical)}`)
+    .digest('base64');
   return `${canonical}&Signature=${enc(signature)}`;
 }
 
@@ -87,7 +90,8 @@ function expectError(a: Answer, code: string, status: number): void {
   expect(a.body.RequestId).toBe(a.requestIdHeader);
 }
 
-const describeQuery = (extra: Record<string, string> = {}) => commonParams('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-raw', ...extra });
+const describeQuery = (extra: Record<string, string> = {}) =>
+  commonParams('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-raw', ...extra });
 
 /** The emulator still answers a normal pop-core call. */
 async function stillServes(): Promise<void> {
@@ -177,7 +181,9 @@ describe('SAG emulator protocol (raw HTTP)', () => {
       expect(a.body.Message).toBe(`The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
     }
     for (const name of ['SignatureMethod', 'SignatureVersion']) expectError(await get(signed('GET', drop(name))), 'IncompleteSignature', 400);
-    const unsigned = Object.entries(describeQuery()).map(([k, v]) => `${k}=${enc(v)}`).join('&');
+    const unsigned = Object.entries(describeQuery())
+      .map(([k, v]) => `${k}=${enc(v)}`)
+      .join('&');
     expectError(await get(unsigned), 'IncompleteSignature', 400);
     expectError(await get(''), 'MissingParameter', 400);
     expectError(await get(signed('GET', describeQuery({ SignatureMethod: 'HMAC-SHA256' }))), 'InvalidParameter', 400);
@@ -222,8 +228,18 @@ describe('SAG emulator protocol (raw HTTP)', () => {
   it('accepts an STS SecurityToken (hand-signed and through pop-core)', async () => {
     const a = await get(signed('GET', describeQuery({ SecurityToken: 'CAIS-fake-sts-token==' })));
     expect(a.status).toBe(200);
-    const sts = new RPCClient({ endpoint: emu.url, apiVersion: '2018-03-13', accessKeyId: 'local-ak', accessKeySecret: SECRET, securityToken: 'CAIS-another-token' });
-    const res = await sts.request<{ TotalCount: number }>('DescribeSmartAccessGatewayClientUsers', { RegionId: REGION, SmartAGId: 'sag-raw' }, { method: 'POST' });
+    const sts = new RPCClient({
+      endpoint: emu.url,
+      apiVersion: '2018-03-13',
+      accessKeyId: 'local-ak',
+      accessKeySecret: SECRET,
+      securityToken: 'CAIS-another-token',
+    });
+    const res = await sts.request<{ TotalCount: number }>(
+      'DescribeSmartAccessGatewayClientUsers',
+      { RegionId: REGION, SmartAGId: 'sag-raw' },
+      { method: 'POST' },
+    );
     expect(res.TotalCount).toBe(1);
   });
 
@@ -252,20 +268,33 @@ describe('SAG emulator protocol (raw HTTP)', () => {
 
 describe('SAG admin API', () => {
   const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${emu.url}/__admin${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${emu.url}/__admin${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
   it('adds instances (one, an array, or {instances}) and lists them in state', async () => {
     const one = await admin('POST', '/instances', { id: 'sag-adm-1', cidr: '10.80.0.0/24', userQuota: 5 });
     expect(one.status).toBe(200);
-    expect(one.body.instances).toEqual([{ id: 'sag-adm-1', regionId: REGION, cidr: '10.80.0.0/24', userQuota: 5, allowClientUsers: true, roamCidrOverlap: false }]);
-    const many = await admin('POST', '/instances', { instances: [{ id: 'sag-adm-2', regionId: 'cn-hangzhou', cidr: null }, { id: 'sag-adm-3', cidr: '192.168.10.0/24', users: [{ userMail: 'adm@example.com' }] }] });
+    expect(one.body.instances).toEqual([
+      { id: 'sag-adm-1', regionId: REGION, cidr: '10.80.0.0/24', userQuota: 5, allowClientUsers: true, roamCidrOverlap: false },
+    ]);
+    const many = await admin('POST', '/instances', {
+      instances: [
+        { id: 'sag-adm-2', regionId: 'cn-hangzhou', cidr: null },
+        { id: 'sag-adm-3', cidr: '192.168.10.0/24', users: [{ userMail: 'adm@example.com' }] },
+      ],
+    });
     expect(many.body.instances).toHaveLength(2);
     const arr = await admin('POST', '/instances', [{ id: 'sag-adm-4', cidr: '172.16.0.0/16', allowClientUsers: false }]);
     expect(arr.status).toBe(200);
     const list = await admin('GET', '/instances');
-    expect(list.body.instances.map((i: { id: string }) => i.id)).toEqual(expect.arrayContaining(['sag-raw', 'sag-adm-1', 'sag-adm-2', 'sag-adm-3', 'sag-adm-4']));
+    expect(list.body.instances.map((i: { id: string }) => i.id)).toEqual(
+      expect.arrayContaining(['sag-raw', 'sag-adm-1', 'sag-adm-2', 'sag-adm-3', 'sag-adm-4']),
+    );
     const state = await admin('GET', '/state');
     expect(state.body.regionId).toBe(REGION);
     const inst3 = state.body.instances.find((i: { id: string }) => i.id === 'sag-adm-3');
@@ -274,7 +303,15 @@ describe('SAG admin API', () => {
   });
 
   it('refuses bad instances with 400, all or nothing', async () => {
-    for (const bad of [{ id: 'sag-raw' }, { id: 'sag-x', cidr: '8.8.8.0/24' }, { id: 'sag-x', cidr: '10.0.0.1/24' }, { id: 'sag-x', userQuota: 0 }, { id: 'sag-x', color: 'red' }, { nope: true }, [{ id: 'sag-y' }, { id: 'sag-y' }]]) {
+    for (const bad of [
+      { id: 'sag-raw' },
+      { id: 'sag-x', cidr: '8.8.8.0/24' },
+      { id: 'sag-x', cidr: '10.0.0.1/24' },
+      { id: 'sag-x', userQuota: 0 },
+      { id: 'sag-x', color: 'red' },
+      { nope: true },
+      [{ id: 'sag-y' }, { id: 'sag-y' }],
+    ]) {
       const res = await admin('POST', '/instances', bad);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('InvalidInput');

@@ -106,7 +106,15 @@ describe('SAG emulator configuration', () => {
         SAG_EMULATOR_INSTANCES_FILE: '/tmp/x.json',
         SAG_EMULATOR_MAX_BANDWIDTH_KBPS: '20000',
       }),
-    ).toEqual({ host: '0.0.0.0', port: 9300, region: 'cn-hangzhou', credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }], seed: 42, instancesFile: '/tmp/x.json', maxBandwidthKbps: 20000 });
+    ).toEqual({
+      host: '0.0.0.0',
+      port: 9300,
+      region: 'cn-hangzhou',
+      credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }],
+      seed: 42,
+      instancesFile: '/tmp/x.json',
+      maxBandwidthKbps: 20000,
+    });
     expect(() => sagOptionsFromEnv({ SAG_EMULATOR_PORT: 'abc' })).toThrow(SagConfigError);
     expect(() => sagOptionsFromEnv({ EMULATOR_ACCESS_KEY_ID: 'only-id' })).toThrow(SagConfigError);
     expect(() => sagOptionsFromEnv({ SAG_EMULATOR_MAX_BANDWIDTH_KBPS: '0' })).toThrow(SagConfigError);
@@ -119,7 +127,13 @@ describe('SAG emulator configuration', () => {
       file,
       JSON.stringify({
         instances: [
-          { id: 'sag-file-1', regionId: 'cn-hangzhou', cidr: '10.100.0.0/24', userQuota: 10, users: [{ userName: 'file.user', userMail: 'file@example.com', bandwidth: 500, password: 'Secret_123' }] },
+          {
+            id: 'sag-file-1',
+            regionId: 'cn-hangzhou',
+            cidr: '10.100.0.0/24',
+            userQuota: 10,
+            users: [{ userName: 'file.user', userMail: 'file@example.com', bandwidth: 500, password: 'Secret_123' }],
+          },
           { id: 'sag-file-2', regionId: 'cn-hangzhou', cidr: null, allowClientUsers: false },
         ],
       }),
@@ -130,7 +144,10 @@ describe('SAG emulator configuration', () => {
       expect(emu.region).toBe('cn-hangzhou');
       expect(emu.accessKeyId).toBe('local-ak');
       const client = new RPCClient({ endpoint: emu.url, apiVersion: '2018-03-13', accessKeyId: emu.accessKeyId, accessKeySecret: emu.accessKeySecret });
-      const res = await client.request<{ Users: { User: Array<{ UserName: string; Bandwidth: number }> } }>('DescribeSmartAccessGatewayClientUsers', { RegionId: 'cn-hangzhou', SmartAGId: 'sag-file-1' });
+      const res = await client.request<{ Users: { User: Array<{ UserName: string; Bandwidth: number }> } }>('DescribeSmartAccessGatewayClientUsers', {
+        RegionId: 'cn-hangzhou',
+        SmartAGId: 'sag-file-1',
+      });
       expect(res.Users.User.map((u) => [u.UserName, u.Bandwidth])).toEqual([['file.user', 500]]);
       expect(emu.checkPassword('sag-file-1', 'file.user', 'Secret_123')).toBe(true);
       expect(() => emu.listUsers('sag-missing')).toThrow(SagConfigError);

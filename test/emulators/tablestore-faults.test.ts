@@ -34,7 +34,8 @@ async function admin(method: string, path: string, body?: unknown): Promise<{ st
 }
 const addFault = (rule: unknown) => admin('POST', '/faults', rule);
 const rowsOf = (table: string) => ots.snapshot().tables.find((t) => t.name === table)?.rows ?? [];
-const putRow = (c: any, id: string, existence = REE.IGNORE, table = 'ledger') => c.putRow({ tableName: table, primaryKey: [{ id }], attributeColumns: [{ v: id }], condition: new Condition(existence, null) });
+const putRow = (c: any, id: string, existence = REE.IGNORE, table = 'ledger') =>
+  c.putRow({ tableName: table, primaryKey: [{ id }], attributeColumns: [{ v: id }], condition: new Condition(existence, null) });
 const getRow = (c: any, id: string) => c.getRow({ tableName: 'ledger', primaryKey: [{ id }] });
 const firedOf = async () => (await admin('GET', '/faults')).body.faults.map((f: { fired: number }) => f.fired);
 
@@ -53,7 +54,14 @@ describe('Tablestore fault injection', () => {
 
   it('answers a rate limit beyond N calls per second with OTSServerBusy, and the documented conflict and quota errors', async () => {
     await addFault({ action: 'PutRow', ratePerSecond: 3 });
-    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => putRow(client, `r${i}`).then(() => 'ok', (e: any) => `${e.code} ${otsCode(e)}`)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        putRow(client, `r${i}`).then(
+          () => 'ok',
+          (e: any) => `${e.code} ${otsCode(e)}`,
+        ),
+      ),
+    );
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(3);
     expect(outcomes.filter((o) => o === '503 OTSServerBusy')).toHaveLength(3);
     expect(rowsOf('ledger')).toHaveLength(3);
@@ -62,7 +70,14 @@ describe('Tablestore fault injection', () => {
       { action: 'UpdateRow', code: 'OTSRowOperationConflict', httpStatus: 409, count: 1 },
       { action: 'CreateTable', code: 'OTSQuotaExhausted', httpStatus: 403, count: 1 },
     ]);
-    const conflict = await otsFailure(client.updateRow({ tableName: 'ledger', primaryKey: [{ id: 'x' }], updateOfAttributeColumns: [{ PUT: [{ v: '1' }] }], condition: new Condition(REE.IGNORE, null) }));
+    const conflict = await otsFailure(
+      client.updateRow({
+        tableName: 'ledger',
+        primaryKey: [{ id: 'x' }],
+        updateOfAttributeColumns: [{ PUT: [{ v: '1' }] }],
+        condition: new Condition(REE.IGNORE, null),
+      }),
+    );
     expect(conflict).toEqual({ status: 409, code: 'OTSRowOperationConflict', message: 'Data is being modified by the other request.' });
     expect(await otsFailure(createTable(client, 'third'))).toEqual({ status: 403, code: 'OTSQuotaExhausted', message: 'Too frequent table operations.' });
   });
@@ -88,7 +103,11 @@ describe('Tablestore fault injection', () => {
     // The SDK raises TimeoutError, then its networking layer re-labels every socket error: NetworkingError.
     expect([timedOut.code, timedOut.message]).toEqual(['NetworkingError', 'Connection timed out after 300ms']);
     expect(rowsOf('ledger').map((r) => r.primaryKey)).toEqual([{ id: 'once' }]); // it was applied
-    expect(await otsFailure(putRow(impatient, 'once', REE.EXPECT_NOT_EXIST))).toEqual({ status: 403, code: 'OTSConditionCheckFail', message: 'Condition check failed.' });
+    expect(await otsFailure(putRow(impatient, 'once', REE.EXPECT_NOT_EXIST))).toEqual({
+      status: 403,
+      code: 'OTSConditionCheckFail',
+      message: 'Condition check failed.',
+    });
   });
 
   it('resets the connection after applying (the SDK sees a networking error) or before (not applied)', async () => {
@@ -114,7 +133,13 @@ describe('Tablestore fault injection', () => {
     await addFault([{ seed: 42 }, { action: 'GetRow', code: 'OTSServerBusy', httpStatus: 503, probability: 0.3 }]);
     const run = async () => {
       const out: boolean[] = [];
-      for (let i = 0; i < 40; i++) out.push(await getRow(client, 'x').then(() => true, () => false));
+      for (let i = 0; i < 40; i++)
+        out.push(
+          await getRow(client, 'x').then(
+            () => true,
+            () => false,
+          ),
+        );
       return out;
     };
     const first = await run();
@@ -129,7 +154,9 @@ describe('Tablestore fault injection', () => {
     await putRow(client, 'e1');
     const state = await admin('GET', '/state');
     expect(state.body).toEqual(expect.objectContaining({ instanceName: ots.instanceName, tables: expect.any(Array) }));
-    expect(state.body.tables.find((t: any) => t.name === 'ledger').rows).toEqual([expect.objectContaining({ primaryKey: { id: 'e1' }, attributes: { v: 'e1' } })]);
+    expect(state.body.tables.find((t: any) => t.name === 'ledger').rows).toEqual([
+      expect.objectContaining({ primaryKey: { id: 'e1' }, attributes: { v: 'e1' } }),
+    ]);
     expect((await addFault({ action: 'PutRow' })).status).toBe(400); // no effect
     expect((await addFault({ action: 'PutRow', code: 'OTSServerBusy', bogus: 1 })).status).toBe(400);
     expect((await addFault({ action: 'PutRow', code: 'OTSServerBusy', httpStatus: 503 })).status).toBe(201);

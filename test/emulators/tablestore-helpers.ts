@@ -65,7 +65,11 @@ export async function otsFailure(p: Promise<unknown>): Promise<{ status: number 
 }
 
 /** Creates a table with a string (or given) primary key; TTL -1 and one version unless told. */
-export async function createTable(client: any, name: string, o: { pk?: Array<{ name: string; type: string }>; ttl?: number; maxVersions?: number } = {}): Promise<void> {
+export async function createTable(
+  client: any,
+  name: string,
+  o: { pk?: Array<{ name: string; type: string }>; ttl?: number; maxVersions?: number } = {},
+): Promise<void> {
   await client.createTable({
     tableMeta: { tableName: name, primaryKey: o.pk ?? [{ name: 'id', type: 'STRING' }] },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
@@ -82,7 +86,8 @@ export function attrs(row: { attributes?: Array<{ columnName: string; columnValu
 
 /** An SDK value as plain data: Int64 → number, Buffer kept. */
 export function plain(v: unknown): unknown {
-  if (v && typeof v === 'object' && typeof (v as { toNumber?: unknown }).toNumber === 'function' && !Buffer.isBuffer(v)) return (v as { toNumber(): number }).toNumber();
+  if (v && typeof v === 'object' && typeof (v as { toNumber?: unknown }).toNumber === 'function' && !Buffer.isBuffer(v))
+    return (v as { toNumber(): number }).toNumber();
   return v;
 }
 

@@ -35,7 +35,14 @@ const errorOf = (a: { body: Buffer }) => decodeMessage('Error', a.body);
 describe('Tablestore emulator: authentication', () => {
   it('accepts the SDK signature (and an STS token header, signed like any x-ots-* header)', async () => {
     expect((await client.listTable({})).tableNames).toEqual(['ledger']);
-    const sts = new TableStore.Client({ endpoint: ots.url, instancename: ots.instanceName, accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret, stsToken: 'token-from-sts', maxRetries: 0 });
+    const sts = new TableStore.Client({
+      endpoint: ots.url,
+      instancename: ots.instanceName,
+      accessKeyId: ots.accessKeyId,
+      accessKeySecret: ots.accessKeySecret,
+      stsToken: 'token-from-sts',
+      maxRetries: 0,
+    });
     expect((await sts.listTable({})).tableNames).toEqual(['ledger']);
     const ok = await rawRequest(ots, '/ListTable', listTableBody());
     expect(ok.status).toBe(200);
@@ -46,15 +53,26 @@ describe('Tablestore emulator: authentication', () => {
   it('refuses a wrong secret, a skewed date, a body that does not match its MD5, an unknown key, another instance', async () => {
     const bad = await otsFailure(clientOf(ots, { accessKeySecret: 'wrong' }).listTable({}));
     expect(bad).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'Signature mismatch.' });
-    expect(await otsFailure(clientOf(ots, { accessKeyId: 'nobody' }).listTable({}))).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'The AccessKeyID does not exist.' });
-    expect(await otsFailure(clientOf(ots, { instancename: 'other-inst' }).listTable({}))).toEqual({ status: 403, code: 'OTSAuthFailed', message: 'The instance is not found.' });
+    expect(await otsFailure(clientOf(ots, { accessKeyId: 'nobody' }).listTable({}))).toEqual({
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'The AccessKeyID does not exist.',
+    });
+    expect(await otsFailure(clientOf(ots, { instancename: 'other-inst' }).listTable({}))).toEqual({
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'The instance is not found.',
+    });
     const old = new Date(Date.now() - 16 * 60_000).toISOString();
     const skewed = await rawRequest(ots, '/ListTable', listTableBody(), { date: old });
     expect([skewed.status, errorOf(skewed)]).toEqual([403, { code: 'OTSAuthFailed', message: `Mismatch between system time and x-ots-date: ${old}.` }]);
     // 14 minutes off is within the allowed 15.
     expect((await rawRequest(ots, '/ListTable', listTableBody(), { date: new Date(Date.now() + 14 * 60_000).toISOString() })).status).toBe(200);
     const md5 = await rawRequest(ots, '/ListTable', listTableBody(), { md5: 'AAAAAAAAAAAAAAAAAAAAAA==' });
-    expect([md5.status, errorOf(md5)]).toEqual([403, { code: 'OTSAuthFailed', message: 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.' }]);
+    expect([md5.status, errorOf(md5)]).toEqual([
+      403,
+      { code: 'OTSAuthFailed', message: 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.' },
+    ]);
     const tampered = await rawRequest(ots, '/ListTable', listTableBody(), { mutate: (h) => (h['x-ots-instancename'] = ots.instanceName.toUpperCase()) });
     expect(errorOf(tampered)).toEqual({ code: 'OTSAuthFailed', message: 'Signature mismatch.' });
   });
@@ -77,13 +95,30 @@ describe('Tablestore emulator: authentication', () => {
 
 describe('Tablestore emulator: protobuf and PlainBuffer', () => {
   it('reads and writes PlainBuffer byte for byte as the SDK encodes it (checksums included)', () => {
-    const sdkBytes = Buffer.from(TableStore.PlainBufferBuilder.serializeForPutRow([{ id: 'emp1' }], [{ v: Long.fromNumber(7), timestamp: 1700000000000 }, { name: 'Ann', timestamp: 1700000000000 }]));
+    const sdkBytes = Buffer.from(
+      TableStore.PlainBufferBuilder.serializeForPutRow(
+        [{ id: 'emp1' }],
+        [
+          { v: Long.fromNumber(7), timestamp: 1700000000000 },
+          { name: 'Ann', timestamp: 1700000000000 },
+        ],
+      ),
+    );
     expect(sdkBytes.toString('hex')).toBe(
-      '7500000001' + '030402000000696405090000000304000000656d70310aa4' + '02' + '030401000000760509000000000700000000000000070068e5cf8b0100000a2c' + '030404000000' + '6e616d6505080000000303000000416e6e070068e5cf8b0100000a2b' + '0927',
+      '7500000001' +
+        '030402000000696405090000000304000000656d70310aa4' +
+        '02' +
+        '030401000000760509000000000700000000000000070068e5cf8b0100000a2c' +
+        '030404000000' +
+        '6e616d6505080000000303000000416e6e070068e5cf8b0100000a2b' +
+        '0927',
     );
     const [row] = readRows(sdkBytes);
     expect(row?.pk.map((c) => c.name)).toEqual(['id']);
-    expect(row?.attrs.map((c) => [c.name, c.ts])).toEqual([['v', 1700000000000], ['name', 1700000000000]]);
+    expect(row?.attrs.map((c) => [c.name, c.ts])).toEqual([
+      ['v', 1700000000000],
+      ['name', 1700000000000],
+    ]);
     expect(writeRows([row!]).equals(sdkBytes)).toBe(true);
     // And the SDK's reader accepts what the emulator writes.
     const back = new TableStore.PlainBufferCodedInputStream(new TableStore.PlainBufferInputStream(writeRows([row!]))).readRow();
@@ -116,18 +151,47 @@ describe('Tablestore emulator: protobuf and PlainBuffer', () => {
 describe('Tablestore emulator: TTL on the injectable clock', () => {
   it('hides cells older than the TTL: the row disappears for reads, conditions, ranges and the state', async () => {
     await createTable(client, 'ttl', { ttl: 86400 });
-    await client.putRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], attributeColumns: [{ a: '1' }, { b: '1' }], condition: new Condition(REE.IGNORE, null) });
+    await client.putRow({
+      tableName: 'ttl',
+      primaryKey: [{ id: 'e1' }],
+      attributeColumns: [{ a: '1' }, { b: '1' }],
+      condition: new Condition(REE.IGNORE, null),
+    });
     clock += 86_000_000; // 23.9 h later: one column refreshed
-    await client.updateRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], updateOfAttributeColumns: [{ PUT: [{ b: '2' }] }], condition: new Condition(REE.EXPECT_EXIST, null) });
+    await client.updateRow({
+      tableName: 'ttl',
+      primaryKey: [{ id: 'e1' }],
+      updateOfAttributeColumns: [{ PUT: [{ b: '2' }] }],
+      condition: new Condition(REE.EXPECT_EXIST, null),
+    });
     clock += 1_000_000; // 24.1 h after the put: `a` expired, `b` (written 0.3 h ago) still alive
     expect(attrs((await client.getRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }] })).row)).toEqual({ b: '2' });
     const aGone = new Condition(REE.EXPECT_EXIST, new SingleColumnCondition('a', '1', CT.EQUAL, false));
-    expect((await otsFailure(client.updateRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], updateOfAttributeColumns: [{ PUT: [{ c: '1' }] }], condition: aGone }))).code).toBe('OTSConditionCheckFail');
+    expect(
+      (
+        await otsFailure(
+          client.updateRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], updateOfAttributeColumns: [{ PUT: [{ c: '1' }] }], condition: aGone }),
+        )
+      ).code,
+    ).toBe('OTSConditionCheckFail');
     ots.advanceClock(86_400_000); // through the admin clock as well: everything expired
     expect((await client.getRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }] })).row).toEqual({});
-    expect((await otsFailure(client.putRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], attributeColumns: [{ a: '1' }], condition: new Condition(REE.EXPECT_EXIST, null) }))).code).toBe('OTSConditionCheckFail');
-    await client.putRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], attributeColumns: [{ a: 'new' }], condition: new Condition(REE.EXPECT_NOT_EXIST, null) });
-    expect(ots.snapshot().tables.find((t) => t.name === 'ttl')?.rows).toEqual([expect.objectContaining({ primaryKey: { id: 'e1' }, attributes: { a: 'new' } })]);
+    expect(
+      (
+        await otsFailure(
+          client.putRow({ tableName: 'ttl', primaryKey: [{ id: 'e1' }], attributeColumns: [{ a: '1' }], condition: new Condition(REE.EXPECT_EXIST, null) }),
+        )
+      ).code,
+    ).toBe('OTSConditionCheckFail');
+    await client.putRow({
+      tableName: 'ttl',
+      primaryKey: [{ id: 'e1' }],
+      attributeColumns: [{ a: 'new' }],
+      condition: new Condition(REE.EXPECT_NOT_EXIST, null),
+    });
+    expect(ots.snapshot().tables.find((t) => t.name === 'ttl')?.rows).toEqual([
+      expect.objectContaining({ primaryKey: { id: 'e1' }, attributes: { a: 'new' } }),
+    ]);
   });
 
   it('moves the clock through POST /__admin/clock, and keeps rows forever with TTL -1', async () => {
@@ -145,16 +209,46 @@ describe('Tablestore emulator: the FC runtime SDK (tablestore 5.4.1)', () => {
   it('drives every row operation, conditions and paging the same way', async () => {
     const old = clientOf(ots, { sdk: TableStore54 });
     const { Condition: C, RowExistenceExpectation: R, SingleColumnCondition: S, ComparatorType: K, Long: L, INF_MIN, INF_MAX, Direction } = TableStore54;
-    await old.putRow({ tableName: 'ledger', primaryKey: [{ id: 'e1' }], attributeColumns: [{ version: L.fromNumber(1) }], condition: new C(R.EXPECT_NOT_EXIST, null) });
-    await old.updateRow({ tableName: 'ledger', primaryKey: [{ id: 'e1' }], updateOfAttributeColumns: [{ PUT: [{ version: L.fromNumber(2) }] }], condition: new C(R.EXPECT_EXIST, new S('version', L.fromNumber(1), K.EQUAL, false)) });
-    const lost = await otsFailure(old.updateRow({ tableName: 'ledger', primaryKey: [{ id: 'e1' }], updateOfAttributeColumns: [{ PUT: [{ version: L.fromNumber(2) }] }], condition: new C(R.EXPECT_EXIST, new S('version', L.fromNumber(1), K.EQUAL, false)) }));
+    await old.putRow({
+      tableName: 'ledger',
+      primaryKey: [{ id: 'e1' }],
+      attributeColumns: [{ version: L.fromNumber(1) }],
+      condition: new C(R.EXPECT_NOT_EXIST, null),
+    });
+    await old.updateRow({
+      tableName: 'ledger',
+      primaryKey: [{ id: 'e1' }],
+      updateOfAttributeColumns: [{ PUT: [{ version: L.fromNumber(2) }] }],
+      condition: new C(R.EXPECT_EXIST, new S('version', L.fromNumber(1), K.EQUAL, false)),
+    });
+    const lost = await otsFailure(
+      old.updateRow({
+        tableName: 'ledger',
+        primaryKey: [{ id: 'e1' }],
+        updateOfAttributeColumns: [{ PUT: [{ version: L.fromNumber(2) }] }],
+        condition: new C(R.EXPECT_EXIST, new S('version', L.fromNumber(1), K.EQUAL, false)),
+      }),
+    );
     expect(lost).toEqual({ status: 403, code: 'OTSConditionCheckFail', message: 'Condition check failed.' });
     expect(attrs((await old.getRow({ tableName: 'ledger', primaryKey: [{ id: 'e1' }] })).row)).toEqual({ version: 2 });
-    await old.batchWriteRow({ tables: [{ tableName: 'ledger', rows: ['e2', 'e3'].map((id) => ({ type: 'PUT', condition: new C(R.IGNORE, null), primaryKey: [{ id }], attributeColumns: [{ v: id }] })) }] });
+    await old.batchWriteRow({
+      tables: [
+        {
+          tableName: 'ledger',
+          rows: ['e2', 'e3'].map((id) => ({ type: 'PUT', condition: new C(R.IGNORE, null), primaryKey: [{ id }], attributeColumns: [{ v: id }] })),
+        },
+      ],
+    });
     const seen: string[] = [];
     let start: unknown = [{ id: INF_MIN }];
     while (start) {
-      const r = await old.getRange({ tableName: 'ledger', direction: Direction.FORWARD, inclusiveStartPrimaryKey: start, exclusiveEndPrimaryKey: [{ id: INF_MAX }], limit: 2 });
+      const r = await old.getRange({
+        tableName: 'ledger',
+        direction: Direction.FORWARD,
+        inclusiveStartPrimaryKey: start,
+        exclusiveEndPrimaryKey: [{ id: INF_MAX }],
+        limit: 2,
+      });
       seen.push(...r.rows.map((row: any) => String(pkOf(row).id)));
       start = r.nextStartPrimaryKey?.map((c: any) => ({ [c.name]: c.value }));
     }

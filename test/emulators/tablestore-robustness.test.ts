@@ -10,7 +10,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLESTORE_OPERATIONS, decodeMessage, encodeMessage, startTablestoreEmulator, type TablestoreEmulator } from '../../emulators/tablestore/index.js';
 import { TableStore, attrs, clientOf, createTable, rawRequest } from './tablestore-helpers.js';
 
-const { Condition, RowExistenceExpectation: REE, SingleColumnCondition, CompositeCondition, ComparatorType: CT, LogicalOperator: LO, Long, INF_MIN, INF_MAX, Direction } = TableStore;
+const {
+  Condition,
+  RowExistenceExpectation: REE,
+  SingleColumnCondition,
+  CompositeCondition,
+  ComparatorType: CT,
+  LogicalOperator: LO,
+  Long,
+  INF_MIN,
+  INF_MAX,
+  Direction,
+} = TableStore;
 
 const internalErrors: unknown[] = [];
 let ots: TablestoreEmulator;
@@ -34,18 +45,83 @@ const pk = (id: string) => [{ id }];
 
 /** One valid request per operation, as the SDK encodes it. */
 const SEEDS: Array<[string, string, Record<string, unknown>]> = [
-  ['CreateTable', 'createTable', { tableMeta: { tableName: 'fz_new', primaryKey: [{ name: 'id', type: 'STRING' }, { name: 'n', type: 'INTEGER' }] }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: 86400, maxVersions: 2 } }],
+  [
+    'CreateTable',
+    'createTable',
+    {
+      tableMeta: {
+        tableName: 'fz_new',
+        primaryKey: [
+          { name: 'id', type: 'STRING' },
+          { name: 'n', type: 'INTEGER' },
+        ],
+      },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+      tableOptions: { timeToLive: 86400, maxVersions: 2 },
+    },
+  ],
   ['DescribeTable', 'describeTable', { tableName: 'fz' }],
   ['ListTable', 'listTable', {}],
-  ['UpdateTable', 'updateTable', { tableName: 'fz', tableOptions: { timeToLive: -1, maxVersions: 3 }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } } }],
+  [
+    'UpdateTable',
+    'updateTable',
+    { tableName: 'fz', tableOptions: { timeToLive: -1, maxVersions: 3 }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } } },
+  ],
   ['DeleteTable', 'deleteTable', { tableName: 'fz_new' }],
-  ['PutRow', 'putRow', { tableName: 'fz', primaryKey: pk('a'), attributeColumns: [{ s: 'x' }, { n: Long.fromNumber(2) }, { d: 1.5 }, { b: true }, { bin: Buffer.from([1, 2]) }], condition: cond() }],
-  ['GetRow', 'getRow', { tableName: 'fz', primaryKey: pk('a'), columnsToGet: ['s', 'n'], maxVersions: 2, columnFilter: new SingleColumnCondition('s', 'x', CT.EQUAL) }],
-  ['UpdateRow', 'updateRow', { tableName: 'fz', primaryKey: pk('a'), condition: cond(), updateOfAttributeColumns: [{ PUT: [{ s: 'y' }] }, { DELETE_ALL: ['d'] }, { INCREMENT: [{ n: Long.fromNumber(1) }] }, { DELETE: [{ b: Long.fromNumber(1) }] }], returnContent: { returnType: 2, returnColumns: ['n'] } }],
+  [
+    'PutRow',
+    'putRow',
+    {
+      tableName: 'fz',
+      primaryKey: pk('a'),
+      attributeColumns: [{ s: 'x' }, { n: Long.fromNumber(2) }, { d: 1.5 }, { b: true }, { bin: Buffer.from([1, 2]) }],
+      condition: cond(),
+    },
+  ],
+  [
+    'GetRow',
+    'getRow',
+    { tableName: 'fz', primaryKey: pk('a'), columnsToGet: ['s', 'n'], maxVersions: 2, columnFilter: new SingleColumnCondition('s', 'x', CT.EQUAL) },
+  ],
+  [
+    'UpdateRow',
+    'updateRow',
+    {
+      tableName: 'fz',
+      primaryKey: pk('a'),
+      condition: cond(),
+      updateOfAttributeColumns: [
+        { PUT: [{ s: 'y' }] },
+        { DELETE_ALL: ['d'] },
+        { INCREMENT: [{ n: Long.fromNumber(1) }] },
+        { DELETE: [{ b: Long.fromNumber(1) }] },
+      ],
+      returnContent: { returnType: 2, returnColumns: ['n'] },
+    },
+  ],
   ['DeleteRow', 'deleteRow', { tableName: 'fz', primaryKey: pk('b'), condition: new Condition(REE.IGNORE, null) }],
-  ['GetRange', 'getRange', { tableName: 'fz', direction: Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: INF_MIN }], exclusiveEndPrimaryKey: [{ id: INF_MAX }], limit: 2 }],
+  [
+    'GetRange',
+    'getRange',
+    { tableName: 'fz', direction: Direction.FORWARD, inclusiveStartPrimaryKey: [{ id: INF_MIN }], exclusiveEndPrimaryKey: [{ id: INF_MAX }], limit: 2 },
+  ],
   ['BatchGetRow', 'batchGetRow', { tables: [{ tableName: 'fz', primaryKey: [pk('a'), pk('c')] }] }],
-  ['BatchWriteRow', 'batchWriteRow', { tables: [{ tableName: 'fz', rows: [{ type: 'PUT', condition: cond(), primaryKey: pk('c'), attributeColumns: [{ s: 'x' }] }, { type: 'UPDATE', condition: new Condition(REE.IGNORE, null), primaryKey: pk('d'), attributeColumns: [{ PUT: [{ s: 'z' }] }] }, { type: 'DELETE', condition: new Condition(REE.IGNORE, null), primaryKey: pk('e') }] }] }],
+  [
+    'BatchWriteRow',
+    'batchWriteRow',
+    {
+      tables: [
+        {
+          tableName: 'fz',
+          rows: [
+            { type: 'PUT', condition: cond(), primaryKey: pk('c'), attributeColumns: [{ s: 'x' }] },
+            { type: 'UPDATE', condition: new Condition(REE.IGNORE, null), primaryKey: pk('d'), attributeColumns: [{ PUT: [{ s: 'z' }] }] },
+            { type: 'DELETE', condition: new Condition(REE.IGNORE, null), primaryKey: pk('e') },
+          ],
+        },
+      ],
+    },
+  ],
 ];
 
 function encodeSeed(method: string, params: Record<string, unknown>): Buffer {
@@ -58,7 +134,12 @@ const encoded = SEEDS.map(([op, method, params]) => ({ op, body: encodeSeed(meth
 const putRowParts = { table_name: 'fz', condition: { row_existence: 0 } };
 const sdkRow = Buffer.from(TableStore.PlainBufferBuilder.serializeForPutRow(pk('a'), [{ s: 'x' }, { n: Long.fromNumber(3) }]));
 
-type Mutation = { kind: 'none' } | { kind: 'flip'; at: number; xor: number } | { kind: 'cut'; at: number } | { kind: 'append'; bytes: Uint8Array } | { kind: 'random'; bytes: Uint8Array };
+type Mutation =
+  | { kind: 'none' }
+  | { kind: 'flip'; at: number; xor: number }
+  | { kind: 'cut'; at: number }
+  | { kind: 'append'; bytes: Uint8Array }
+  | { kind: 'random'; bytes: Uint8Array };
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }) },

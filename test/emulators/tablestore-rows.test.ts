@@ -8,7 +8,16 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../../emulators/tablestore/index.js';
 import { TableStore, attrs, clientOf, createTable, otsFailure, pkOf } from './tablestore-helpers.js';
 
-const { Condition, RowExistenceExpectation: REE, SingleColumnCondition, CompositeCondition, ComparatorType: CT, LogicalOperator: LO, Long, ReturnType } = TableStore;
+const {
+  Condition,
+  RowExistenceExpectation: REE,
+  SingleColumnCondition,
+  CompositeCondition,
+  ComparatorType: CT,
+  LogicalOperator: LO,
+  Long,
+  ReturnType,
+} = TableStore;
 
 let ots: TablestoreEmulator;
 let client: any;
@@ -27,7 +36,8 @@ beforeEach(async () => {
 
 const T = 'ledger';
 const cond = (existence: number, column: unknown = null) => new Condition(existence, column);
-const put = (id: string, columns: Array<Record<string, unknown>>, condition = cond(REE.IGNORE)) => client.putRow({ tableName: T, primaryKey: [{ id }], attributeColumns: columns, condition });
+const put = (id: string, columns: Array<Record<string, unknown>>, condition = cond(REE.IGNORE)) =>
+  client.putRow({ tableName: T, primaryKey: [{ id }], attributeColumns: columns, condition });
 const update = (id: string, changes: unknown[], condition = cond(REE.IGNORE), returnContent?: unknown) =>
   client.updateRow({ tableName: T, primaryKey: [{ id }], updateOfAttributeColumns: changes, condition, ...(returnContent ? { returnContent } : {}) });
 const del = (id: string, condition = cond(REE.IGNORE)) => client.deleteRow({ tableName: T, primaryKey: [{ id }], condition });
@@ -37,7 +47,15 @@ const CHECK_FAIL = { status: 403, code: 'OTSConditionCheckFail', message: 'Condi
 describe('Tablestore emulator: rows', () => {
   it('puts and gets a row with every value type; integers come back as Int64 only when written as Long', async () => {
     const blob = Buffer.from([0, 1, 2, 255]);
-    await put('e1', [{ s: 'Ann Lee ✓' }, { i: Long.fromNumber(-42) }, { big: Long.fromString('9007199254740993') }, { d: 2.5 }, { b: true }, { f: false }, { bin: blob }]);
+    await put('e1', [
+      { s: 'Ann Lee ✓' },
+      { i: Long.fromNumber(-42) },
+      { big: Long.fromString('9007199254740993') },
+      { d: 2.5 },
+      { b: true },
+      { f: false },
+      { bin: blob },
+    ]);
     const row = await get('e1');
     expect(pkOf(row)).toEqual({ id: 'e1' });
     const a = Object.fromEntries(row.attributes.map((c: any) => [c.columnName, c.columnValue]));
@@ -52,7 +70,12 @@ describe('Tablestore emulator: rows', () => {
     expect(row.attributes.map((c: any) => c.columnName)).toEqual(['b', 'big', 'bin', 'd', 'f', 'i', 's']);
     for (const c of row.attributes) expect(Math.abs(c.timestamp - Date.now())).toBeLessThan(60_000);
     // The state shows it decoded.
-    expect(ots.snapshot().tables[0]?.rows[0]).toEqual(expect.objectContaining({ primaryKey: { id: 'e1' }, attributes: expect.objectContaining({ s: 'Ann Lee ✓', i: -42, big: '9007199254740993', d: 2.5, b: true, bin: { base64: blob.toString('base64') } }) }));
+    expect(ots.snapshot().tables[0]?.rows[0]).toEqual(
+      expect.objectContaining({
+        primaryKey: { id: 'e1' },
+        attributes: expect.objectContaining({ s: 'Ann Lee ✓', i: -42, big: '9007199254740993', d: 2.5, b: true, bin: { base64: blob.toString('base64') } }),
+      }),
+    );
   });
 
   it('answers an empty row for a missing key, and the whole row is replaced by PutRow', async () => {
@@ -92,7 +115,11 @@ describe('Tablestore emulator: rows', () => {
   it('checks a version column for optimistic locking: equal passes, anything else fails and changes nothing', async () => {
     await put('e1', [{ state: 'active' }, { version: Long.fromNumber(1) }]);
     const bump = (expected: number, next: number) =>
-      update('e1', [{ PUT: [{ state: `v${next}` }, { version: Long.fromNumber(next) }] }], cond(REE.EXPECT_EXIST, new SingleColumnCondition('version', Long.fromNumber(expected), CT.EQUAL, false)));
+      update(
+        'e1',
+        [{ PUT: [{ state: `v${next}` }, { version: Long.fromNumber(next) }] }],
+        cond(REE.EXPECT_EXIST, new SingleColumnCondition('version', Long.fromNumber(expected), CT.EQUAL, false)),
+      );
     await bump(1, 2);
     expect(await otsFailure(bump(1, 3))).toEqual(CHECK_FAIL); // lost race
     expect(attrs(await get('e1'))).toEqual({ state: 'v2', version: 2 });
@@ -104,7 +131,11 @@ describe('Tablestore emulator: rows', () => {
   it('lets exactly one of 20 concurrent version-checked updates win', async () => {
     await put('race', [{ version: Long.fromNumber(1) }]);
     const attempts = Array.from({ length: 20 }, (_, i) =>
-      update('race', [{ PUT: [{ version: Long.fromNumber(2) }, { winner: `w${i}` }] }], cond(REE.EXPECT_EXIST, new SingleColumnCondition('version', Long.fromNumber(1), CT.EQUAL, false))).then(
+      update(
+        'race',
+        [{ PUT: [{ version: Long.fromNumber(2) }, { winner: `w${i}` }] }],
+        cond(REE.EXPECT_EXIST, new SingleColumnCondition('version', Long.fromNumber(1), CT.EQUAL, false)),
+      ).then(
         () => 'won',
         (err: { code: number }) => err.code,
       ),
@@ -129,16 +160,25 @@ describe('Tablestore emulator: rows', () => {
     };
     const L = (n: number) => Long.fromNumber(n);
     const table: Array<[string, number, unknown, boolean]> = [
-      ['n', CT.EQUAL, L(5), true], ['n', CT.EQUAL, L(4), false],
-      ['n', CT.NOT_EQUAL, L(4), true], ['n', CT.NOT_EQUAL, L(5), false],
-      ['n', CT.GREATER_THAN, L(4), true], ['n', CT.GREATER_THAN, L(5), false],
-      ['n', CT.GREATER_EQUAL, L(5), true], ['n', CT.GREATER_EQUAL, L(6), false],
-      ['n', CT.LESS_THAN, L(6), true], ['n', CT.LESS_THAN, L(5), false],
-      ['n', CT.LESS_EQUAL, L(5), true], ['n', CT.LESS_EQUAL, L(-9), false],
-      ['s', CT.GREATER_THAN, 'l', true], ['s', CT.LESS_THAN, 'l', false],
-      ['id', CT.EQUAL, 'e1', true], ['id', CT.EQUAL, 'e2', false],
+      ['n', CT.EQUAL, L(5), true],
+      ['n', CT.EQUAL, L(4), false],
+      ['n', CT.NOT_EQUAL, L(4), true],
+      ['n', CT.NOT_EQUAL, L(5), false],
+      ['n', CT.GREATER_THAN, L(4), true],
+      ['n', CT.GREATER_THAN, L(5), false],
+      ['n', CT.GREATER_EQUAL, L(5), true],
+      ['n', CT.GREATER_EQUAL, L(6), false],
+      ['n', CT.LESS_THAN, L(6), true],
+      ['n', CT.LESS_THAN, L(5), false],
+      ['n', CT.LESS_EQUAL, L(5), true],
+      ['n', CT.LESS_EQUAL, L(-9), false],
+      ['s', CT.GREATER_THAN, 'l', true],
+      ['s', CT.LESS_THAN, 'l', false],
+      ['id', CT.EQUAL, 'e1', true],
+      ['id', CT.EQUAL, 'e2', false],
     ];
-    for (const [column, op, value, expected] of table) expect([column, op, await passes(new SingleColumnCondition(column, value, op, false))]).toEqual([column, op, expected]);
+    for (const [column, op, value, expected] of table)
+      expect([column, op, await passes(new SingleColumnCondition(column, value, op, false))]).toEqual([column, op, expected]);
     // A missing column passes by default (passIfMissing = true) and fails when it must be present.
     expect(await passes(new SingleColumnCondition('absent', L(1), CT.EQUAL))).toBe(true);
     expect(await passes(new SingleColumnCondition('absent', L(1), CT.EQUAL, false))).toBe(false);
@@ -161,35 +201,79 @@ describe('Tablestore emulator: rows', () => {
     expect(await otsFailure(write(comp(LO.NOT, eq('a', 1))))).toEqual(CHECK_FAIL);
     await write(comp(LO.AND, comp(LO.OR, eq('a', 9), eq('a', 1)), comp(LO.NOT, eq('b', 9))));
     const eleven = comp(LO.AND, ...Array.from({ length: 11 }, () => eq('a', 1)));
-    expect(await otsFailure(write(eleven))).toEqual({ status: 400, code: 'OTSParameterInvalid', message: 'The count of column conditions exceeds the limit: 10.' });
+    expect(await otsFailure(write(eleven))).toEqual({
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'The count of column conditions exceeds the limit: 10.',
+    });
     await write(comp(LO.AND, ...Array.from({ length: 10 }, () => eq('a', 1))));
   });
 
   it('increments atomically, returns the new value with AfterModify, deletes one version or all of a column', async () => {
     await createTable(client, 'versions', { maxVersions: 3 });
     const inc = (n: number) =>
-      client.updateRow({ tableName: 'versions', primaryKey: [{ id: 'c' }], condition: cond(REE.IGNORE), updateOfAttributeColumns: [{ INCREMENT: [{ attempts: Long.fromNumber(n) }] }], returnContent: { returnType: ReturnType.AfterModify, returnColumns: ['attempts'] } });
+      client.updateRow({
+        tableName: 'versions',
+        primaryKey: [{ id: 'c' }],
+        condition: cond(REE.IGNORE),
+        updateOfAttributeColumns: [{ INCREMENT: [{ attempts: Long.fromNumber(n) }] }],
+        returnContent: { returnType: ReturnType.AfterModify, returnColumns: ['attempts'] },
+      });
     expect(attrs((await inc(1)).row)).toEqual({ attempts: 1 }); // a missing column counts as 0
     expect(attrs((await inc(5)).row)).toEqual({ attempts: 6 });
-    await client.putRow({ tableName: 'versions', primaryKey: [{ id: 'v' }], attributeColumns: [{ s: 'one', timestamp: Date.now() - 2000 }], condition: cond(REE.IGNORE) });
-    await client.updateRow({ tableName: 'versions', primaryKey: [{ id: 'v' }], condition: cond(REE.IGNORE), updateOfAttributeColumns: [{ PUT: [{ s: 'two', timestamp: Date.now() - 1000 }, { t: 'x' }] }] });
+    await client.putRow({
+      tableName: 'versions',
+      primaryKey: [{ id: 'v' }],
+      attributeColumns: [{ s: 'one', timestamp: Date.now() - 2000 }],
+      condition: cond(REE.IGNORE),
+    });
+    await client.updateRow({
+      tableName: 'versions',
+      primaryKey: [{ id: 'v' }],
+      condition: cond(REE.IGNORE),
+      updateOfAttributeColumns: [{ PUT: [{ s: 'two', timestamp: Date.now() - 1000 }, { t: 'x' }] }],
+    });
     const all = (await client.getRow({ tableName: 'versions', primaryKey: [{ id: 'v' }], maxVersions: 3 })).row;
     expect(all.attributes.filter((c: any) => c.columnName === 's').map((c: any) => c.columnValue)).toEqual(['two', 'one']);
     const newest = all.attributes.find((c: any) => c.columnName === 's').timestamp;
-    await client.updateRow({ tableName: 'versions', primaryKey: [{ id: 'v' }], condition: cond(REE.IGNORE), updateOfAttributeColumns: [{ DELETE: [{ s: Long.fromNumber(newest) }] }, { DELETE_ALL: ['t'] }] });
+    await client.updateRow({
+      tableName: 'versions',
+      primaryKey: [{ id: 'v' }],
+      condition: cond(REE.IGNORE),
+      updateOfAttributeColumns: [{ DELETE: [{ s: Long.fromNumber(newest) }] }, { DELETE_ALL: ['t'] }],
+    });
     expect(attrs((await client.getRow({ tableName: 'versions', primaryKey: [{ id: 'v' }], maxVersions: 3 })).row)).toEqual({ s: 'one' });
     // Incrementing a non-integer column is refused.
-    const f = await otsFailure(client.updateRow({ tableName: 'versions', primaryKey: [{ id: 'v' }], condition: cond(REE.IGNORE), updateOfAttributeColumns: [{ INCREMENT: [{ s: Long.fromNumber(1) }] }] }));
+    const f = await otsFailure(
+      client.updateRow({
+        tableName: 'versions',
+        primaryKey: [{ id: 'v' }],
+        condition: cond(REE.IGNORE),
+        updateOfAttributeColumns: [{ INCREMENT: [{ s: Long.fromNumber(1) }] }],
+      }),
+    );
     expect(f).toEqual(expect.objectContaining({ status: 400, code: 'OTSParameterInvalid' }));
   });
 
   it('keeps at most maxVersions versions, newest first; a condition on all versions sees older ones', async () => {
     await createTable(client, 'v2', { maxVersions: 2 });
     const now = Date.now();
-    for (const [i, v] of ['a', 'b', 'c'].entries()) await client.updateRow({ tableName: 'v2', primaryKey: [{ id: 'r' }], condition: cond(REE.IGNORE), updateOfAttributeColumns: [{ PUT: [{ s: v, timestamp: now - 3000 + i * 1000 }] }] });
+    for (const [i, v] of ['a', 'b', 'c'].entries())
+      await client.updateRow({
+        tableName: 'v2',
+        primaryKey: [{ id: 'r' }],
+        condition: cond(REE.IGNORE),
+        updateOfAttributeColumns: [{ PUT: [{ s: v, timestamp: now - 3000 + i * 1000 }] }],
+      });
     const row = (await client.getRow({ tableName: 'v2', primaryKey: [{ id: 'r' }], maxVersions: 10 })).row;
     expect(row.attributes.map((c: any) => c.columnValue)).toEqual(['c', 'b']);
-    const anyVersion = (latestOnly: boolean) => client.updateRow({ tableName: 'v2', primaryKey: [{ id: 'r' }], condition: cond(REE.EXPECT_EXIST, new SingleColumnCondition('s', 'b', CT.EQUAL, false, latestOnly)), updateOfAttributeColumns: [{ PUT: [{ x: '1' }] }] });
+    const anyVersion = (latestOnly: boolean) =>
+      client.updateRow({
+        tableName: 'v2',
+        primaryKey: [{ id: 'r' }],
+        condition: cond(REE.EXPECT_EXIST, new SingleColumnCondition('s', 'b', CT.EQUAL, false, latestOnly)),
+        updateOfAttributeColumns: [{ PUT: [{ x: '1' }] }],
+      });
     expect(await otsFailure(anyVersion(true))).toEqual(CHECK_FAIL);
     await anyVersion(false);
   });
@@ -204,10 +288,21 @@ describe('Tablestore emulator: rows', () => {
   });
 
   it('returns the primary key with ReturnType.Primarykey', async () => {
-    const r = await client.putRow({ tableName: T, primaryKey: [{ id: 'e9' }], attributeColumns: [{ a: '1' }], condition: cond(REE.IGNORE), returnContent: { returnType: ReturnType.Primarykey } });
+    const r = await client.putRow({
+      tableName: T,
+      primaryKey: [{ id: 'e9' }],
+      attributeColumns: [{ a: '1' }],
+      condition: cond(REE.IGNORE),
+      returnContent: { returnType: ReturnType.Primarykey },
+    });
     expect(pkOf(r.row)).toEqual({ id: 'e9' });
     expect(r.consumed.capacityUnit.write).toBe(1);
-    const d = await client.deleteRow({ tableName: T, primaryKey: [{ id: 'e9' }], condition: cond(REE.EXPECT_EXIST), returnContent: { returnType: ReturnType.Primarykey } });
+    const d = await client.deleteRow({
+      tableName: T,
+      primaryKey: [{ id: 'e9' }],
+      condition: cond(REE.EXPECT_EXIST),
+      returnContent: { returnType: ReturnType.Primarykey },
+    });
     expect(pkOf(d.row)).toEqual({ id: 'e9' });
     expect(d.consumed.capacityUnit.read).toBe(1);
   });
@@ -215,18 +310,34 @@ describe('Tablestore emulator: rows', () => {
   it('refuses keys that do not match the schema, oversized values and duplicated columns (nothing written)', async () => {
     const invalidPk = await otsFailure(client.putRow({ tableName: T, primaryKey: [{ other: 'x' }], attributeColumns: [], condition: cond(REE.IGNORE) }));
     expect(invalidPk).toEqual({ status: 400, code: 'OTSInvalidPK', message: 'Validate PK name fail. Input: other, Meta: id.' });
-    const wrongType = await otsFailure(client.putRow({ tableName: T, primaryKey: [{ id: Long.fromNumber(1) }], attributeColumns: [], condition: cond(REE.IGNORE) }));
+    const wrongType = await otsFailure(
+      client.putRow({ tableName: T, primaryKey: [{ id: Long.fromNumber(1) }], attributeColumns: [], condition: cond(REE.IGNORE) }),
+    );
     expect(wrongType).toEqual({ status: 400, code: 'OTSInvalidPK', message: 'Validate PK type fail. Input: INTEGER, Meta: STRING.' });
     const twoKeys = await otsFailure(client.getRow({ tableName: T, primaryKey: [{ id: 'a' }, { id2: 'b' }] }));
     expect(twoKeys).toEqual({ status: 400, code: 'OTSInvalidPK', message: 'Validate PK size fail. Input: 2, Meta: 1.' });
     const longKey = await otsFailure(put('k'.repeat(1025), [{ a: '1' }]));
-    expect(longKey).toEqual(expect.objectContaining({ status: 400, code: 'OTSParameterInvalid', message: "The length of primary key column: 'id' exceeded the MaxLength:1024 with CurrentLength:1025." }));
+    expect(longKey).toEqual(
+      expect.objectContaining({
+        status: 400,
+        code: 'OTSParameterInvalid',
+        message: "The length of primary key column: 'id' exceeded the MaxLength:1024 with CurrentLength:1025.",
+      }),
+    );
     await put('k'.repeat(1024), [{ a: '1' }]);
     const dup = await otsFailure(put('d', [{ a: '1' }, { a: '2' }]));
     expect(dup).toEqual({ status: 400, code: 'OTSParameterInvalid', message: "Duplicated attribute column name: 'a' while putting row." });
-    const many = await otsFailure(put('m', Array.from({ length: 1025 }, (_, i) => ({ [`c${i}`]: 'x' }))));
+    const many = await otsFailure(
+      put(
+        'm',
+        Array.from({ length: 1025 }, (_, i) => ({ [`c${i}`]: 'x' })),
+      ),
+    );
     expect(many.code).toBe('OTSOutOfColumnCountLimit');
-    await put('m', Array.from({ length: 1024 }, (_, i) => ({ [`c${i}`]: 'x' })));
+    await put(
+      'm',
+      Array.from({ length: 1024 }, (_, i) => ({ [`c${i}`]: 'x' })),
+    );
     const huge = await otsFailure(put('h', [{ a: 'x'.repeat(2 * 1024 * 1024 + 1) }]));
     expect(huge).toEqual(expect.objectContaining({ status: 400, code: 'OTSParameterInvalid' }));
     expect(huge.message).toMatch(/attribute column: 'a' exceeded the MaxLength:2097152/);

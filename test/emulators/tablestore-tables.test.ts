@@ -31,7 +31,16 @@ describe('Tablestore emulator: tables', () => {
     expect(created.RequestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     // The SDK answers protobufjs message instances: compared as their JSON.
     const d = JSON.parse(JSON.stringify(await client.describeTable({ tableName: 't1' })));
-    expect(d.tableMeta).toEqual(expect.objectContaining({ tableName: 't1', primaryKey: [{ name: 'source', type: 'STRING' }, { name: 'seq', type: 'INTEGER' }, { name: 'blob', type: 'BINARY' }] }));
+    expect(d.tableMeta).toEqual(
+      expect.objectContaining({
+        tableName: 't1',
+        primaryKey: [
+          { name: 'source', type: 'STRING' },
+          { name: 'seq', type: 'INTEGER' },
+          { name: 'blob', type: 'BINARY' },
+        ],
+      }),
+    );
     expect(d.tableOptions).toEqual(expect.objectContaining({ timeToLive: 90 * 86400, maxVersions: 3, allowUpdate: true }));
     expect(Number(d.tableOptions.deviationCellVersionInSec)).toBe(86400);
     expect(d.tableStatus).toBe('ACTIVE');
@@ -51,7 +60,11 @@ describe('Tablestore emulator: tables', () => {
 
   it('answers OTSObjectAlreadyExist 409 for an existing table and OTSObjectNotExist 404 for a missing one', async () => {
     await createTable(client, 't1');
-    expect(await otsFailure(create({ timeToLive: -1, maxVersions: 1 }))).toEqual({ status: 409, code: 'OTSObjectAlreadyExist', message: 'Requested table already exists.' });
+    expect(await otsFailure(create({ timeToLive: -1, maxVersions: 1 }))).toEqual({
+      status: 409,
+      code: 'OTSObjectAlreadyExist',
+      message: 'Requested table already exists.',
+    });
     const missing = { status: 404, code: 'OTSObjectNotExist', message: 'Requested table does not exist.' };
     expect(await otsFailure(client.describeTable({ tableName: 'nope' }))).toEqual(missing);
     expect(await otsFailure(client.deleteTable({ tableName: 'nope' }))).toEqual(missing);
@@ -71,7 +84,13 @@ describe('Tablestore emulator: tables', () => {
     await bad(create({ timeToLive: -1, maxVersions: 1 }, []), /primary key columns must be in range: \[1, 4\]/);
     const five = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, type: 'STRING' }));
     await bad(create({ timeToLive: -1, maxVersions: 1 }, five), /\[1, 4\]/);
-    await bad(create({ timeToLive: -1, maxVersions: 1 }, [{ name: 'a', type: 'STRING' }, { name: 'a', type: 'INTEGER' }]), /Duplicated primary key name: 'a'/);
+    await bad(
+      create({ timeToLive: -1, maxVersions: 1 }, [
+        { name: 'a', type: 'STRING' },
+        { name: 'a', type: 'INTEGER' },
+      ]),
+      /Duplicated primary key name: 'a'/,
+    );
     await bad(create({ timeToLive: -1, maxVersions: 1 }, undefined, '9starts-with-digit'), /Invalid table name/);
     expect((await client.listTable({})).tableNames).toEqual([]);
     // Exactly one day is accepted.
@@ -79,14 +98,27 @@ describe('Tablestore emulator: tables', () => {
     expect((await client.describeTable({ tableName: 't1' })).tableOptions.timeToLive).toBe(86400);
   });
 
-  it('updates a table\'s TTL, versions and reserved throughput with UpdateTable (a missing or bad value refused)', async () => {
+  it("updates a table's TTL, versions and reserved throughput with UpdateTable (a missing or bad value refused)", async () => {
     await createTable(client, 't1', { maxVersions: 3 });
     const { TableStore } = await import('./tablestore-helpers.js');
     const now = Date.now();
     for (const [i, v] of ['a', 'b', 'c'].entries()) {
-      await client.updateRow({ tableName: 't1', primaryKey: [{ id: 'r' }], updateOfAttributeColumns: [{ PUT: [{ s: v, timestamp: now - 3000 + i * 1000 }] }], condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null) });
+      await client.updateRow({
+        tableName: 't1',
+        primaryKey: [{ id: 'r' }],
+        updateOfAttributeColumns: [{ PUT: [{ s: v, timestamp: now - 3000 + i * 1000 }] }],
+        condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+      });
     }
-    const r = JSON.parse(JSON.stringify(await client.updateTable({ tableName: 't1', tableOptions: { timeToLive: 7 * 86400, maxVersions: 1 }, reservedThroughput: { capacityUnit: { read: 0, write: 0 } } })));
+    const r = JSON.parse(
+      JSON.stringify(
+        await client.updateTable({
+          tableName: 't1',
+          tableOptions: { timeToLive: 7 * 86400, maxVersions: 1 },
+          reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
+        }),
+      ),
+    );
     expect(r.tableOptions).toEqual(expect.objectContaining({ timeToLive: 7 * 86400, maxVersions: 1 }));
     expect((await client.describeTable({ tableName: 't1' })).tableOptions.timeToLive).toBe(7 * 86400);
     // Versions beyond the new maximum are no longer read.
@@ -95,7 +127,9 @@ describe('Tablestore emulator: tables', () => {
     // Options left out keep their value.
     await client.updateTable({ tableName: 't1', tableOptions: { maxVersions: 2 } });
     expect((await client.describeTable({ tableName: 't1' })).tableOptions).toEqual(expect.objectContaining({ timeToLive: 7 * 86400, maxVersions: 2 }));
-    expect((await otsFailure(client.updateTable({ tableName: 't1', tableOptions: { timeToLive: 60 } }))).message).toMatch(/time_to_live must be -1 or at least 86400/);
+    expect((await otsFailure(client.updateTable({ tableName: 't1', tableOptions: { timeToLive: 60 } }))).message).toMatch(
+      /time_to_live must be -1 or at least 86400/,
+    );
     expect((await otsFailure(client.updateTable({ tableName: 'nope', tableOptions: { timeToLive: -1 } }))).code).toBe('OTSObjectNotExist');
   });
 
@@ -109,7 +143,12 @@ describe('Tablestore emulator: tables', () => {
   it('forgets the rows of a deleted table: a table re-created under the same name is empty', async () => {
     const { TableStore } = await import('./tablestore-helpers.js');
     await createTable(client, 't1');
-    await client.putRow({ tableName: 't1', primaryKey: [{ id: 'a' }], attributeColumns: [{ v: 'x' }], condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null) });
+    await client.putRow({
+      tableName: 't1',
+      primaryKey: [{ id: 'a' }],
+      attributeColumns: [{ v: 'x' }],
+      condition: new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null),
+    });
     await client.deleteTable({ tableName: 't1' });
     await createTable(client, 't1');
     expect((await client.getRow({ tableName: 't1', primaryKey: [{ id: 'a' }] })).row).toEqual({});

@@ -3,7 +3,11 @@ import { LOCAL_WEBHOOK_SECRET, type Stack } from '../../local/stack.js';
 import { signedGenericRequest } from '../../local/sample.js';
 import { setLogSink } from '../../shared/logger.js';
 
-export async function postSigned(stack: Stack, payload: unknown, opts: { id?: string; now?: number; secret?: string } = {}): Promise<{ status: number; body: any }> {
+export async function postSigned(
+  stack: Stack,
+  payload: unknown,
+  opts: { id?: string; now?: number; secret?: string } = {},
+): Promise<{ status: number; body: any }> {
   const r = signedGenericRequest(`${stack.webhookUrl}/webhooks/generic`, opts.secret ?? LOCAL_WEBHOOK_SECRET, payload, opts.now, opts.id);
   const res = await fetch(r.url, { method: 'POST', headers: r.headers, body: r.body });
   const text = await res.text();

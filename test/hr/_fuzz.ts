@@ -22,7 +22,9 @@ export const anyOptionalText: fc.Arbitrary<string | undefined> = fc.option(anyTe
 export const anyBytes: fc.Arbitrary<Buffer> = fc.uint8Array({ maxLength: 512 }).map((a) => Buffer.from(a));
 
 /** Bytes in whole AES blocks (16..512), so that decryption reaches the padding and length checks. */
-export const blockBytes: fc.Arbitrary<Buffer> = fc.integer({ min: 1, max: 32 }).chain((blocks) => fc.uint8Array({ minLength: blocks * 16, maxLength: blocks * 16 }).map((a) => Buffer.from(a)));
+export const blockBytes: fc.Arbitrary<Buffer> = fc
+  .integer({ min: 1, max: 32 })
+  .chain((blocks) => fc.uint8Array({ minLength: blocks * 16, maxLength: blocks * 16 }).map((a) => Buffer.from(a)));
 
 /**
  * Runs `fn`; returns `ok` or `refused`. Any error other than the allowed classes (TypeError, RangeError, a plain

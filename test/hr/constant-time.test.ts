@@ -81,6 +81,13 @@ describe('assertFresh', () => {
   });
 
   it('arbitrary timestamps only ever produce SignatureError', () => {
-    fc.assert(fc.property(anyText, fc.constantFrom<'s' | 'ms' | 'auto'>('s', 'ms', 'auto'), (ts, unit) => void outcome(() => assertFresh(ts, 1_700_000_000, 300, unit), [SignatureError])), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        anyText,
+        fc.constantFrom<'s' | 'ms' | 'auto'>('s', 'ms', 'auto'),
+        (ts, unit) => void outcome(() => assertFresh(ts, 1_700_000_000, 300, unit), [SignatureError]),
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -62,9 +62,15 @@ describe.each(modules)('TSDoc examples of shared/hr/%s', (file, mod) => {
   const examples = examplesOf(source);
 
   it('has an example for every exported function', () => {
-    const functions = Object.entries(mod).filter(([, v]) => typeof v === 'function').map(([k]) => k);
+    const functions = Object.entries(mod)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k);
     expect(functions.length).toBeGreaterThan(0);
-    for (const name of functions) expect(examples.some((e) => new RegExp(`\\b${name}\\(`).test(e.expr)), `${name} has no example`).toBe(true);
+    for (const name of functions)
+      expect(
+        examples.some((e) => new RegExp(`\\b${name}\\(`).test(e.expr)),
+        `${name} has no example`,
+      ).toBe(true);
   });
 
   it.each(examples.map((e) => [e.expr.slice(0, 90), e] as const))('%s', (_label, e) => {

@@ -59,7 +59,9 @@ describe('Feishu: signature', () => {
   });
 
   it('is plain hex SHA-256 of timestamp + nonce + key + raw body (not HMAC)', () => {
-    const expected = createHash('sha256').update(Buffer.concat([Buffer.from(`${ts}n0nce${KEY}`), body])).digest('hex');
+    const expected = createHash('sha256')
+      .update(Buffer.concat([Buffer.from(`${ts}n0nce${KEY}`), body]))
+      .digest('hex');
     expect(feishuSignature(ts, 'n0nce', KEY, body)).toBe(expected);
     expect(feishuSignature(ts, 'n0nce', KEY, body.toString())).toBe(expected);
     const hmac = createHmac('sha256', KEY).update(`${ts}n0nce${body.toString()}`).digest('hex');
@@ -220,7 +222,14 @@ describe('Feishu: properties', () => {
         fc.constantFrom('0', '7', 'a', 'f', 'Z', ' '),
         (nonce, field, index, mask, ch) => {
           const rawBody = Buffer.from(JSON.stringify({ encrypt: feishuEncrypt(KEY, 'event', IV) }));
-          const ok = { timestamp: '1700000000', nonce, signature: feishuSignature('1700000000', nonce, KEY, rawBody), encryptKey: KEY, rawBody, nowSec: 1700000000 };
+          const ok = {
+            timestamp: '1700000000',
+            nonce,
+            signature: feishuSignature('1700000000', nonce, KEY, rawBody),
+            encryptKey: KEY,
+            rawBody,
+            nowSec: 1700000000,
+          };
           expect(outcome(() => verifyFeishuSignature(ok))).toBe('ok');
           const t: FeishuSignatureInput & { signature: string } = { ...ok };
           if (field === 'body') t.rawBody = flipByte(rawBody, index, mask);

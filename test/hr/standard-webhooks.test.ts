@@ -41,10 +41,14 @@ describe('Standard Webhooks: round trips', () => {
   it('verifies what it signs, for non-UTF-8 bodies too (bytes are signed, not text)', () => {
     const body = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x7b]);
     const sig = signStandardWebhook(OTHER_SECRET, 'msg_1', 1700000000, body);
-    expect(() => verifyStandardWebhook({ secrets: [OTHER_SECRET], id: 'msg_1', timestamp: '1700000000', signature: sig, rawBody: body, nowSec: 1700000000 })).not.toThrow();
+    expect(() =>
+      verifyStandardWebhook({ secrets: [OTHER_SECRET], id: 'msg_1', timestamp: '1700000000', signature: sig, rawBody: body, nowSec: 1700000000 }),
+    ).not.toThrow();
     // The same bytes read as UTF-8 and re-encoded are different bytes: refused.
     const reencoded = Buffer.from(body.toString('utf8'), 'utf8');
-    expect(() => verifyStandardWebhook({ secrets: [OTHER_SECRET], id: 'msg_1', timestamp: '1700000000', signature: sig, rawBody: reencoded, nowSec: 1700000000 })).toThrow(SignatureError);
+    expect(() =>
+      verifyStandardWebhook({ secrets: [OTHER_SECRET], id: 'msg_1', timestamp: '1700000000', signature: sig, rawBody: reencoded, nowSec: 1700000000 }),
+    ).toThrow(SignatureError);
   });
 
   it('accepts any matching entry of the list and any of several secrets (key rotation)', () => {
@@ -92,7 +96,11 @@ describe('Standard Webhooks: refusals', () => {
     ['a truncated signature', { signature: 'v1,g0hM9SsE+OTPJTGt' }, /matches/],
     ['a valid entry with junk after a comma (a duplicated header, as FC joins it)', { signature: `${S1_SIG},x` }, /matches/],
     ['a valid entry in non-canonical Base64', { signature: `${S1_SIG.slice(0, -2)}F=` }, /matches/],
-    ['a signature with one more byte', { signature: `v1,${Buffer.concat([Buffer.from(S1_SIG.slice(3), 'base64'), Buffer.from([0])]).toString('base64')}` }, /matches/],
+    [
+      'a signature with one more byte',
+      { signature: `v1,${Buffer.concat([Buffer.from(S1_SIG.slice(3), 'base64'), Buffer.from([0])]).toString('base64')}` },
+      /matches/,
+    ],
   ])('refuses %s with SignatureError', (_name, over, reason) => {
     expect(() => verifyStandardWebhook(input(over))).toThrow(SignatureError);
     expect(() => verifyStandardWebhook(input(over))).toThrow(reason);
@@ -122,9 +130,16 @@ describe('Standard Webhooks: refusals', () => {
 describe('Standard Webhooks: properties', () => {
   it('arbitrary headers and bodies only ever produce SignatureError', () => {
     fc.assert(
-      fc.property(anyOptionalText, anyOptionalText, anyOptionalText, anyBytes, fc.integer({ min: 0, max: 2 ** 40 }), (id, timestamp, signature, rawBody, nowSec) => {
-        outcome(() => verifyStandardWebhook({ secrets: [S1.secret], id, timestamp, signature, rawBody, nowSec }), [SignatureError]);
-      }),
+      fc.property(
+        anyOptionalText,
+        anyOptionalText,
+        anyOptionalText,
+        anyBytes,
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (id, timestamp, signature, rawBody, nowSec) => {
+          outcome(() => verifyStandardWebhook({ secrets: [S1.secret], id, timestamp, signature, rawBody, nowSec }), [SignatureError]);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

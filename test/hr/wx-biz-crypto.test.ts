@@ -57,7 +57,17 @@ function referenceDecrypt(aesKey: string, encrypt: string) {
 describe('WXBiz: official vectors', () => {
   it('D1 (DingTalk): signature byte for byte', () => {
     expect(wxSignature(D1.token, D1.timestamp, D1.nonce, D1.encrypt)).toBe(D1.signature);
-    expect(() => verifyWxSignature({ token: D1.token, timestamp: D1.timestamp, nonce: D1.nonce, signature: D1.signature, encrypt: D1.encrypt, nowSec: 1608001896 + 60, timestampUnit: 'ms' })).not.toThrow();
+    expect(() =>
+      verifyWxSignature({
+        token: D1.token,
+        timestamp: D1.timestamp,
+        nonce: D1.nonce,
+        signature: D1.signature,
+        encrypt: D1.encrypt,
+        nowSec: 1608001896 + 60,
+        timestampUnit: 'ms',
+      }),
+    ).not.toThrow();
   });
 
   it('D1 (DingTalk): decrypts to check_url with the owner key as trailer, padded with 31 bytes of 31', () => {
@@ -68,7 +78,17 @@ describe('WXBiz: official vectors', () => {
 
   it('W1 (WeCom): msg_signature byte for byte and echostr decryption', () => {
     expect(wxSignature(W1.token, W1.timestamp, W1.nonce, W1.echostr)).toBe(W1.signature);
-    expect(() => verifyWxSignature({ token: W1.token, timestamp: W1.timestamp, nonce: W1.nonce, signature: W1.signature, encrypt: W1.echostr, nowSec: 1409659589, timestampUnit: 's' })).not.toThrow();
+    expect(() =>
+      verifyWxSignature({
+        token: W1.token,
+        timestamp: W1.timestamp,
+        nonce: W1.nonce,
+        signature: W1.signature,
+        encrypt: W1.echostr,
+        nowSec: 1409659589,
+        timestampUnit: 's',
+      }),
+    ).not.toThrow();
     expect(wxDecrypt(W1.aesKey, W1.echostr, W1.receiveId)).toEqual({ message: W1.plain, receiveId: W1.receiveId });
   });
 
@@ -83,10 +103,12 @@ describe('WXBiz: official vectors', () => {
     expect(wxEncrypt(W1.aesKey, W1.plain, W1.receiveId, prefix(W1.aesKey, W1.echostr))).toBe(W1.echostr);
   });
 
-  it('the vectors are refused under the other platform\'s key, token or id', () => {
+  it("the vectors are refused under the other platform's key, token or id", () => {
     expect(() => wxDecrypt(W1.aesKey, D1.encrypt)).toThrow(DecryptError);
     expect(() => wxDecrypt(D1.aesKey, D1.encrypt, W1.receiveId)).toThrow(/receive id/);
-    expect(() => verifyWxSignature({ token: W1.token, timestamp: D1.timestamp, nonce: D1.nonce, signature: D1.signature, encrypt: D1.encrypt })).toThrow(SignatureError);
+    expect(() => verifyWxSignature({ token: W1.token, timestamp: D1.timestamp, nonce: D1.nonce, signature: D1.signature, encrypt: D1.encrypt })).toThrow(
+      SignatureError,
+    );
   });
 });
 
@@ -180,7 +202,17 @@ describe('WXBiz: decryption', () => {
     const r = wxSeal({ token: D1.token, encodingAesKey: D1.aesKey, receiveId: D1.owner, message: 'success', timestamp: '1700000000000', nonce: 'abc123' });
     expect(r.timestamp).toBe('1700000000000');
     expect(r.nonce).toBe('abc123');
-    expect(() => verifyWxSignature({ token: D1.token, timestamp: r.timestamp, nonce: r.nonce, signature: r.signature, encrypt: r.encrypt, nowSec: 1700000000, timestampUnit: 'ms' })).not.toThrow();
+    expect(() =>
+      verifyWxSignature({
+        token: D1.token,
+        timestamp: r.timestamp,
+        nonce: r.nonce,
+        signature: r.signature,
+        encrypt: r.encrypt,
+        nowSec: 1700000000,
+        timestampUnit: 'ms',
+      }),
+    ).not.toThrow();
     expect(wxDecrypt(D1.aesKey, r.encrypt, D1.owner).message).toBe('success');
   });
 
@@ -203,7 +235,11 @@ describe('WXBiz: decryption', () => {
     ['a huge message length', rawEncrypt(KEY, layout(msg, 'corp', Buffer.alloc(3, 3), 0xffffffff)), /message length/],
     ['content shorter than the length field', rawEncrypt(KEY, Buffer.concat([Buffer.alloc(16, 7), Buffer.from([0, 0, 0]), Buffer.alloc(13, 13)])), /too short/],
     ['a non-UTF-8 message', rawEncrypt(KEY, layout(Buffer.from([0x68, 0xc3, 0x28, 0x6c, 0x6f]), 'corp', Buffer.alloc(3, 3))), /not UTF-8/],
-    ['a non-UTF-8 receive id', rawEncrypt(KEY, Buffer.concat([layout(msg, '', Buffer.alloc(0)), Buffer.from([0xff, 0xfe, 0x41, 0x42]), Buffer.alloc(3, 3)])), /not UTF-8/],
+    [
+      'a non-UTF-8 receive id',
+      rawEncrypt(KEY, Buffer.concat([layout(msg, '', Buffer.alloc(0)), Buffer.from([0xff, 0xfe, 0x41, 0x42]), Buffer.alloc(3, 3)])),
+      /not UTF-8/,
+    ],
   ])('refuses %s with DecryptError', (_name, encrypt, reason) => {
     expect(() => wxDecrypt(KEY, encrypt)).toThrow(DecryptError);
     expect(() => wxDecrypt(KEY, encrypt)).toThrow(reason);
@@ -263,9 +299,16 @@ describe('WXBiz: properties', () => {
 
   it('arbitrary query parameters only ever produce SignatureError', () => {
     fc.assert(
-      fc.property(anyOptionalText, anyOptionalText, anyOptionalText, anyOptionalText, fc.constantFrom<'s' | 'ms' | 'auto'>('s', 'ms', 'auto'), (timestamp, nonce, signature, encrypt, timestampUnit) => {
-        outcome(() => verifyWxSignature({ token: W1.token, timestamp, nonce, signature, encrypt, nowSec: 1700000000, timestampUnit }), [SignatureError]);
-      }),
+      fc.property(
+        anyOptionalText,
+        anyOptionalText,
+        anyOptionalText,
+        anyOptionalText,
+        fc.constantFrom<'s' | 'ms' | 'auto'>('s', 'ms', 'auto'),
+        (timestamp, nonce, signature, encrypt, timestampUnit) => {
+          outcome(() => verifyWxSignature({ token: W1.token, timestamp, nonce, signature, encrypt, nowSec: 1700000000, timestampUnit }), [SignatureError]);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -288,7 +331,14 @@ describe('WXBiz: properties', () => {
         fc.constantFrom('0', '9', 'a', 'f', 'Z', '+', '/', '='),
         (message, field, index, ch) => {
           const sealed = wxSeal({ token: D1.token, encodingAesKey: D1.aesKey, receiveId: D1.owner, message, timestamp: '1700000000000', nonce: 'nonce42' });
-          const ok = { token: D1.token, timestamp: sealed.timestamp, nonce: sealed.nonce, signature: sealed.signature, encrypt: sealed.encrypt, nowSec: 1700000000 };
+          const ok = {
+            token: D1.token,
+            timestamp: sealed.timestamp,
+            nonce: sealed.nonce,
+            signature: sealed.signature,
+            encrypt: sealed.encrypt,
+            nowSec: 1700000000,
+          };
           const pipeline = (p: typeof ok) => {
             verifyWxSignature(p);
             return wxDecrypt(D1.aesKey, p.encrypt as string, D1.owner);

@@ -21,7 +21,13 @@ beforeAll(async () => {
   ots = await startTablestoreEmulator();
   const credentials = { accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret };
   client = new TablestoreClient({ endpoint: ots.url, instance: ots.instanceName, credentials, timeoutMs: 2000 });
-  sdk = new TableStore.Client({ endpoint: ots.url, instancename: ots.instanceName, accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret, maxRetries: 0 });
+  sdk = new TableStore.Client({
+    endpoint: ots.url,
+    instancename: ots.instanceName,
+    accessKeyId: ots.accessKeyId,
+    accessKeySecret: ots.accessKeySecret,
+    maxRetries: 0,
+  });
   await client.createTable({ name: T, primaryKey: [{ name: 'employee', type: 'STRING' }], timeToLive: -1, maxVersions: 1 });
 });
 afterAll(async () => ots?.close());
@@ -54,7 +60,15 @@ describe('table operations', () => {
 
 describe('rows, cross-checked with the official SDK', () => {
   it('a row written by this client reads back through the official SDK with the same values', async () => {
-    await client.putRow(T, pk('generic:E1'), [{ name: 'email', value: 'a@example.com' }, { name: 'version', value: 1n }], { row: 'expect-not-exist' });
+    await client.putRow(
+      T,
+      pk('generic:E1'),
+      [
+        { name: 'email', value: 'a@example.com' },
+        { name: 'version', value: 1n },
+      ],
+      { row: 'expect-not-exist' },
+    );
     const { row } = await sdk.getRow({ tableName: T, primaryKey: [{ employee: 'generic:E1' }], maxVersions: 1 });
     const cols = Object.fromEntries(row.attributes.map((a: { columnName: string; columnValue: unknown }) => [a.columnName, a.columnValue]));
     expect(cols.email).toBe('a@example.com');
@@ -77,7 +91,9 @@ describe('rows, cross-checked with the official SDK', () => {
     const again = await codeOf(client.putRow(T, pk('generic:E1'), [{ name: 'version', value: 1n }], { row: 'expect-not-exist' }));
     expect([again.code, again.kind, again.httpStatus]).toEqual(['OTSConditionCheckFail', 'condition', 403]);
     await client.putRow(T, pk('generic:E1'), [{ name: 'version', value: 2n }], { row: 'expect-exist', columnEquals: { name: 'version', value: 1n } });
-    const stale = await codeOf(client.putRow(T, pk('generic:E1'), [{ name: 'version', value: 2n }], { row: 'expect-exist', columnEquals: { name: 'version', value: 1n } }));
+    const stale = await codeOf(
+      client.putRow(T, pk('generic:E1'), [{ name: 'version', value: 2n }], { row: 'expect-exist', columnEquals: { name: 'version', value: 1n } }),
+    );
     expect(stale.kind).toBe('condition');
     const none = await codeOf(client.putRow(T, pk('generic:none'), [{ name: 'version', value: 1n }], { row: 'expect-exist' }));
     expect(none.kind).toBe('condition');
@@ -103,7 +119,12 @@ describe('rows, cross-checked with the official SDK', () => {
 
 describe('failures', () => {
   it('a wrong secret is refused as systemic (OTSAuthFailed)', async () => {
-    const bad = new TablestoreClient({ endpoint: ots.url, instance: ots.instanceName, credentials: { accessKeyId: ots.accessKeyId, accessKeySecret: 'wrong' }, timeoutMs: 2000 });
+    const bad = new TablestoreClient({
+      endpoint: ots.url,
+      instance: ots.instanceName,
+      credentials: { accessKeyId: ots.accessKeyId, accessKeySecret: 'wrong' },
+      timeoutMs: 2000,
+    });
     const err = await codeOf(bad.getRow(T, pk('generic:E1')));
     expect([err.code, err.kind]).toEqual(['OTSAuthFailed', 'systemic']);
   });
@@ -116,7 +137,12 @@ describe('failures', () => {
       [{ action: 'GetRow', reset: true, count: 1 }, 'ECONNRESET', 'unknown'],
       [{ action: 'GetRow', delayAfterMs: 500, count: 1 }, 'RequestTimeout', 'unknown'],
     ];
-    const fast = new TablestoreClient({ endpoint: ots.url, instance: ots.instanceName, credentials: { accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret }, timeoutMs: 200 });
+    const fast = new TablestoreClient({
+      endpoint: ots.url,
+      instance: ots.instanceName,
+      credentials: { accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret },
+      timeoutMs: 200,
+    });
     for (const [fault, code, kind] of cases) {
       ots.faults.add(fault as never);
       const err = await codeOf(fast.getRow(T, pk('generic:E1')));

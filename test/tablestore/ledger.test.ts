@@ -13,11 +13,22 @@ let clock = 1_000_000;
 const T = 'hr_sag_ledger';
 const ledger = () => new Ledger({ client, table: T, leaseMs: 60_000, now: () => clock });
 const ev = (id: string, occurredAt: string) => ({ id, occurredAt });
-const entry = (e: { id: string; occurredAt: string }, result = 'done'): HistoryEntry => ({ eventId: e.id, type: 'employee.joined', result, occurredAt: e.occurredAt, at: '2026-11-23T00:00:00Z' });
+const entry = (e: { id: string; occurredAt: string }, result = 'done'): HistoryEntry => ({
+  eventId: e.id,
+  type: 'employee.joined',
+  result,
+  occurredAt: e.occurredAt,
+  at: '2026-11-23T00:00:00Z',
+});
 
 beforeAll(async () => {
   ots = await startTablestoreEmulator();
-  client = new TablestoreClient({ endpoint: ots.url, instance: ots.instanceName, credentials: { accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret }, timeoutMs: 2000 });
+  client = new TablestoreClient({
+    endpoint: ots.url,
+    instance: ots.instanceName,
+    credentials: { accessKeyId: ots.accessKeyId, accessKeySecret: ots.accessKeySecret },
+    timeoutMs: 2000,
+  });
   expect((await ensureLedgerTable(client, T)).action).toBe('created');
   expect(await ensureLedgerTable(client, T)).toEqual({ table: T, action: 'unchanged', notes: [] });
 });
@@ -83,7 +94,9 @@ describe('failures become the runtime errors', () => {
     ots.faults.add({ action: 'GetRow', code: 'OTSServerBusy', httpStatus: 503, count: 1 } as never);
     await expect(ledger().read('generic:E1')).rejects.toBeInstanceOf(ThrottledError);
     ots.faults.add({ action: 'GetRow', code: 'OTSInternalServerError', httpStatus: 500, count: 1 } as never);
-    const err = await ledger().read('generic:E1').catch((e: unknown) => e);
+    const err = await ledger()
+      .read('generic:E1')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect(err).not.toBeInstanceOf(ThrottledError);
     const gone = new Ledger({ client, table: 'no_such_table', leaseMs: 1000 });

@@ -4,7 +4,11 @@ import { Breaker } from '../../shared/breaker.js';
 import { SystemicError } from '../../shared/errors.js';
 import { createLogger, setLogSink } from '../../shared/logger.js';
 
-const cause = { reason: 'sag.InvalidAccessKeyId.NotFound', message: 'InvalidAccessKeyId.NotFound: Specified access key is not found.', fix: 'check the AccessKey' };
+const cause = {
+  reason: 'sag.InvalidAccessKeyId.NotFound',
+  message: 'InvalidAccessKeyId.NotFound: Specified access key is not found.',
+  fix: 'check the AccessKey',
+};
 
 function setup(opts: { scale?: number; maxSeconds?: number } = {}) {
   let now = 1_000_000;

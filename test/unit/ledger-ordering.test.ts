@@ -25,7 +25,13 @@ describe('the ordering rule', () => {
 });
 
 describe('the ledger record', () => {
-  const entry = (n: number): HistoryEntry => ({ eventId: `evt_${n}`, type: 'employee.joined', result: 'done', occurredAt: '2026-11-23T09:00:00Z', at: '2026-11-23T09:00:01Z' });
+  const entry = (n: number): HistoryEntry => ({
+    eventId: `evt_${n}`,
+    type: 'employee.joined',
+    result: 'done',
+    occurredAt: '2026-11-23T09:00:00Z',
+    at: '2026-11-23T09:00:01Z',
+  });
 
   it('keeps the newest entries of the history', () => {
     let h: HistoryEntry[] = [];
@@ -49,6 +55,16 @@ describe('the ledger record', () => {
     };
     const columns = Object.fromEntries(toColumns(r).map((c) => [c.name, c.value]));
     expect(fromColumns('generic:E1', { ...columns, version: 3n })).toEqual(r);
-    expect(fromColumns('k', { history: 'not json' })).toEqual({ key: 'k', version: 0, accounts: [], history: [], email: undefined, userName: undefined, lastEventAt: undefined, lastEventId: undefined, pending: undefined });
+    expect(fromColumns('k', { history: 'not json' })).toEqual({
+      key: 'k',
+      version: 0,
+      accounts: [],
+      history: [],
+      email: undefined,
+      userName: undefined,
+      lastEventAt: undefined,
+      lastEventId: undefined,
+      pending: undefined,
+    });
   });
 });

@@ -13,8 +13,18 @@ describe('logger', () => {
   });
 
   it('masks secret-looking keys and emails, deeply', () => {
-    const out = redact({ accessKeySecret: 'sk', nested: { password: 'p', token: 't', email: 'ann@example.com', list: ['bob@example.org'] }, signature: 'sig', ok: 'keep' });
-    expect(out).toEqual({ accessKeySecret: '***', nested: { password: '***', token: '***', email: 'a***@example.com', list: ['b***@example.org'] }, signature: '***', ok: 'keep' });
+    const out = redact({
+      accessKeySecret: 'sk',
+      nested: { password: 'p', token: 't', email: 'ann@example.com', list: ['bob@example.org'] },
+      signature: 'sig',
+      ok: 'keep',
+    });
+    expect(out).toEqual({
+      accessKeySecret: '***',
+      nested: { password: '***', token: '***', email: 'a***@example.com', list: ['b***@example.org'] },
+      signature: '***',
+      ok: 'keep',
+    });
   });
 
   it('writes one JSON line per call with base fields, respecting the level', () => {
@@ -25,7 +35,14 @@ describe('logger', () => {
     log.info('outcome', { eventId: 'evt_1', email: 'ann@example.com', error: new Error('failed for ann@example.com') });
     expect(lines).toHaveLength(1);
     const rec = JSON.parse(lines[0] as string);
-    expect(rec).toMatchObject({ level: 'info', msg: 'outcome', fn: 'x', eventId: 'evt_1', email: 'a***@example.com', error: { message: 'failed for a***@example.com' } });
+    expect(rec).toMatchObject({
+      level: 'info',
+      msg: 'outcome',
+      fn: 'x',
+      eventId: 'evt_1',
+      email: 'a***@example.com',
+      error: { message: 'failed for a***@example.com' },
+    });
     expect(lines[0]).not.toContain('ann@example.com');
   });
 

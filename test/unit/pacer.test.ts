@@ -112,7 +112,7 @@ describe('Pacer', () => {
     const cap = pacer.concurrency;
     expect(cap).toBeGreaterThanOrEqual(2);
     expect(cap).toBeLessThan(32);
-    const inFlight: Array<{ done(r: "ok"): void }> = [];
+    const inFlight: Array<{ done(r: 'ok'): void }> = [];
     for (let i = 0; i < cap + 3; i++) void pacer.acquire(FAR()).then((c) => inFlight.push(c));
     await vi.advanceTimersByTimeAsync(5_000);
     expect(inFlight).toHaveLength(cap);

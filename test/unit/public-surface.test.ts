@@ -15,7 +15,8 @@ it('code outside shared/ imports shared/ only through shared/index.ts', () => {
     for (const rel of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
       if (!/\.(ts|mts|mjs)$/.test(rel)) continue;
       const text = readFileSync(join(dir, rel), 'utf8');
-      for (const m of text.matchAll(/from '((?:\.\.\/)+shared\/[^']+)'/g)) if (!/shared\/index\.js$/.test(m[1] as string)) offenders.push(`${dir}/${rel}: ${m[1]}`);
+      for (const m of text.matchAll(/from '((?:\.\.\/)+shared\/[^']+)'/g))
+        if (!/shared\/index\.js$/.test(m[1] as string)) offenders.push(`${dir}/${rel}: ${m[1]}`);
     }
   }
   expect(offenders).toEqual([]);

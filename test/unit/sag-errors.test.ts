@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { classifySagError, systemicFix } from '../../shared/sag/errors.js';
 
-const popError = (code: string, status: number) => Object.assign(new Error(`${code} msg`), { name: `${code}Error`, code, data: { Code: code, Message: 'm', RequestId: 'RID' }, entry: { response: { statusCode: status } } });
+const popError = (code: string, status: number) =>
+  Object.assign(new Error(`${code} msg`), {
+    name: `${code}Error`,
+    code,
+    data: { Code: code, Message: 'm', RequestId: 'RID' },
+    entry: { response: { statusCode: status } },
+  });
 
 describe('classifySagError', () => {
   it('treats throttling and ServiceUnavailable as transient', () => {
-    for (const [code, status] of [['Throttling.User', 429], ['Throttling.User', 400], ['Throttling', 400], ['Throttling.Api', 429], ['ServiceUnavailable', 503]] as const) {
+    for (const [code, status] of [
+      ['Throttling.User', 429],
+      ['Throttling.User', 400],
+      ['Throttling', 400],
+      ['Throttling.Api', 429],
+      ['ServiceUnavailable', 503],
+    ] as const) {
       const e = classifySagError(popError(code, status));
       expect(e.kind, code).toBe('transient');
       expect(e.requestId).toBe('RID');
@@ -35,7 +47,15 @@ describe('classifySagError', () => {
   });
 
   it('treats authentication and authorization codes as systemic for the whole account (expired STS tokens stay transient)', () => {
-    for (const [code, status] of [['InvalidAccessKeyId.NotFound', 404], ['InvalidAccessKeyId.Inactive', 400], ['SignatureDoesNotMatch', 400], ['Forbidden.RAM', 403], ['Forbidden', 403], ['NoPermission', 403], ['InvalidSecurityToken.MismatchWithAccessKey', 400]] as const) {
+    for (const [code, status] of [
+      ['InvalidAccessKeyId.NotFound', 404],
+      ['InvalidAccessKeyId.Inactive', 400],
+      ['SignatureDoesNotMatch', 400],
+      ['Forbidden.RAM', 403],
+      ['Forbidden', 403],
+      ['NoPermission', 403],
+      ['InvalidSecurityToken.MismatchWithAccessKey', 400],
+    ] as const) {
       const e = classifySagError(popError(code, status));
       expect(e.kind, code).toBe('systemic');
       expect(e.systemicScope, code).toBe('account');

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/errors.js';
 import { SiteDirectory } from '../../shared/sites.js';
 
-const site = (over: Record<string, unknown> = {}) => ({ id: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-sh1', bandwidthKbps: 2000, offices: ['Shanghai', 'SH-HQ'], ...over });
+const site = (over: Record<string, unknown> = {}) => ({
+  id: 'sh',
+  regionId: 'cn-shanghai',
+  smartAGId: 'sag-sh1',
+  bandwidthKbps: 2000,
+  offices: ['Shanghai', 'SH-HQ'],
+  ...over,
+});
 
 describe('SiteDirectory', () => {
   it('loads the shipped sample directory', () => {
@@ -44,7 +51,9 @@ describe('SiteDirectory', () => {
   });
 
   it('refuses an office mapped to two sites, and an empty directory', () => {
-    expect(() => SiteDirectory.parse({ sites: [site(), site({ id: 'b', smartAGId: 'sag-b', offices: ['SHANGHAI'] })] })).toThrow(/office "SHANGHAI" is already mapped to site "sh"/);
+    expect(() => SiteDirectory.parse({ sites: [site(), site({ id: 'b', smartAGId: 'sag-b', offices: ['SHANGHAI'] })] })).toThrow(
+      /office "SHANGHAI" is already mapped to site "sh"/,
+    );
     expect(() => SiteDirectory.parse({ sites: [] })).toThrow(/sites must have at least 1 items/);
     expect(() => SiteDirectory.parse('x')).toThrow(ConfigError);
   });

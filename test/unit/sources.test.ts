@@ -10,12 +10,28 @@ import { parseHttpEvent, type WebhookRequest } from '../../shared/webhook/http-e
 import { dingTalkSource } from '../../shared/webhook/sources/dingtalk.js';
 import { feishuSource } from '../../shared/webhook/sources/feishu.js';
 import { weComSource } from '../../shared/webhook/sources/wecom.js';
-import { dingTalkRequest, feishuRequest, feishuUserCreated, feishuUserUpdated, LOCAL_SOURCES as S, weComContactXml, weComRequest, weComUrlCheck } from '../../local/hr-samples.js';
+import {
+  dingTalkRequest,
+  feishuRequest,
+  feishuUserCreated,
+  feishuUserUpdated,
+  LOCAL_SOURCES as S,
+  weComContactXml,
+  weComRequest,
+  weComUrlCheck,
+} from '../../local/hr-samples.js';
 import type { SignedRequest } from '../../local/sample.js';
 
 const toReq = (r: SignedRequest, method = 'POST'): WebhookRequest => {
   const u = new URL(r.url, 'http://h');
-  return parseHttpEvent({ rawPath: u.pathname, body: r.body, isBase64Encoded: false, headers: r.headers, queryParameters: Object.fromEntries(u.searchParams), requestContext: { http: { method, path: u.pathname } } });
+  return parseHttpEvent({
+    rawPath: u.pathname,
+    body: r.body,
+    isBase64Encoded: false,
+    headers: r.headers,
+    queryParameters: Object.fromEntries(u.searchParams),
+    requestContext: { http: { method, path: u.pathname } },
+  });
 };
 const now = Date.now();
 const feishu = feishuSource({ encryptKey: S.FEISHU_ENCRYPT_KEY, verificationToken: S.FEISHU_VERIFICATION_TOKEN, toleranceSeconds: 300 });
@@ -25,7 +41,9 @@ const ann = { user_id: 'u1', open_id: 'ou_1', name: 'Ann', email: 'ann@example.c
 
 describe('Feishu adapter', () => {
   it('answers the encrypted url_verification challenge (sent unsigned) with {"challenge"}', () => {
-    const body = JSON.stringify({ encrypt: feishuEncrypt(S.FEISHU_ENCRYPT_KEY, JSON.stringify({ challenge: 'c-123', token: S.FEISHU_VERIFICATION_TOKEN, type: 'url_verification' })) });
+    const body = JSON.stringify({
+      encrypt: feishuEncrypt(S.FEISHU_ENCRYPT_KEY, JSON.stringify({ challenge: 'c-123', token: S.FEISHU_VERIFICATION_TOKEN, type: 'url_verification' })),
+    });
     const r = feishu.receive(toReq({ url: '/webhooks/feishu', body, headers: {} }), now);
     expect(r.kind).toBe('reply');
     if (r.kind === 'reply') expect(JSON.parse(r.response.body)).toEqual({ challenge: 'c-123' });
@@ -40,12 +58,23 @@ describe('Feishu adapter', () => {
     const r = feishu.receive(toReq(feishuRequest('/webhooks/feishu', feishuUserCreated(ann, S, 'ev_1'))), now);
     expect(r.kind).toBe('events');
     if (r.kind !== 'events') return;
-    expect(r.events).toEqual([expect.objectContaining({ kind: 'joined', source: 'feishu', sourceEventId: 'ev_1', employee: { id: 'u1', email: 'ann@example.com', name: 'Ann' }, location: { offices: ['SH-HQ', 'Shanghai'], departmentIds: ['od-shanghai'] } })]);
+    expect(r.events).toEqual([
+      expect.objectContaining({
+        kind: 'joined',
+        source: 'feishu',
+        sourceEventId: 'ev_1',
+        employee: { id: 'u1', email: 'ann@example.com', name: 'Ann' },
+        location: { offices: ['SH-HQ', 'Shanghai'], departmentIds: ['od-shanghai'] },
+      }),
+    ]);
     expect(r.respond({ eventIds: [], actions: [] }).statusCode).toBe(200);
   });
 
   it('turns a work-place change into a transfer from the old values, and ignores other updates', () => {
-    const moved = feishu.receive(toReq(feishuRequest('/', feishuUserUpdated({ ...ann, city: 'Hangzhou', work_station: 'HZ-RD' }, { city: 'Shanghai', work_station: 'SH-HQ' }))), now);
+    const moved = feishu.receive(
+      toReq(feishuRequest('/', feishuUserUpdated({ ...ann, city: 'Hangzhou', work_station: 'HZ-RD' }, { city: 'Shanghai', work_station: 'SH-HQ' }))),
+      now,
+    );
     if (moved.kind !== 'events') throw new Error('expected events');
     expect(moved.events[0]).toMatchObject({ kind: 'transferred', from: { offices: ['SH-HQ', 'Shanghai'] }, to: { offices: ['HZ-RD', 'Hangzhou'] } });
     const renamed = feishu.receive(toReq(feishuRequest('/', feishuUserUpdated({ ...ann, name: 'Ann L' }, { name: 'Ann' }))), now);
@@ -97,7 +126,10 @@ describe('DingTalk adapter', () => {
   it('turns user_add_org into one enrich request per user and user_modify_org into "modified"', () => {
     const add = dingtalk.receive(toReq(dingTalkRequest('/', { EventType: 'user_add_org', UserId: ['a1', 'a2'], TimeStamp: String(now), CorpId: 'ding' })), now);
     if (add.kind !== 'events') throw new Error('expected events');
-    expect(add.events.map((e) => e.kind === 'enrich' && [e.change, e.employee.id])).toEqual([['created', 'a1'], ['created', 'a2']]);
+    expect(add.events.map((e) => e.kind === 'enrich' && [e.change, e.employee.id])).toEqual([
+      ['created', 'a1'],
+      ['created', 'a2'],
+    ]);
     const mod = dingtalk.receive(toReq(dingTalkRequest('/', { EventType: 'user_modify_org', UserId: ['a1'] })), now);
     expect(mod.kind === 'events' && mod.events[0]).toMatchObject({ kind: 'enrich', change: 'modified' });
     const other = dingtalk.receive(toReq(dingTalkRequest('/', { EventType: 'org_dept_create' })), now);
@@ -139,7 +171,9 @@ describe('WeCom adapter', () => {
     const xml = `<xml><ToUserName><![CDATA[${S.WECOM_CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>1403610513</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_contact]]></Event><ChangeType>update_user</ChangeType><UserID><![CDATA[zhangsan]]></UserID><NewUserID><![CDATA[zhangsan001]]></NewUserID><Name><![CDATA[<UserID>mallory</UserID>]]></Name><Department><![CDATA[1,2,3]]></Department><MainDepartment>1</MainDepartment><IsLeaderInDept><![CDATA[1,0,0]]></IsLeaderInDept><Position><![CDATA[产品经理]]></Position><Mobile>13800000000</Mobile><Gender>1</Gender><Email><![CDATA[zhangsan@gzdev.com]]></Email><Status>1</Status><Avatar><![CDATA[http://wx.qlogo.cn/mmopen/ajNVdqHZLLA3WJ6DSZUfiakYe37PKnQhBIeOQBO4czqrnZDS79FH5Wm5m4X69TBicnHFlhiafvDwklOpZeXYQQ2icg/0]]></Avatar><Alias><![CDATA[zhangsan]]></Alias><Telephone><![CDATA[020-111111]]></Telephone><ExtAttr><Item><Name><![CDATA[爱好]]></Name><Type>0</Type><Text><Value><![CDATA[旅游]]></Value></Text></Item><Item><Name><![CDATA[卡号]]></Name><Type>1</Type><Web><Title><![CDATA[企业微信]]></Title><Url><![CDATA[https://work.weixin.qq.com]]></Url></Web></Item></ExtAttr></xml>`;
     const r = wecom.receive(toReq(weComRequest('/', xml)), now);
     if (r.kind !== 'events') throw new Error('expected events');
-    expect(r.events).toEqual([expect.objectContaining({ kind: 'enrich', change: 'modified', employee: { id: 'zhangsan' }, occurredAt: new Date(1403610513_000).toISOString() })]);
+    expect(r.events).toEqual([
+      expect.objectContaining({ kind: 'enrich', change: 'modified', employee: { id: 'zhangsan' }, occurredAt: new Date(1403610513_000).toISOString() }),
+    ]);
   });
 
   it('refuses a body whose <Encrypt> is not a child of the root, or whose decrypted message is not XML', () => {

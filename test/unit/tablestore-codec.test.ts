@@ -14,7 +14,9 @@ describe('PlainBuffer', () => {
 
   it('encodes a primary key, a delete row and a put row byte for byte as the official SDK does', () => {
     expect(encodeRow([{ name: 'id', value: 'a' }]).toString('hex')).toBe(hex('75000000 01 03 04 02000000 6964 05 06000000 03 01000000 61 0a 91 09 f4'));
-    expect(encodeRow([{ name: 'id', value: 'a' }], [], true).toString('hex')).toBe(hex('75000000 01 03 04 02000000 6964 05 06000000 03 01000000 61 0a 91 08 09 f3'));
+    expect(encodeRow([{ name: 'id', value: 'a' }], [], true).toString('hex')).toBe(
+      hex('75000000 01 03 04 02000000 6964 05 06000000 03 01000000 61 0a 91 08 09 f3'),
+    );
     const put = encodeRow(
       [{ name: 'id', value: 'emp1' }],
       [

@@ -17,7 +17,14 @@ import pkg from '../../package.json';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const SITES = JSON.stringify({ sites: [{ id: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-sh1', bandwidthKbps: 2000, offices: ['Shanghai'] }] });
-const ENV = { ...LOCAL_SOURCES, HR_WEBHOOK_SECRET: SECRET, SITES_JSON: SITES, ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', MNS_ACCOUNT_ID: '1' };
+const ENV = {
+  ...LOCAL_SOURCES,
+  HR_WEBHOOK_SECRET: SECRET,
+  SITES_JSON: SITES,
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'a',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b',
+  MNS_ACCOUNT_ID: '1',
+};
 const sent: unknown[] = [];
 const recorder: QueueSender = {
   send: async (_q, m) => {
@@ -30,7 +37,9 @@ const previousSink = setLogSink((l) => logs.push(JSON.parse(l)));
 afterAll(() => setLogSink(previousSink));
 
 function fcEvent(path: string, method = 'POST', body = '', headers: Record<string, string> = {}, query: Record<string, string> = {}) {
-  return Buffer.from(JSON.stringify({ version: 'v1', rawPath: path, body, isBase64Encoded: false, headers, queryParameters: query, requestContext: { http: { method, path } } }));
+  return Buffer.from(
+    JSON.stringify({ version: 'v1', rawPath: path, body, isBase64Encoded: false, headers, queryParameters: query, requestContext: { http: { method, path } } }),
+  );
 }
 const fromSigned = (r: SignedRequest, path: string, drop: string[] = []) => {
   const u = new URL(r.url, 'http://h');
@@ -71,19 +80,33 @@ describe('401 reasons', () => {
   const join = { type: 'employee.joined', timestamp: '2026-11-23T08:00:00Z', data: { employeeId: 'E', name: 'E', email: 'e@example.com', office: 'Shanghai' } };
 
   it('name the missing header or query parameter', async () => {
-    expect(await detail(fromSigned(signedGenericRequest('/', SECRET, join), '/webhooks/generic', ['webhook-id', 'webhook-timestamp']))).toBe('missing webhook-id, webhook-timestamp');
-    expect(await detail(fromSigned(feishuRequest('/', feishuUserCreated({ user_id: 'u' })), '/webhooks/feishu', ['x-lark-request-nonce']))).toBe('missing X-Lark-Request-Nonce');
-    expect(await detail(fromSigned(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: ['a'] }), '/webhooks/dingtalk', ['msg_signature']))).toBe('missing signature');
+    expect(await detail(fromSigned(signedGenericRequest('/', SECRET, join), '/webhooks/generic', ['webhook-id', 'webhook-timestamp']))).toBe(
+      'missing webhook-id, webhook-timestamp',
+    );
+    expect(await detail(fromSigned(feishuRequest('/', feishuUserCreated({ user_id: 'u' })), '/webhooks/feishu', ['x-lark-request-nonce']))).toBe(
+      'missing X-Lark-Request-Nonce',
+    );
+    expect(
+      await detail(fromSigned(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: ['a'] }), '/webhooks/dingtalk', ['msg_signature'])),
+    ).toBe('missing signature');
     expect(await detail(fromSigned(weComRequest('/webhooks/wecom', weComContactXml('create_user', 'w')), '/webhooks/wecom', ['nonce']))).toBe('missing nonce');
   });
 
   it('say the timestamp is outside the 5-minute window, or the signature does not match', async () => {
     const old = Date.now() - 6 * 60_000;
-    expect(await detail(fromSigned(signedGenericRequest('/', SECRET, join, old), '/webhooks/generic'))).toBe('webhook-timestamp outside the 5-minute replay window');
-    expect(await detail(fromSigned(feishuRequest('/', feishuUserCreated({ user_id: 'u' }), LOCAL_SOURCES, old), '/webhooks/feishu'))).toBe('X-Lark-Request-Timestamp outside the 5-minute replay window');
-    expect(await detail(fromSigned(dingTalkRequest('/', { EventType: 'x' }, LOCAL_SOURCES, old), '/webhooks/dingtalk'))).toBe('timestamp outside the 5-minute replay window');
+    expect(await detail(fromSigned(signedGenericRequest('/', SECRET, join, old), '/webhooks/generic'))).toBe(
+      'webhook-timestamp outside the 5-minute replay window',
+    );
+    expect(await detail(fromSigned(feishuRequest('/', feishuUserCreated({ user_id: 'u' }), LOCAL_SOURCES, old), '/webhooks/feishu'))).toBe(
+      'X-Lark-Request-Timestamp outside the 5-minute replay window',
+    );
+    expect(await detail(fromSigned(dingTalkRequest('/', { EventType: 'x' }, LOCAL_SOURCES, old), '/webhooks/dingtalk'))).toBe(
+      'timestamp outside the 5-minute replay window',
+    );
     const w = weComRequest('/', weComContactXml('create_user', 'w'));
-    expect(await detail(fromSigned({ ...w, url: w.url.replace(/msg_signature=[0-9a-f]{2}/, 'msg_signature=00') }, '/webhooks/wecom'))).toBe('the signature does not match');
+    expect(await detail(fromSigned({ ...w, url: w.url.replace(/msg_signature=[0-9a-f]{2}/, 'msg_signature=00') }, '/webhooks/wecom'))).toBe(
+      'the signature does not match',
+    );
     expect(sent).toEqual([]);
   });
 });
@@ -91,15 +114,28 @@ describe('401 reasons', () => {
 describe('dead letters at the webhook', () => {
   it('are logged at warn, like the workers log theirs', async () => {
     const handler = createWebhookHandler({ env: ENV, queue: () => recorder });
-    const r = await handler(fromSigned(signedGenericRequest('/', SECRET, { type: 'employee.joined', timestamp: '2026-11-23T08:00:00Z', data: { employeeId: 'E9', name: 'E', email: 'e9@example.com', office: 'Atlantis' } }), '/webhooks/generic'), {});
+    const r = await handler(
+      fromSigned(
+        signedGenericRequest('/', SECRET, {
+          type: 'employee.joined',
+          timestamp: '2026-11-23T08:00:00Z',
+          data: { employeeId: 'E9', name: 'E', email: 'e9@example.com', office: 'Atlantis' },
+        }),
+        '/webhooks/generic',
+      ),
+      {},
+    );
     expect(r.statusCode).toBe(202);
     expect(JSON.parse(r.body).action).toBe('dead-lettered');
-    expect(logs.filter((l) => l.msg === 'accepted' && l.employeeId === 'E9')).toEqual([expect.objectContaining({ level: 'warn', reason: 'site.unmapped', action: 'dead-lettered' })]);
+    expect(logs.filter((l) => l.msg === 'accepted' && l.employeeId === 'E9')).toEqual([
+      expect.objectContaining({ level: 'warn', reason: 'site.unmapped', action: 'dead-lettered' }),
+    ]);
   });
 });
 
 describe('paths of the FC event', () => {
-  const path = (rawPath: string, decoded?: string) => parseHttpEvent({ rawPath, requestContext: { http: { method: 'POST', ...(decoded === undefined ? {} : { path: decoded }) } } }).path;
+  const path = (rawPath: string, decoded?: string) =>
+    parseHttpEvent({ rawPath, requestContext: { http: { method: 'POST', ...(decoded === undefined ? {} : { path: decoded }) } } }).path;
 
   it('decode rawPath leniently when the decoded path is absent, and never throw', () => {
     expect(path('/webhooks/gen%65ric')).toBe('/webhooks/generic');
@@ -118,7 +154,12 @@ describe('paths of the FC event', () => {
 
   it('route a malformed encoding to 404, whatever FC passes as the decoded path', async () => {
     const handler = createWebhookHandler({ env: ENV, queue: () => recorder });
-    for (const [raw, decoded] of [['/webhooks/%E0', '/webhooks/%E0'], ['/webhooks/%E0', '/webhooks/\uFFFD'], ['/webhooks/generic%', undefined], ['/webhooks/%C0%AF', undefined]] as const) {
+    for (const [raw, decoded] of [
+      ['/webhooks/%E0', '/webhooks/%E0'],
+      ['/webhooks/%E0', '/webhooks/\uFFFD'],
+      ['/webhooks/generic%', undefined],
+      ['/webhooks/%C0%AF', undefined],
+    ] as const) {
       const ev = Buffer.from(JSON.stringify({ rawPath: raw, body: '{}', requestContext: { http: { method: 'POST', ...(decoded ? { path: decoded } : {}) } } }));
       expect((await handler(ev, {})).statusCode, `${raw} ${decoded}`).toBe(404);
     }

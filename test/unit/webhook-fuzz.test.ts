@@ -22,14 +22,31 @@ const recorder: QueueSender = {
 };
 const sites = { sites: [{ id: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-sh1', bandwidthKbps: 2000, offices: ['Shanghai'] }] };
 const handler = createWebhookHandler({
-  env: { ...LOCAL_SOURCES, HR_WEBHOOK_SECRET: SECRET, SITES_JSON: JSON.stringify(sites), ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', MNS_ACCOUNT_ID: '1' },
+  env: {
+    ...LOCAL_SOURCES,
+    HR_WEBHOOK_SECRET: SECRET,
+    SITES_JSON: JSON.stringify(sites),
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'a',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b',
+    MNS_ACCOUNT_ID: '1',
+  },
   queue: () => recorder,
 });
 setLogSink(() => undefined);
 
 const SOURCES = ['generic', 'feishu', 'dingtalk', 'wecom'];
 function event(path: string, method: string, body: Buffer, headers: Record<string, string>, query: Record<string, string> = {}) {
-  return Buffer.from(JSON.stringify({ version: 'v1', rawPath: path, body: body.toString('base64'), isBase64Encoded: true, headers, queryParameters: query, requestContext: { http: { method, path } } }));
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: path,
+      body: body.toString('base64'),
+      isBase64Encoded: true,
+      headers,
+      queryParameters: query,
+      requestContext: { http: { method, path } },
+    }),
+  );
 }
 function fromSigned(r: SignedRequest, path: string) {
   const u = new URL(r.url, 'http://h');
@@ -49,8 +66,23 @@ describe('webhook under arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...SOURCES),
-        fc.oneof(fc.uint8Array({ maxLength: 2048 }).map((a) => Buffer.from(a)), fc.json().map((j) => Buffer.from(j)), fc.string().map((s) => Buffer.from(s))),
-        fc.dictionary(fc.constantFrom('webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-lark-signature', 'x-lark-request-timestamp', 'x-lark-request-nonce', 'content-type'), fc.string({ maxLength: 64 })),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2048 }).map((a) => Buffer.from(a)),
+          fc.json().map((j) => Buffer.from(j)),
+          fc.string().map((s) => Buffer.from(s)),
+        ),
+        fc.dictionary(
+          fc.constantFrom(
+            'webhook-id',
+            'webhook-timestamp',
+            'webhook-signature',
+            'x-lark-signature',
+            'x-lark-request-timestamp',
+            'x-lark-request-nonce',
+            'content-type',
+          ),
+          fc.string({ maxLength: 64 }),
+        ),
         fc.dictionary(fc.constantFrom('msg_signature', 'signature', 'timestamp', 'timeStamp', 'nonce', 'echostr'), fc.string({ maxLength: 64 })),
         fc.constantFrom('POST', 'GET', 'PUT'),
         async (source, body, headers, query, method) => expectRefused(event(`/webhooks/${source}`, method, body, headers, query)),
@@ -64,8 +96,24 @@ describe('webhook under arbitrary input', () => {
     type Made = { body: Buffer; headers: Record<string, string>; query: Record<string, string>; path: string; signed: [number, number] };
     const whole = (v: ReturnType<typeof fromSigned>): Made => ({ ...v, signed: [0, v.body.length] });
     const makers: Array<() => Made> = [
-      () => whole(fromSigned(signedGenericRequest('/webhooks/generic', SECRET, { type: 'employee.joined', timestamp: '2026-11-23T08:00:00Z', data: { employeeId: 'E', name: 'E', email: 'e@example.com', office: 'Shanghai' } }), '/webhooks/generic')),
-      () => whole(fromSigned(feishuRequest('/webhooks/feishu', feishuUserCreated({ user_id: 'u', name: 'U', email: 'u@example.com', city: 'Shanghai' })), '/webhooks/feishu')),
+      () =>
+        whole(
+          fromSigned(
+            signedGenericRequest('/webhooks/generic', SECRET, {
+              type: 'employee.joined',
+              timestamp: '2026-11-23T08:00:00Z',
+              data: { employeeId: 'E', name: 'E', email: 'e@example.com', office: 'Shanghai' },
+            }),
+            '/webhooks/generic',
+          ),
+        ),
+      () =>
+        whole(
+          fromSigned(
+            feishuRequest('/webhooks/feishu', feishuUserCreated({ user_id: 'u', name: 'U', email: 'u@example.com', city: 'Shanghai' })),
+            '/webhooks/feishu',
+          ),
+        ),
       () => whole(fromSigned(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: [`d${Math.random()}`] }), '/webhooks/dingtalk')),
       () => {
         const v = fromSigned(weComRequest('/webhooks/wecom', weComContactXml('create_user', `w${Math.random()}`)), '/webhooks/wecom');
@@ -101,7 +149,15 @@ describe('webhook under arbitrary input', () => {
     for (const source of SOURCES) {
       const t0 = Date.now();
       await expectRefused(event(`/webhooks/${source}`, 'POST', deep, { 'content-type': 'application/json' }));
-      await expectRefused(event(`/webhooks/${source}`, 'POST', Buffer.from(lol), { 'content-type': 'text/xml' }, { msg_signature: 'a', timestamp: String(Math.floor(Date.now() / 1000)), nonce: 'n' }));
+      await expectRefused(
+        event(
+          `/webhooks/${source}`,
+          'POST',
+          Buffer.from(lol),
+          { 'content-type': 'text/xml' },
+          { msg_signature: 'a', timestamp: String(Math.floor(Date.now() / 1000)), nonce: 'n' },
+        ),
+      );
       expect(Date.now() - t0).toBeLessThan(1000);
     }
   });

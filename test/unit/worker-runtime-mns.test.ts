@@ -69,7 +69,14 @@ describe('MnsQueue.send retries', () => {
 
   it('does not start a new try after a timeout used up the budget', async () => {
     const rule = fault({ delayMs: 600, count: 1 });
-    const slow = new MnsQueue({ accountId: emu.accountId, region: emu.region, endpoint: emu.url, credentials: credentials(), timeoutMs: 300, retry: { ...MNS_SEND_RETRY, budgetMs: 200 } });
+    const slow = new MnsQueue({
+      accountId: emu.accountId,
+      region: emu.region,
+      endpoint: emu.url,
+      credentials: credentials(),
+      timeoutMs: 300,
+      retry: { ...MNS_SEND_RETRY, budgetMs: 200 },
+    });
     const err = await rejection<TransientError>(slow.send('work', { n: 1 }));
     expect(err.details.upstreamCode).toBe('RequestTimeout');
     expect(emu.faults.list().find((r) => r.id === rule.id)?.fired).toBe(1);
@@ -91,8 +98,10 @@ describe('mnsErrorCode and mnsFailureCode on the real SDK errors', () => {
   });
 
   it('sort transient failures from refusals', () => {
-    for (const code of ['InternalError', 'ServiceUnavailable', 'TooManyRequests', 'HTTP502', 'HTTP429', 'RequestTimeout', 'ECONNRESET']) expect(isTransientMnsFailure(code), code).toBe(true);
-    for (const code of ['QueueNotExist', 'AccessDenied', 'SignatureDoesNotMatch', 'InvalidArgument', 'HTTP404', 'Error']) expect(isTransientMnsFailure(code), code).toBe(false);
+    for (const code of ['InternalError', 'ServiceUnavailable', 'TooManyRequests', 'HTTP502', 'HTTP429', 'RequestTimeout', 'ECONNRESET'])
+      expect(isTransientMnsFailure(code), code).toBe(true);
+    for (const code of ['QueueNotExist', 'AccessDenied', 'SignatureDoesNotMatch', 'InvalidArgument', 'HTTP404', 'Error'])
+      expect(isTransientMnsFailure(code), code).toBe(false);
   });
 });
 
@@ -110,11 +119,18 @@ describe('a worker whose re-enqueue fails', () => {
         },
       },
       {
-        env: { JOIN_QUEUE: 'work', DEAD_LETTER_QUEUE: 'dead', RETRY_INLINE_ATTEMPTS: '1', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' },
+        env: {
+          JOIN_QUEUE: 'work',
+          DEAD_LETTER_QUEUE: 'dead',
+          RETRY_INLINE_ATTEMPTS: '1',
+          ALIBABA_CLOUD_ACCESS_KEY_ID: 'a',
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b',
+        },
         queue: () => queue(),
       },
     );
-  const event = (id: string) => Buffer.from(JSON.stringify([{ data: { messageId: id, messageBody: JSON.stringify({ event: { id, employee: { id: 'E1' } } }) } }]));
+  const event = (id: string) =>
+    Buffer.from(JSON.stringify([{ data: { messageId: id, messageBody: JSON.stringify({ event: { id, employee: { id: 'E1' } } }) } }]));
 
   it('re-enqueues through a transient send failure', async () => {
     fault({ code: 'InternalError', httpStatus: 500, count: 2 });

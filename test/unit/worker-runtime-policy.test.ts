@@ -17,15 +17,32 @@ const policy = loadConfig({}).retry; // 3 inline tries, 200 ms, 8 attempts, 30 s
 const NOW = Date.parse('2026-11-23T08:00:00Z');
 const first: Delivery = { attempts: 0, deferrals: 0 };
 
-const input = (failure: Failure, over: Partial<PolicyInput> = {}): PolicyInput => ({ failure, delivery: first, policy, now: NOW, tryNo: 1, deadline: NOW + 36_000, random: 0.5, ...over });
+const input = (failure: Failure, over: Partial<PolicyInput> = {}): PolicyInput => ({
+  failure,
+  delivery: first,
+  policy,
+  now: NOW,
+  tryNo: 1,
+  deadline: NOW + 36_000,
+  random: 0.5,
+  ...over,
+});
 const transient: Failure = { kind: 'transient', reason: 'sag.InternalError', message: 'boom' };
 const throttled = (retryAfterMs: number): Failure => ({ kind: 'throttled', reason: 'sag.throttled', message: 'slow down', retryAfterMs });
 const systemic: Failure = { kind: 'systemic', reason: 'sag.InvalidAccessKeyId.NotFound', message: 'key gone', retryAfterSeconds: 600, scope: 'sag:account' };
 
 describe('failureOf', () => {
   it('classifies the real error classes, subclasses before TransientError', () => {
-    expect(failureOf(new ThrottledError('sag.throttled', 'slow', 2500, { requestId: 'R1' }))).toMatchObject({ kind: 'throttled', retryAfterMs: 2500, sagRequestId: 'R1' });
-    expect(failureOf(new SystemicError('sag.NoPermission', 'denied', 'sag:account', 900))).toMatchObject({ kind: 'systemic', retryAfterSeconds: 900, scope: 'sag:account' });
+    expect(failureOf(new ThrottledError('sag.throttled', 'slow', 2500, { requestId: 'R1' }))).toMatchObject({
+      kind: 'throttled',
+      retryAfterMs: 2500,
+      sagRequestId: 'R1',
+    });
+    expect(failureOf(new SystemicError('sag.NoPermission', 'denied', 'sag:account', 900))).toMatchObject({
+      kind: 'systemic',
+      retryAfterSeconds: 900,
+      scope: 'sag:account',
+    });
     expect(failureOf(new TransientError('sag.timeout', 't'))).toMatchObject({ kind: 'transient', reason: 'sag.timeout' });
     expect(failureOf(new PermanentError('sag.ClientUser.UserOverLimit', 'full'))).toMatchObject({ kind: 'permanent', reason: 'sag.ClientUser.UserOverLimit' });
     expect(failureOf(new ConfigError('bad'))).toMatchObject({ kind: 'permanent', reason: 'config.invalid' });
@@ -37,7 +54,12 @@ describe('failureOf', () => {
 describe('nextAction', () => {
   it('dead-letters a permanent failure at once, not retryable, counting this attempt', () => {
     const a = nextAction(input({ kind: 'permanent', reason: 'sag.X', message: 'no' }, { delivery: { attempts: 2, deferrals: 1 } }));
-    expect(a).toMatchObject({ kind: 'dead-letter', retryable: false, attempts: 3, delivery: { lastReason: 'sag.X', firstFailureAt: new Date(NOW).toISOString() } });
+    expect(a).toMatchObject({
+      kind: 'dead-letter',
+      retryable: false,
+      attempts: 3,
+      delivery: { lastReason: 'sag.X', firstFailureAt: new Date(NOW).toISOString() },
+    });
   });
 
   it('retries a transient failure inline with a full-jitter backoff, while tries and time remain', () => {
@@ -49,7 +71,12 @@ describe('nextAction', () => {
 
   it('then re-enqueues with attempts + 1 and a doubling, capped delay; dead-letters as retryable past the budget', () => {
     const a = nextAction(input(transient, { tryNo: 3 }));
-    expect(a).toMatchObject({ kind: 'requeue', result: 'retry-later', delaySeconds: 30, delivery: { attempts: 1, deferrals: 0, lastReason: 'sag.InternalError' } });
+    expect(a).toMatchObject({
+      kind: 'requeue',
+      result: 'retry-later',
+      delaySeconds: 30,
+      delivery: { attempts: 1, deferrals: 0, lastReason: 'sag.InternalError' },
+    });
     const b = nextAction(input(transient, { tryNo: 3, delivery: { attempts: 7, deferrals: 0 } }));
     expect(b).toMatchObject({ kind: 'requeue', delaySeconds: 3600, delivery: { attempts: 8 } });
     const c = nextAction(input(transient, { tryNo: 3, delivery: { attempts: 8, deferrals: 0, firstFailureAt: '2026-11-23T06:00:00.000Z' } }));
@@ -64,7 +91,12 @@ describe('nextAction', () => {
 
   it('defers within the deferral budget without touching attempts, then dead-letters as retryable', () => {
     const defer: Failure = { kind: 'defer', reason: 'transfer.origin-user-missing', message: 'wait' };
-    expect(nextAction(input(defer, { delivery: { attempts: 1, deferrals: 3 } }))).toMatchObject({ kind: 'requeue', result: 'deferred', delaySeconds: 30, delivery: { attempts: 1, deferrals: 4 } });
+    expect(nextAction(input(defer, { delivery: { attempts: 1, deferrals: 3 } }))).toMatchObject({
+      kind: 'requeue',
+      result: 'deferred',
+      delaySeconds: 30,
+      delivery: { attempts: 1, deferrals: 4 },
+    });
     expect(nextAction(input(defer, { policy: { ...policy, delayScale: 0.001 } }))).toMatchObject({ delaySeconds: 1 });
     expect(nextAction(input(defer, { delivery: { attempts: 1, deferrals: 10 } }))).toMatchObject({ kind: 'dead-letter', retryable: true, attempts: 1 });
   });
@@ -72,7 +104,12 @@ describe('nextAction', () => {
   it('waits out throttling inline when the wait fits, else re-enqueues near retryAfter without spending attempts', () => {
     expect(nextAction(input(throttled(1000), { random: 0.5 }))).toEqual({ kind: 'retry-inline', waitMs: 750 });
     const late = nextAction(input(throttled(90_000), { delivery: { attempts: 2, deferrals: 1, throttled: 4 } }));
-    expect(late).toMatchObject({ kind: 'requeue', result: 'throttled', delaySeconds: 90, delivery: { attempts: 2, deferrals: 1, throttled: 5, lastReason: 'sag.throttled' } });
+    expect(late).toMatchObject({
+      kind: 'requeue',
+      result: 'throttled',
+      delaySeconds: 90,
+      delivery: { attempts: 2, deferrals: 1, throttled: 5, lastReason: 'sag.throttled' },
+    });
     expect(nextAction(input(throttled(400), { tryNo: 3 }))).toMatchObject({ kind: 'requeue', delaySeconds: 1, delivery: { throttled: 1 } });
     expect(nextAction(input(throttled(60_000), { tryNo: 3, policy: { ...policy, delayScale: 0.1 } }))).toMatchObject({ delaySeconds: 6 });
   });

@@ -65,13 +65,28 @@ function setup(opts: { failSends?: (queue: string) => boolean; env?: Record<stri
         }
       },
     },
-    { env: { RETRY_INLINE_BASE_DELAY_MS: '1', RETRY_MAX_ATTEMPTS: '2', RETRY_MAX_DEFERRALS: '1', ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b', ...opts.env }, queue: () => queue, random: () => 0.5 },
+    {
+      env: {
+        RETRY_INLINE_BASE_DELAY_MS: '1',
+        RETRY_MAX_ATTEMPTS: '2',
+        RETRY_MAX_DEFERRALS: '1',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'a',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b',
+        ...opts.env,
+      },
+      queue: () => queue,
+      random: () => 0.5,
+    },
   );
   return { handler, sent, calls, deadlines };
 }
 
 const msg = (id: string, behave: string, delivery?: object) => ({ event: { id, employee: { id: `E-${id}` }, behave }, ...(delivery ? { delivery } : {}) });
-const ce = (body: unknown, base64 = true) => ({ id: 'x', specversion: '1.0', data: { requestId: 'r', messageId: `m-${Math.random()}`, messageBody: base64 ? Buffer.from(JSON.stringify(body)).toString('base64') : JSON.stringify(body) } });
+const ce = (body: unknown, base64 = true) => ({
+  id: 'x',
+  specversion: '1.0',
+  data: { requestId: 'r', messageId: `m-${Math.random()}`, messageBody: base64 ? Buffer.from(JSON.stringify(body)).toString('base64') : JSON.stringify(body) },
+});
 const batch = (...items: unknown[]) => Buffer.from(JSON.stringify(items));
 
 describe('worker runtime', () => {
@@ -79,10 +94,21 @@ describe('worker runtime', () => {
     const { handler, sent } = setup();
     const summary = await handler(batch(ce(msg('a', 'ok')), ce(msg('b', 'permanent'), false), ce('not an event'), ce(msg('c', 'already')), { data: {} }), {});
     expect(summary.results).toMatchObject({ done: 1, 'already-done': 1, 'dead-lettered': 3, lost: 0 });
-    const reasons = sent.filter((s) => s.queue === 'hr-dead-letter').map((s) => s.message.reason).sort();
+    const reasons = sent
+      .filter((s) => s.queue === 'hr-dead-letter')
+      .map((s) => s.message.reason)
+      .sort();
     expect(reasons).toEqual(['message.invalid', 'message.invalid', 'sag.ClientUser.UserOverLimit']);
     const perm = sent.find((s) => s.message.reason === 'sag.ClientUser.UserOverLimit')?.message;
-    expect(perm).toMatchObject({ schema: 'hr-sag-sync.dead-letter/1', retryable: false, attempts: 1, sagRequestId: 'RID-P', function: 'test-worker', sourceQueue: 'hr-join', event: { id: 'b' } });
+    expect(perm).toMatchObject({
+      schema: 'hr-sag-sync.dead-letter/1',
+      retryable: false,
+      attempts: 1,
+      sagRequestId: 'RID-P',
+      function: 'test-worker',
+      sourceQueue: 'hr-join',
+      event: { id: 'b' },
+    });
   });
 
   it('accepts a single CloudEvent object and plain-JSON bodies', async () => {
@@ -103,12 +129,19 @@ describe('worker runtime', () => {
     const { handler, sent } = setup();
     await handler(batch(ce(msg('t', 'transient'))), {});
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ queue: 'hr-join', delaySeconds: 30, message: { event: { id: 't' }, delivery: { attempts: 1, deferrals: 0, lastReason: 'sag.throttled' } } });
+    expect(sent[0]).toMatchObject({
+      queue: 'hr-join',
+      delaySeconds: 30,
+      message: { event: { id: 't' }, delivery: { attempts: 1, deferrals: 0, lastReason: 'sag.throttled' } },
+    });
     await handler(batch(ce(sent[0]?.message)), {});
     expect(sent[1]).toMatchObject({ queue: 'hr-join', delaySeconds: 60, message: { delivery: { attempts: 2 } } });
     expect(sent[1]?.message.delivery.firstFailureAt).toBe(sent[0]?.message.delivery.firstFailureAt);
     await handler(batch(ce(sent[1]?.message)), {});
-    expect(sent[2]).toMatchObject({ queue: 'hr-dead-letter', message: { reason: 'sag.throttled', retryable: true, attempts: 3, sagRequestId: 'RID-T', firstFailureAt: sent[0]?.message.delivery.firstFailureAt } });
+    expect(sent[2]).toMatchObject({
+      queue: 'hr-dead-letter',
+      message: { reason: 'sag.throttled', retryable: true, attempts: 3, sagRequestId: 'RID-T', firstFailureAt: sent[0]?.message.delivery.firstFailureAt },
+    });
   });
 
   it('defers within the deferral budget, then dead-letters with the deferral reason', async () => {
@@ -159,7 +192,11 @@ describe('worker runtime', () => {
     const s = await handler(batch(ce(msg('sy', 'systemic', { attempts: 5, deferrals: 0 }))), {});
     expect(s.results.paused).toBe(1);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ queue: 'hr-join', delaySeconds: 600, message: { delivery: { attempts: 5, systemic: 1, lastReason: 'sag.InvalidAccessKeyId.NotFound' } } });
+    expect(sent[0]).toMatchObject({
+      queue: 'hr-join',
+      delaySeconds: 600,
+      message: { delivery: { attempts: 5, systemic: 1, lastReason: 'sag.InvalidAccessKeyId.NotFound' } },
+    });
     expect(logLines.filter((l) => l.msg === 'outcome' && l.eventId === 'sy').at(-1)).toMatchObject({ result: 'paused', scope: 'sag:account' });
   });
 

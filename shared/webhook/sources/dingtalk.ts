@@ -28,7 +28,14 @@ export interface DingTalkOptions {
 
 /** The encrypted `success` answer DingTalk requires. */
 export function dingTalkSuccess(opts: Pick<DingTalkOptions, 'token' | 'aesKey' | 'appKey'>, nowMs: number) {
-  const sealed = wxSeal({ token: opts.token, encodingAesKey: opts.aesKey, receiveId: opts.appKey, message: 'success', timestamp: String(nowMs), nonce: randomBytes(6).toString('hex') });
+  const sealed = wxSeal({
+    token: opts.token,
+    encodingAesKey: opts.aesKey,
+    receiveId: opts.appKey,
+    message: 'success',
+    timestamp: String(nowMs),
+    nonce: randomBytes(6).toString('hex'),
+  });
   return json(200, { msg_signature: sealed.signature, timeStamp: sealed.timestamp, nonce: sealed.nonce, encrypt: sealed.encrypt });
 }
 
@@ -42,8 +49,18 @@ export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
       const timestamp = q.timeStamp ?? q.timestamp;
       const nonce = q.nonce;
       const body = parseJsonBody(req.rawBody) as { encrypt?: unknown } | null;
-      if (!body || typeof body !== 'object' || typeof body.encrypt !== 'string') throw new ValidationError('the body has no "encrypt"', [{ path: 'encrypt', message: 'is required' }]);
-      verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt: body.encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
+      if (!body || typeof body !== 'object' || typeof body.encrypt !== 'string')
+        throw new ValidationError('the body has no "encrypt"', [{ path: 'encrypt', message: 'is required' }]);
+      verifyWxSignature({
+        token: opts.token,
+        timestamp,
+        nonce,
+        signature,
+        encrypt: body.encrypt,
+        nowSec: nowMs / 1000,
+        toleranceSec: opts.toleranceSeconds,
+        timestampUnit: 'auto',
+      });
       const { message } = wxDecrypt(opts.aesKey, body.encrypt, opts.appKey);
       let ev: { EventType?: unknown; UserId?: unknown; TimeStamp?: unknown };
       try {
@@ -61,7 +78,14 @@ export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
       if (ids.length === 0) throw new ValidationError('the event names no user', [{ path: 'UserId', message: 'must list at least one user id' }]);
       const ts = typeof ev.TimeStamp === 'string' && /^\d{10,16}$/.test(ev.TimeStamp) ? Number(ev.TimeStamp) : nowMs;
       const digest = createHash('sha256').update(message).digest('hex').slice(0, 32);
-      const events: InboundEvent[] = ids.map((id) => ({ kind: 'enrich', source: 'dingtalk', sourceEventId: `${digest}:${id}`, occurredAt: new Date(ts).toISOString(), change, employee: { id } }));
+      const events: InboundEvent[] = ids.map((id) => ({
+        kind: 'enrich',
+        source: 'dingtalk',
+        sourceEventId: `${digest}:${id}`,
+        occurredAt: new Date(ts).toISOString(),
+        change,
+        employee: { id },
+      }));
       return { kind: 'events', events, replayKey, respond };
     },
   };

@@ -41,7 +41,12 @@ type FeishuUser = z.infer<ReturnType<typeof userObject>>;
 const EventSchema = z.lazy(() =>
   z.object({
     schema: z.optional(z.string()),
-    header: z.object({ event_id: z.string().check(z.minLength(1)), event_type: z.string(), create_time: z.optional(z.string()), token: z.optional(z.string()) }),
+    header: z.object({
+      event_id: z.string().check(z.minLength(1)),
+      event_type: z.string(),
+      create_time: z.optional(z.string()),
+      token: z.optional(z.string()),
+    }),
     event: z.optional(z.object({ object: z.optional(userObject()), old_object: z.optional(userObject()) })),
   }),
 );
@@ -61,7 +66,9 @@ function employeeOf(u: FeishuUser, path: string) {
   const email = u.email || u.enterprise_email;
   const checked = JoinedUser.safeParse({ email, name: u.name });
   const id = u.user_id || u.open_id;
-  const issues = checked.success ? [] : toFieldIssues(checked.error.issues).map((i) => ({ path: `${path}.${i.path === 'email' ? 'email' : i.path}`, message: i.message }));
+  const issues = checked.success
+    ? []
+    : toFieldIssues(checked.error.issues).map((i) => ({ path: `${path}.${i.path === 'email' ? 'email' : i.path}`, message: i.message }));
   if (!id) issues.push({ path: `${path}.user_id`, message: 'is required (or open_id)' });
   if (issues.length) throw new ValidationError('the Feishu user lacks what a SAG account needs', issues);
   return { id: id as string, email: email as string, name: u.name ?? '' };
@@ -85,7 +92,8 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
     methods: ['POST'],
     receive(req: WebhookRequest, nowMs: number): Received {
       const body = parseJsonBody(req.rawBody);
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('the body is not a JSON object', [{ path: '(root)', message: 'must be an object' }]);
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw new ValidationError('the body is not a JSON object', [{ path: '(root)', message: 'must be an object' }]);
       const timestamp = req.header('x-lark-request-timestamp');
       const nonce = req.header('x-lark-request-nonce');
       const signature = req.header('x-lark-signature');
@@ -94,7 +102,16 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
       if (typeof payload.encrypt === 'string') {
         if (!opts.encryptKey) throw new DecryptError('an encrypted body arrived but FEISHU_ENCRYPT_KEY is not set');
         if (signature || timestamp || nonce) {
-          verifyFeishuSignature({ timestamp, nonce, signature, encryptKey: opts.encryptKey, rawBody: req.rawBody, nowSec: Math.floor(nowMs / 1000), toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
+          verifyFeishuSignature({
+            timestamp,
+            nonce,
+            signature,
+            encryptKey: opts.encryptKey,
+            rawBody: req.rawBody,
+            nowSec: Math.floor(nowMs / 1000),
+            toleranceSec: opts.toleranceSeconds,
+            timestampUnit: 'auto',
+          });
           signed = true;
         }
         try {
@@ -114,7 +131,8 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
         throw new SignatureError('the verification token does not match');
       }
       if (isChallenge) {
-        if (typeof payload.challenge !== 'string') throw new ValidationError('url_verification without a challenge', [{ path: 'challenge', message: 'is required' }]);
+        if (typeof payload.challenge !== 'string')
+          throw new ValidationError('url_verification without a challenge', [{ path: 'challenge', message: 'is required' }]);
         return { kind: 'reply', response: json(200, { challenge: payload.challenge }) };
       }
       if (opts.encryptKey && !signed) throw new SignatureError('an event arrived without X-Lark-Signature');
@@ -128,14 +146,24 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
       const base = { source: 'feishu' as const, sourceEventId: ev.header.event_id, occurredAt: new Date(created).toISOString() };
       const object = ev.event?.object;
       if (ev.header.event_type === 'contact.user.created_v3' && object) {
-        return { kind: 'events', replayKey, respond, events: [{ kind: 'joined', ...base, employee: employeeOf(object, 'event.object'), location: location(object) }] };
+        return {
+          kind: 'events',
+          replayKey,
+          respond,
+          events: [{ kind: 'joined', ...base, employee: employeeOf(object, 'event.object'), location: location(object) }],
+        };
       }
       if (ev.header.event_type === 'contact.user.updated_v3' && object) {
         const old = ev.event?.old_object ?? {};
         const moved = old.work_station !== undefined || old.city !== undefined || old.department_ids !== undefined;
         if (moved) {
           const before: FeishuUser = { ...object, ...old };
-          return { kind: 'events', replayKey, respond, events: [{ kind: 'transferred', ...base, employee: employeeOf(object, 'event.object'), from: location(before), to: location(object) }] };
+          return {
+            kind: 'events',
+            replayKey,
+            respond,
+            events: [{ kind: 'transferred', ...base, employee: employeeOf(object, 'event.object'), from: location(before), to: location(object) }],
+          };
         }
         return { kind: 'events', replayKey, respond, events: [], ignored: 'user update without a change of work place or department' };
       }

@@ -21,15 +21,24 @@ import { parseJsonBody } from '../json-body.js';
 import type { Received, SourceAdapter } from '../source.js';
 
 // Built on first use (z.lazy), like every module-level schema: see shared/events.ts.
-const office = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(256), z.meta({ description: "The employee's office, as the site directory lists it under a site's `offices`" }));
+const office = () =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(256),
+      z.meta({ description: "The employee's office, as the site directory lists it under a site's `offices`" }),
+    );
 const site = () => z.string().check(z.minLength(1), z.maxLength(64), z.meta({ description: 'A site id of the directory, instead of an office' }));
 /** "office or site", in the published JSON Schema (the zod refinement itself is not expressible there). */
 const officeOrSite = { anyOf: [{ required: ['office'] }, { required: ['site'] }] };
 
 const locationSchema = () =>
-  z
-    .object({ office: z.optional(office()), site: z.optional(site()) })
-    .check(z.refine((l) => l.office !== undefined || l.site !== undefined, { message: 'needs "office" or "site"' }), z.meta(officeOrSite));
+  z.object({ office: z.optional(office()), site: z.optional(site()) }).check(
+    z.refine((l) => l.office !== undefined || l.site !== undefined, { message: 'needs "office" or "site"' }),
+    z.meta(officeOrSite),
+  );
 
 const person = () => ({
   employeeId: z.string().check(z.minLength(1), z.maxLength(256), z.meta({ description: "The HR system's stable employee id" })),
@@ -83,7 +92,12 @@ function validatePayload(body: unknown): Payload {
   const issues = [...issuesOf(envelope, ''), ...(data ? issuesOf(data, 'data') : [])];
   if (issues.length || !envelope.success) throw new ValidationError('the payload is invalid', issues);
   const { type: t, timestamp } = envelope.data;
-  return { type: t, timestamp, joined: type === 'employee.joined' ? (data?.data as Payload['joined']) : undefined, transferred: type === 'employee.transferred' ? (data?.data as Payload['transferred']) : undefined };
+  return {
+    type: t,
+    timestamp,
+    joined: type === 'employee.joined' ? (data?.data as Payload['joined']) : undefined,
+    transferred: type === 'employee.transferred' ? (data?.data as Payload['transferred']) : undefined,
+  };
 }
 
 export function genericSource(opts: { secrets: string[]; toleranceSeconds: number }): SourceAdapter {
@@ -111,14 +125,25 @@ export function genericSource(opts: { secrets: string[]; toleranceSeconds: numbe
       if (env.joined) {
         const d = env.joined;
         const employee = { id: d.employeeId, email: d.email, name: d.name };
-        return { kind: 'events', replayKey: `${id}.${timestamp}`, respond, events: [{ kind: 'joined', ...base, employee, location: d.site !== undefined ? { site: d.site } : { office: d.office } }] };
+        return {
+          kind: 'events',
+          replayKey: `${id}.${timestamp}`,
+          respond,
+          events: [{ kind: 'joined', ...base, employee, location: d.site !== undefined ? { site: d.site } : { office: d.office } }],
+        };
       }
       if (env.transferred) {
         const d = env.transferred;
         const employee = { id: d.employeeId, email: d.email, name: d.name };
         return { kind: 'events', replayKey: `${id}.${timestamp}`, respond, events: [{ kind: 'transferred', ...base, employee, from: d.from, to: d.to }] };
       }
-      return { kind: 'events', events: [], ignored: `event type "${env.type}" is not handled`, replayKey: `${id}.${timestamp}`, respond: () => json(202, { status: 'ignored', type: env.type }) };
+      return {
+        kind: 'events',
+        events: [],
+        ignored: `event type "${env.type}" is not handled`,
+        replayKey: `${id}.${timestamp}`,
+        respond: () => json(202, { status: 'ignored', type: env.type }),
+      };
     },
   };
 }

@@ -30,7 +30,17 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
     methods: ['GET', 'POST'],
     receive(req: WebhookRequest, nowMs: number): Received {
       const { msg_signature: signature, timestamp, nonce } = req.query;
-      const check = (encrypt: string) => verifyWxSignature({ token: opts.token, timestamp, nonce, signature, encrypt, nowSec: nowMs / 1000, toleranceSec: opts.toleranceSeconds, timestampUnit: 'auto' });
+      const check = (encrypt: string) =>
+        verifyWxSignature({
+          token: opts.token,
+          timestamp,
+          nonce,
+          signature,
+          encrypt,
+          nowSec: nowMs / 1000,
+          toleranceSec: opts.toleranceSeconds,
+          timestampUnit: 'auto',
+        });
       if (req.method === 'GET') {
         const echostr = req.query.echostr;
         if (!echostr) throw new ValidationError('the URL check has no echostr', [{ path: 'echostr', message: 'is required' }]);
@@ -46,7 +56,8 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
       const replayKey = `${timestamp}.${nonce}.${signature}`;
       const event = fields.get('Event');
       const changeType = fields.get('ChangeType');
-      const change = event === 'change_contact' ? (changeType === 'create_user' ? 'created' : changeType === 'update_user' ? 'modified' : undefined) : undefined;
+      const change =
+        event === 'change_contact' ? (changeType === 'create_user' ? 'created' : changeType === 'update_user' ? 'modified' : undefined) : undefined;
       if (!change) return { kind: 'events', events: [], replayKey, respond, ignored: `event ${event ?? '?'}/${changeType ?? '?'} is not handled` };
       const userId = fields.get('UserID');
       if (!userId || userId.length > 256) throw new ValidationError('the event names no user', [{ path: 'UserID', message: 'is required' }]);
@@ -56,7 +67,16 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
         kind: 'events',
         replayKey,
         respond,
-        events: [{ kind: 'enrich', source: 'wecom', sourceEventId: `${created ?? ''}:${userId}:${changeType}`, occurredAt: new Date(ts).toISOString(), change, employee: { id: userId } }],
+        events: [
+          {
+            kind: 'enrich',
+            source: 'wecom',
+            sourceEventId: `${created ?? ''}:${userId}:${changeType}`,
+            occurredAt: new Date(ts).toISOString(),
+            change,
+            employee: { id: userId },
+          },
+        ],
       };
     },
   };
