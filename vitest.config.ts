@@ -9,12 +9,13 @@ export default defineConfig({
     maxWorkers: 2,
     coverage: {
       provider: 'v8',
-      // The product code; the gate keeps it at least where it is.
+      // The product code; the gate keeps it at least where it is (measured: lines 97.3%, branches 86.7%, functions
+      // 98.2%, statements 95.0%).
       include: ['shared/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: '.tmp/coverage',
       reportOnFailure: true,
-      thresholds: { lines: 90, branches: 80, functions: 90, statements: 90 },
+      thresholds: { lines: 96, branches: 85, functions: 97, statements: 94 },
     },
   },
 });

@@ -23,6 +23,12 @@ export function mnsOpenFor(t: Target): RpcApi {
 }
 
 export function sagFor(t: Target): SagClient {
-  // The operator's calls pace themselves like a worker instance's (adaptive, throttling waited out, breaker).
-  return new SagClient({ endpoint: t.sagEndpoint, credentials: t.credentials, timeoutMs: OPERATOR_CALL_TIMEOUT_MS, flow: createSagFlow(loadConfig(t.env)) });
+  // The operator's calls pace themselves like a worker instance's (adaptive, throttling waited out, breaker), with
+  // the default knobs: the functions' configuration may be the very thing `doctor` reports as invalid.
+  return new SagClient({
+    endpoint: t.sagEndpoint,
+    credentials: t.credentials,
+    timeoutMs: OPERATOR_CALL_TIMEOUT_MS,
+    flow: createSagFlow(loadConfig({ LOG_LEVEL: 'error' })),
+  });
 }

@@ -27,6 +27,8 @@ export interface SystemicCause {
   /** What the operator should do. */
   fix: string;
   requestId?: string;
+  /** The upstream service's code, e.g. `InvalidAccessKeyId.NotFound`. */
+  upstreamCode?: string;
 }
 
 export interface BreakerOptions {
@@ -161,6 +163,7 @@ export class Breaker {
     const retryAfterSeconds = Math.max(1, Math.ceil(this.scale > 0 ? waitSeconds / this.scale : waitSeconds));
     return new SystemicError(s.cause.reason, `${scope} is paused: ${s.cause.message} (fix: ${s.cause.fix})`, scope, retryAfterSeconds, {
       requestId: s.cause.requestId,
+      upstreamCode: s.cause.upstreamCode,
     });
   }
 }

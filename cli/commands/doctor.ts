@@ -18,7 +18,19 @@ import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { paint, printJson, println } from '../io.js';
 import { resolveTarget, type Target } from '../target.js';
-import { DingTalkDirectory, SagCallError, SiteDirectory, WeComDirectory, loadConfig, type Config, type HrDirectoryClient } from '../../shared/index.js';
+import {
+  DingTalkDirectory,
+  ProcessingError,
+  SagCallError,
+  SiteDirectory,
+  SystemicError,
+  TransientError,
+  WeComDirectory,
+  loadConfig,
+  mnsErrorCode,
+  type Config,
+  type HrDirectoryClient,
+} from '../../shared/index.js';
 
 /** One check of `doctor --json`. */
 export interface Check {
@@ -64,14 +76,20 @@ function configChecks(target: Target): { checks: Check[]; config?: Config; direc
   return { checks, config, directory };
 }
 
+/** The SAG code behind a failed call: the client's classification, or the code a breaker or the pacer carries. */
+function sagCodeOf(err: unknown): string {
+  if (err instanceof SagCallError) return err.sagCode;
+  if (err instanceof ProcessingError) return err.details.upstreamCode ?? err.reason;
+  return 'error';
+}
+
 async function mnsCheck(target: Target, config: Config): Promise<Check> {
   try {
     await mnsFor(target).getQueueAttributes(config.queues.deadLetter);
     return pass('mns', `answers at ${target.mnsEndpoint} (${target.credentialSource} credentials)`);
   } catch (err) {
-    const name = (err as { name?: string }).name ?? '';
-    if (name === 'MNSQueueNotExistError') return pass('mns', `answers at ${target.mnsEndpoint} (${target.credentialSource} credentials)`);
-    const code = /^MNS(.+)Error$/.exec(name)?.[1] ?? (err as { code?: string }).code ?? 'error';
+    const code = mnsErrorCode(err) ?? (err as { code?: string }).code ?? 'error';
+    if (code === 'QueueNotExist') return pass('mns', `answers at ${target.mnsEndpoint} (${target.credentialSource} credentials)`);
     const fix = AUTH_CODE.test(code) ? CREDENTIALS_FIX : `check that ${target.mnsEndpoint} is reachable (--mns-endpoint, --region, --account-id)`;
     return fail('mns', `${code}: ${message(err).slice(0, 200)}`, fix);
   }
@@ -124,8 +142,12 @@ async function sagChecks(target: Target, directory: SiteDirectory): Promise<Chec
       if (!checks.length) checks.push(pass('sag', `answers at ${target.sagEndpoint}`));
       checks.push(pass(`sag-instance:${site.id}`, `${site.smartAGId} in ${site.regionId}: ${res.TotalCount ?? '?'} client user(s)`));
     } catch (err) {
-      const code = err instanceof SagCallError ? err.sagCode : 'error';
-      if (AUTH_CODE.test(code) || (err instanceof SagCallError && err.kind !== 'permanent')) {
+      const code = sagCodeOf(err);
+      if (
+        AUTH_CODE.test(code) ||
+        (err instanceof SagCallError && err.kind !== 'permanent') ||
+        (err instanceof TransientError && !(err instanceof SystemicError))
+      ) {
         return [
           ...checks,
           fail(

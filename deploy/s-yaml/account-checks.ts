@@ -83,17 +83,15 @@ export const checkSagBudget: Check = ({ functions, vars }) => {
       continue;
     }
     if (!f.known?.callsSag) continue;
-    const rate = Number(f.env.SAG_MAX_CALLS_PER_SECOND);
-    if (!(rate > 0)) {
-      out.push(
-        problem(
-          f.name,
-          'props.environmentVariables.SAG_MAX_CALLS_PER_SECOND',
-          `must be > 0: without a per-instance limit one instance alone can exceed the account's SAG rate (got ${str(f.env.SAG_MAX_CALLS_PER_SECOND)})`,
-        ),
-      );
+    // No ceiling (0 or unset) is the default: the adaptive pacer finds the account's rate by itself and backs off on
+    // throttling, so such an instance adds nothing to the guard below. A ceiling that is set counts against it.
+    const raw = f.env.SAG_MAX_CALLS_PER_SECOND;
+    const rate = raw === undefined || raw === '' ? 0 : Number(raw);
+    if (!Number.isFinite(rate) || rate < 0) {
+      out.push(problem(f.name, 'props.environmentVariables.SAG_MAX_CALLS_PER_SECOND', `must be 0 (no ceiling) or a positive number (got ${str(raw)})`));
       continue;
     }
+    if (rate === 0) continue;
     budget += reserved * rate;
     terms.push(`${f.name} ${reserved} × ${rate}`);
   }

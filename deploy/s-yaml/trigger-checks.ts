@@ -7,6 +7,9 @@ import { BACKOFF_DELIVERIES, BACKOFF_MAX_GAP_SECONDS, PASCAL_KEYS, PUSH_LIMIT_SE
 import { at, isObj, problem, str, warning, type Obj, type Problem } from './problem.js';
 import type { FunctionView, RenderedView } from './view.js';
 
+/** Ledger calls in one try of a worker: the claim's read and write, and the completion's write. */
+const LEDGER_CALLS_PER_TRY = 3;
+
 /** The MNS client's read/connect timeout, i.e. the longest one re-enqueue or dead-letter send takes. */
 const MNS_SEND_TIMEOUT_SECONDS = MNS_CALL_TIMEOUT_MS / 1000;
 
@@ -225,10 +228,12 @@ export const checkTimeouts = perFunction((f) => {
   if (!config || k === undefined) return [];
   const wait = config.sagMaxCallsPerSecond > 0 ? config.workerConcurrency / config.sagMaxCallsPerSecond : 0;
   const hr = (known?.hrCallsPerTry ?? 0) * (config.hrApiTimeoutMs / 1000);
-  const d = k * (config.sagTimeoutMs / 1000 + wait) + hr;
+  // With a ledger: a claim (read + write) and a completion (write) per try, each at most TABLESTORE_TIMEOUT_MS.
+  const ledger = config.ledger ? (LEDGER_CALLS_PER_TRY * config.ledger.timeoutMs) / 1000 : 0;
+  const d = k * (config.sagTimeoutMs / 1000 + wait) + hr + ledger;
   const need = Math.ceil((d + MNS_SEND_TIMEOUT_SECONDS) / (1 - SOFT_DEADLINE_SHARE));
   if (timeout >= need) return [];
-  const why = `one try ≤ ${k} SAG calls × (${config.sagTimeoutMs / 1000} s SAG_TIMEOUT_MS + ${wait} s rate-limiter wait)${hr ? ` + ${hr} s of HR API calls` : ''} = ${d} s, so ${SOFT_DEADLINE_SHARE} T + ${d} + ${MNS_SEND_TIMEOUT_SECONDS} ≤ T needs T ≥ ${need} s`;
+  const why = `one try ≤ ${k} SAG calls × (${config.sagTimeoutMs / 1000} s SAG_TIMEOUT_MS + ${wait} s rate-limiter wait)${hr ? ` + ${hr} s of HR API calls` : ''}${ledger ? ` + ${ledger} s of ledger calls` : ''} = ${d} s, so ${SOFT_DEADLINE_SHARE} T + ${d} + ${MNS_SEND_TIMEOUT_SECONDS} ≤ T needs T ≥ ${need} s`;
   const fix =
     need < PUSH_LIMIT_SECONDS
       ? `raise the timeout to ${need}–${PUSH_LIMIT_SECONDS - 1} s`

@@ -167,7 +167,7 @@ export class SagClient {
   private trip(e: SagCallError, scope: string, admission: Admission) {
     return this.opts.flow.breaker.trip(
       scope,
-      { reason: e.reason, message: `${e.sagCode}: ${e.message}`, fix: systemicFix(e.sagCode), requestId: e.requestId },
+      { reason: e.reason, message: `${e.sagCode}: ${e.message}`, fix: systemicFix(e.sagCode), requestId: e.requestId, upstreamCode: e.sagCode },
       admission,
     );
   }

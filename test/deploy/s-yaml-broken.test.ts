@@ -40,6 +40,8 @@ beforeAll(async () => {
     '      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 20',
   );
   t = plant(t, "    SAG_TIMEOUT_MS: ${env('SAG_TIMEOUT_MS', '10000')}\n", '');
+  // An optional ceiling that, with 20 transfer instances, no longer fits the account's budget.
+  t = plant(t, "SAG_MAX_CALLS_PER_SECOND: ${env('SAG_MAX_CALLS_PER_SECOND', '0')}", "SAG_MAX_CALLS_PER_SECOND: ${env('SAG_MAX_CALLS_PER_SECOND', '2')}");
   t = plant(t, "SAG_ENDPOINT: ${env('SAG_ENDPOINT', 'https://smartag.cn-shanghai.aliyuncs.com')}", 'SAG_ENDPOINT: https://smartag.cn-shanghai.aliyuncs.com');
   t = plant(
     t,
