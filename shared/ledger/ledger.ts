@@ -74,7 +74,7 @@ export class Ledger {
     let current = claimed;
     return this.retryRaces(async () => {
       const ours = current.pending?.eventId === entry.eventId;
-      const advanced = applied ? { ...change(current), lastEventAt: entry.occurredAt, lastEventId: entry.eventId } : current;
+      const advanced = applied ? { ...change(current), lastEventAt: entry.occurredAt, lastEventId: entry.eventId, lastEventType: entry.type } : current;
       const next = ours ? { ...advanced, pending: undefined } : current;
       const written = { ...next, history: withHistory(next.history, ours ? entry : { ...entry, result: 'superseded' }) };
       if (await this.write(written)) return { ...written, version: written.version + 1 };

@@ -9,21 +9,30 @@
  * | same event id (a redelivery, a retry, a redrive) | apply again (SAG reconciliation makes it idempotent) |
  * | newer HR time | apply |
  * | older HR time | `stale`: recorded in the history, skipped, never dead-lettered |
- * | equal HR time, different id | the greater event id wins (deterministic on every worker) |
+ * | equal HR time, another type | the later lifecycle step wins: joined, then transferred, then left (a create and an update
+ *   stamped in the same second keep their order; a join stamped with its leave's second does not re-grant access) |
+ * | equal HR time and type, different id | the greater event id wins (deterministic on every worker) |
  */
 import type { LedgerRecord } from './record.js';
 
 export interface OrderedEvent {
   id: string;
   occurredAt: string;
+  /** The canonical event type (`employee.joined`, …); ranks events with equal HR times. */
+  type?: string;
 }
 
+/** The lifecycle step of an event type; other types rank between a join and a leave. */
+const LIFECYCLE_RANK: Readonly<Record<string, number>> = { 'employee.joined': 0, 'employee.transferred': 1, 'employee.left': 2 };
+const rank = (type: string | undefined) => LIFECYCLE_RANK[type ?? ''] ?? 1;
+
 /** True when `event` must not be applied because a newer event of the employee was applied. */
-export function isStale(record: Pick<LedgerRecord, 'lastEventAt' | 'lastEventId'> | undefined, event: OrderedEvent): boolean {
+export function isStale(record: Pick<LedgerRecord, 'lastEventAt' | 'lastEventId' | 'lastEventType'> | undefined, event: OrderedEvent): boolean {
   if (!record?.lastEventAt || !record.lastEventId) return false;
   if (record.lastEventId === event.id) return false;
   const last = Date.parse(record.lastEventAt);
   const mine = Date.parse(event.occurredAt);
   if (mine !== last) return mine < last;
+  if (rank(event.type) !== rank(record.lastEventType)) return rank(event.type) < rank(record.lastEventType);
   return event.id < record.lastEventId;
 }

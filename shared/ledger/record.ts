@@ -8,7 +8,7 @@
  * | `version` | INTEGER | bumped by every write; each write is conditional on the version it read |
  * | `email`, `userName` | STRING | the employee's email and SAG user name (DingTalk/WeCom leaves carry neither) |
  * | `accounts` | STRING (JSON) | `[{site, regionId, smartAGId, state}]`: the instances holding the account |
- * | `lastEventAt`, `lastEventId` | STRING | HR time and id of the newest event applied for this employee |
+ * | `lastEventAt`, `lastEventId`, `lastEventType` | STRING | HR time, id and type of the newest event applied for this employee |
  * | `pending` | STRING (JSON) | the event being applied now, and until when its claim holds |
  * | `history` | STRING (JSON) | the last {@link HISTORY_LIMIT} outcomes, newest last |
  */
@@ -53,6 +53,7 @@ export interface LedgerRecord {
   accounts: AccountRef[];
   lastEventAt?: string;
   lastEventId?: string;
+  lastEventType?: string;
   pending?: PendingClaim;
   history: HistoryEntry[];
 }
@@ -82,6 +83,7 @@ export function toColumns(r: LedgerRecord): Cell[] {
     ['userName', r.userName],
     ['lastEventAt', r.lastEventAt],
     ['lastEventId', r.lastEventId],
+    ['lastEventType', r.lastEventType],
     ['pending', r.pending && JSON.stringify(r.pending)],
   ];
   for (const [name, value] of optional) if (value !== undefined) cells.push({ name, value });
@@ -108,6 +110,7 @@ export function fromColumns(key: string, c: Record<string, CellValue>): LedgerRe
     accounts: json<AccountRef[]>('accounts', []),
     lastEventAt: str('lastEventAt'),
     lastEventId: str('lastEventId'),
+    lastEventType: str('lastEventType'),
     pending: json<PendingClaim | undefined>('pending', undefined),
     history: json<HistoryEntry[]>('history', []),
   };

@@ -16,7 +16,16 @@ describe('the ordering rule', () => {
     expect(isStale(applied, { id: 'evt_5', occurredAt: '2026-11-23T08:00:00Z' })).toBe(false);
   });
 
-  it('breaks equal HR times by event id, the same way on every worker', () => {
+  it('at equal HR times, the later lifecycle step wins: a create and an update in the same second keep their order', () => {
+    const joined = { ...applied, lastEventType: 'employee.joined' };
+    expect(isStale(joined, { id: 'evt_1', occurredAt: '2026-11-23T09:00:00Z', type: 'employee.transferred' })).toBe(false);
+    const left = { ...applied, lastEventType: 'employee.left' };
+    expect(isStale(left, { id: 'evt_9', occurredAt: '2026-11-23T09:00:00Z', type: 'employee.joined' })).toBe(true);
+    const moved = { ...applied, lastEventType: 'employee.transferred' };
+    expect(isStale(moved, { id: 'evt_9', occurredAt: '2026-11-23T09:00:00Z', type: 'employee.joined' })).toBe(true);
+  });
+
+  it('breaks equal HR times of the same type by event id, the same way on every worker', () => {
     expect(isStale(applied, { id: 'evt_4', occurredAt: '2026-11-23T09:00:00Z' })).toBe(true);
     expect(isStale(applied, { id: 'evt_6', occurredAt: '2026-11-23T09:00:00Z' })).toBe(false);
     // Offsets are compared as instants, not strings.
@@ -50,6 +59,7 @@ describe('the ledger record', () => {
       accounts: [{ site: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-1', state: 'enabled' }],
       lastEventAt: '2026-11-23T09:00:00Z',
       lastEventId: 'evt_1',
+      lastEventType: 'employee.joined',
       pending: { eventId: 'evt_2', occurredAt: '2026-11-23T10:00:00Z', expiresAt: 5 },
       history: [entry(1)],
     };
