@@ -94,6 +94,8 @@ hr-sag-sync local stack is up (site directory: ${sites})
   MNS emulator     ${stack.mns.url}   account ${stack.env.MNS_ACCOUNT_ID}, key ${key}
   SAG emulator     ${stack.sag.url}   key ${key}
   SAG users        curl -s ${stack.sag.url}/__admin/state
+  Tablestore       ${stack.tablestore.url}   instance ${stack.tablestore.instanceName}: the employee ledger (rows: curl -s ${stack.tablestore.url}/__admin/state)
+  one employee     npx hr-sag-sync status --local E1001
   queues           curl -s ${stack.mns.url}/__admin/state
   redrive          ${redriveCommand(stack, sitesFile)}
 
