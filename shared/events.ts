@@ -98,6 +98,8 @@ const leaveDeleteObject = () =>
     type: z.literal('employee.leave-delete'),
     /** When the delete is due (the next calendar month in Asia/Shanghai plus the grace days). */
     dueAt: isoTime(),
+    /** When the hop that carried this message was to end; the hop ending at `dueAt` is the last one. */
+    hopEndsAt: z.optional(isoTime()),
   });
 export const EmployeeLeaveDeleteSchema = z.lazy(leaveDeleteObject);
 export type EmployeeLeaveDelete = z.infer<typeof EmployeeLeaveDeleteSchema>;

@@ -45,6 +45,7 @@ export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSum
 export { joinWorker } from './workers/join.js';
 export { transferWorker } from './workers/transfer.js';
 export { enrichWorker } from './workers/enrich.js';
+export { leaveWorker } from './workers/leave.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
 export { decodePath, type HttpResponse } from './webhook/http-event.js';
 export { GenericPayloadSchema } from './webhook/sources/generic.js';
