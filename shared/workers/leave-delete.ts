@@ -60,9 +60,14 @@ export async function scheduleDelete(e: EmployeeLeft | EmployeeLeaveDelete, ctx:
   return due.toISOString();
 }
 
-/** A delete step that is not due: one more hop, nothing else (the ledger is not touched). */
+/**
+ * A delete step that is not due: one more hop, nothing else (the ledger is not touched). The hop starts where the
+ * previous one was to end (or now, if later), so that hops shortened by RETRY_DELAY_SCALE still add up to the due time.
+ */
 export async function hopTowardsDelete(e: EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>): Promise<Outcome> {
-  await sendHop(e, new Date(e.dueAt), ctx, new Date());
+  const now = Date.now();
+  const from = Math.max(now, e.hopEndsAt ? Date.parse(e.hopEndsAt) : now);
+  await sendHop(e, new Date(e.dueAt), ctx, new Date(from));
   return { status: 'skipped', detail: `leave.delete-scheduled: due ${e.dueAt}` };
 }
 
