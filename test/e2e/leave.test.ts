@@ -9,6 +9,8 @@ import { startStack, type Stack } from '../../local/stack.js';
 import { Ledger } from '../../shared/ledger/ledger.js';
 import { ledgerKey, type LedgerRecord } from '../../shared/ledger/record.js';
 import { TablestoreClient } from '../../shared/tablestore/client.js';
+import { dingTalkRequest, feishuRequest, feishuUserCreated, feishuUserUpdated, weComContactXml, weComRequest } from '../../local/hr-samples.js';
+import type { SignedRequest } from '../../local/sample.js';
 import { addFault, captureLogs, clearFaults, join, postSigned, transfer } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -160,6 +162,84 @@ describe('leave lifecycle', () => {
     await clearFaults(stack.sag.url);
     stack.sag.setBillingClock({});
     expect((await record('LV4'))?.accounts.find((a) => a.smartAGId === HZ)?.state).toBe('deleted');
+    expect(await stack.drainDeadLetters()).toEqual([]);
+  }, 90_000);
+
+  it('Feishu, DingTalk and WeCom: join → transfer → leave (thin: the email comes from the ledger) → disabled on both instances, then deleted', async () => {
+    const post = async (r: SignedRequest, path: string) => {
+      const url = new URL(r.url, stack.webhookUrl);
+      url.pathname = path;
+      const res = await fetch(url, { method: 'POST', headers: r.headers, body: r.body });
+      expect(res.status).toBe(200);
+    };
+    const t0 = Math.floor(Date.now() / 1000);
+    // Feishu
+    const fs = {
+      user_id: 'fsl',
+      open_id: 'ou_fsl',
+      name: 'Fei',
+      email: 'fsl@example.com',
+      city: 'Shanghai',
+      work_station: 'SH-HQ',
+      department_ids: ['od-shanghai'],
+    };
+    await post(feishuRequest('/', feishuUserCreated(fs)), '/webhooks/feishu');
+    await stack.waitForIdle();
+    const fsMoved = { ...fs, city: 'Hangzhou', work_station: 'HZ-RD', department_ids: ['od-hangzhou'] };
+    await post(
+      feishuRequest('/', feishuUserUpdated(fsMoved, { city: 'Shanghai', work_station: 'SH-HQ', department_ids: ['od-shanghai'] })),
+      '/webhooks/feishu',
+    );
+    await stack.waitForIdle();
+    // DingTalk
+    stack.hr.dingtalk.addUser({ userid: 'dtl', name: 'Ding', email: 'dtl@example.com', dept_id_list: [101], work_place: 'Shanghai' });
+    await post(dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_add_org', UserId: ['dtl'], TimeStamp: String(t0 * 1000) }), '/webhooks/dingtalk');
+    await stack.waitForIdle();
+    stack.hr.dingtalk.updateUser({ userid: 'dtl', dept_id_list: [102], work_place: 'Hangzhou' });
+    await post(
+      dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_modify_org', UserId: ['dtl'], TimeStamp: String((t0 + 1) * 1000) }),
+      '/webhooks/dingtalk',
+    );
+    await stack.waitForIdle();
+    // WeCom
+    stack.hr.wecom.addUser({ userid: 'wcl', name: 'Wei', email: 'wcl@example.com', department: [101] });
+    await post(weComRequest('/webhooks/wecom', weComContactXml('create_user', 'wcl', undefined, t0)), '/webhooks/wecom');
+    await stack.waitForIdle();
+    stack.hr.wecom.updateUser({ userid: 'wcl', department: [102] });
+    await post(weComRequest('/webhooks/wecom', weComContactXml('update_user', 'wcl', undefined, t0 + 1)), '/webhooks/wecom');
+    await stack.waitForIdle();
+    const mails = ['fsl@example.com', 'dtl@example.com', 'wcl@example.com'];
+    for (const m of mails) expect([userOn(SH, m)?.state, userOn(HZ, m)?.state]).toEqual([0, 0]);
+    // The leaves: the departed users are gone from the HR APIs, and the thin events carry only the id.
+    stack.hr.dingtalk.removeUser('dtl');
+    stack.hr.wecom.removeUser('wcl');
+    const { email: _e, ...fsNoMail } = fsMoved;
+    const created = feishuUserCreated(fsNoMail);
+    await post(
+      feishuRequest('/', { ...created, header: { ...created.header, event_type: 'contact.user.deleted_v3', create_time: String((t0 + 60) * 1000) } }),
+      '/webhooks/feishu',
+    );
+    await post(
+      dingTalkRequest('/webhooks/dingtalk', { EventType: 'user_leave_org', UserId: ['dtl'], TimeStamp: String((t0 + 60) * 1000) }),
+      '/webhooks/dingtalk',
+    );
+    await post(weComRequest('/webhooks/wecom', weComContactXml('delete_user', 'wcl', undefined, t0 + 60)), '/webhooks/wecom');
+    await until('all disabled on both instances', () => mails.every((m) => userOn(SH, m)?.state === 1 && userOn(HZ, m)?.state === 1));
+    stack.sag.setBillingClock({ offsetMs: 40 * DAY_MS });
+    await until('all deleted', () => mails.every((m) => !userOn(SH, m) && !userOn(HZ, m)));
+    await stack.waitForIdle();
+    stack.sag.setBillingClock({});
+    for (const [source, id] of [
+      ['feishu', 'fsl'],
+      ['dingtalk', 'dtl'],
+      ['wecom', 'wcl'],
+    ]) {
+      const rec = await ledger.read(ledgerKey(source as string, id as string));
+      expect(
+        rec?.history.filter((h) => h.result !== 'superseded' && h.type !== 'employee.enrich').map((h) => `${h.type}:${h.result}`),
+        `${source}`,
+      ).toEqual(['employee.joined:done', 'employee.transferred:done', 'employee.left:done', 'employee.leave-delete:done']);
+    }
     expect(await stack.drainDeadLetters()).toEqual([]);
   }, 90_000);
 });
