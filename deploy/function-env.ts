@@ -10,6 +10,7 @@ export const QUEUE_ENV: Record<keyof QueueNames, string> = {
   join: 'JOIN_QUEUE',
   transfer: 'TRANSFER_QUEUE',
   enrich: 'ENRICH_QUEUE',
+  leave: 'LEAVE_QUEUE',
   deadLetter: 'DEAD_LETTER_QUEUE',
 };
 
@@ -50,6 +51,8 @@ const ALL: readonly FunctionName[] = FUNCTIONS.map((f) => f.name);
 const WORKERS: readonly FunctionName[] = WORKER_FUNCTIONS.map((f) => f.name);
 /** The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs (all-or-none). */
 const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker'];
+/** The site directory: the webhook routes by it; the enrich and leave workers Describe across its instances. */
+const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker'];
 
 /**
  * Which functions need each variable the code reads. A variable the code reads that is missing here fails the
@@ -63,6 +66,7 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   JOIN_QUEUE: ALL,
   TRANSFER_QUEUE: ALL,
   ENRICH_QUEUE: ALL,
+  LEAVE_QUEUE: ALL,
   DEAD_LETTER_QUEUE: ALL,
   LOG_LEVEL: ALL,
   SAG_ENDPOINT: WORKERS,
@@ -84,6 +88,7 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   LEDGER_TABLE: WORKERS,
   TABLESTORE_TIMEOUT_MS: WORKERS,
   LEDGER_LEASE_SECONDS: WORKERS,
+  LEAVER_DELETE_GRACE_DAYS: ['leave-worker'],
   WEBHOOK_MAX_BODY_BYTES: ['webhook'],
   WEBHOOK_TOLERANCE_SECONDS: ['webhook'],
   HR_WEBHOOK_SECRET: ['webhook'],
@@ -97,8 +102,8 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   WECOM_ENCODING_AES_KEY: HR_SOURCE,
   WECOM_CORP_ID: HR_SOURCE,
   WECOM_CORP_SECRET: HR_SOURCE,
-  SITES_JSON: HR_SOURCE,
-  SITES_FILE: HR_SOURCE,
+  SITES_JSON: SITES,
+  SITES_FILE: SITES,
   DINGTALK_API_ENDPOINT: ['enrich-worker'],
   WECOM_API_ENDPOINT: ['enrich-worker'],
   HR_API_TIMEOUT_MS: ['enrich-worker'],

@@ -1,5 +1,5 @@
 /**
- * Queue provisioning: creates or updates the join, transfer, enrich and dead-letter queues, and sets the
+ * Queue provisioning: creates or updates the join, transfer, enrich, leave and dead-letter queues, and sets the
  * service-side dead-letter policy (DlqPolicy) of the three worker queues. Idempotent: run it before every deploy.
  *
  *   npm run setup -- --region cn-shanghai [--account-id 1234…] [--endpoint https://…] [--mns-open-endpoint https://…]
@@ -49,6 +49,8 @@ export const QUEUE_ATTRIBUTES: Record<QueueRole, QueueAttributes> = {
   join: { VisibilityTimeout: 600, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
   transfer: { VisibilityTimeout: 600, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
   enrich: { VisibilityTimeout: 1_200, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
+  // The leave worker's timeout is 240 s like enrich (one Describe per instance of the directory): 1200 s.
+  leave: { VisibilityTimeout: 1_200, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
   deadLetter: { VisibilityTimeout: 300, MessageRetentionPeriod: 604_800, MaximumMessageSize: 65_536, DelaySeconds: 0 },
 };
 
@@ -63,8 +65,8 @@ export const QUEUE_ATTRIBUTES: Record<QueueRole, QueueAttributes> = {
  */
 export const MAX_RECEIVE_COUNT = 10;
 
-/** The three worker queues get a DlqPolicy; the dead-letter queue itself cannot be its own target. */
-const WORKER_ROLES: QueueRole[] = ['join', 'transfer', 'enrich'];
+/** The worker queues get a DlqPolicy; the dead-letter queue itself cannot be its own target. */
+const WORKER_ROLES: QueueRole[] = ['join', 'transfer', 'enrich', 'leave'];
 
 export interface DlqPolicy {
   Enabled: boolean;

@@ -100,7 +100,7 @@ export function weComRequest(baseUrl: string, innerXml: string, s: Secrets = LOC
 }
 
 export function weComContactXml(
-  changeType: 'create_user' | 'update_user',
+  changeType: 'create_user' | 'update_user' | 'delete_user',
   userId: string,
   s: Secrets = LOCAL_SOURCES,
   createTime = Math.floor(Date.now() / 1000),

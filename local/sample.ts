@@ -43,6 +43,10 @@ export function sampleJoin(employeeId = 'E1001', email = 'ann.lee@example.com', 
   return { type: 'employee.joined', timestamp: new Date().toISOString(), data: { employeeId, name: 'Ann Lee', email, office } };
 }
 
+export function sampleLeave(employeeId = 'E1001', email = 'ann.lee@example.com') {
+  return { type: 'employee.left', timestamp: new Date().toISOString(), data: { employeeId, email } };
+}
+
 export function sampleTransfer(employeeId = 'E1001', email = 'ann.lee@example.com', from = 'Shanghai', to = 'Hangzhou') {
   return {
     type: 'employee.transferred',

@@ -27,6 +27,7 @@ import {
   createWorkerHandler,
   enrichWorker,
   joinWorker,
+  leaveWorker,
   transferWorker,
   type QueueNames,
   type FcContext,
@@ -106,6 +107,7 @@ const WORKER_DEFINITIONS: Record<WorkerName, WorkerDefinition<any, any>> = {
   'join-worker': joinWorker,
   'transfer-worker': transferWorker,
   'enrich-worker': enrichWorker,
+  'leave-worker': leaveWorker,
 };
 
 /** HR departments of the sample directory (config/sites.sample.json lists them as departmentIds). */

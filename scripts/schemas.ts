@@ -9,6 +9,8 @@ import * as z from 'zod/mini';
 import {
   DeadLetterSchema,
   EmployeeJoinedSchema,
+  EmployeeLeaveDeleteSchema,
+  EmployeeLeftSchema,
   EmployeeTransferredSchema,
   EnrichRequestSchema,
   GenericPayloadSchema,
@@ -28,6 +30,8 @@ export function renderSchemas(): Record<string, string> {
     ),
     'employee.joined.v1.json': doc('employee.joined.v1.json', 'employee.joined (schemaVersion 1)', EmployeeJoinedSchema),
     'employee.transferred.v1.json': doc('employee.transferred.v1.json', 'employee.transferred (schemaVersion 1)', EmployeeTransferredSchema),
+    'employee.left.v1.json': doc('employee.left.v1.json', 'employee.left (schemaVersion 1)', EmployeeLeftSchema),
+    'employee.leave-delete.v1.json': doc('employee.leave-delete.v1.json', 'employee.leave-delete (schemaVersion 1)', EmployeeLeaveDeleteSchema),
     'employee.enrich.v1.json': doc(
       'employee.enrich.v1.json',
       'employee.enrich (schemaVersion 1): a thin DingTalk/WeCom event awaiting enrichment',

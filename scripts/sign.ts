@@ -9,7 +9,7 @@
  * DingTalk and WeCom events name only a user id (`employee`): it must exist in that HR system.
  */
 import { dingTalkRequest, feishuRequest, feishuUserCreated, LOCAL_SOURCES, weComContactXml, weComRequest, weComUrlCheck } from '../local/hr-samples.js';
-import { sampleJoin, sampleTransfer, signedGenericRequest, toCurl, type SignedRequest } from '../local/sample.js';
+import { sampleJoin, sampleLeave, sampleTransfer, signedGenericRequest, toCurl, type SignedRequest } from '../local/sample.js';
 import { LOCAL_WEBHOOK_SECRET } from '../local/stack.js';
 
 export const SIGN_SOURCES = ['generic', 'feishu', 'dingtalk', 'wecom'] as const;
@@ -22,7 +22,7 @@ export interface SignOptions {
   /** The generic source's secret (default: the first of HR_WEBHOOK_SECRET, else the local stack's). */
   secret?: string;
   handshake?: boolean;
-  type: 'join' | 'transfer';
+  type: 'join' | 'transfer' | 'leave';
   employee: string;
   email: string;
   office: string;
@@ -40,7 +40,12 @@ export function signedCall(o: SignOptions, env: NodeJS.ProcessEnv): SignedCall {
   const url = `${base}/webhooks/${o.source}`;
   switch (o.source) {
     case 'generic': {
-      const payload = o.type === 'transfer' ? sampleTransfer(o.employee, o.email, o.from, o.to) : sampleJoin(o.employee, o.email, o.office);
+      const payload =
+        o.type === 'transfer'
+          ? sampleTransfer(o.employee, o.email, o.from, o.to)
+          : o.type === 'leave'
+            ? sampleLeave(o.employee, o.email)
+            : sampleJoin(o.employee, o.email, o.office);
       const secret = o.secret ?? env.HR_WEBHOOK_SECRET?.split(/\s+/).find(Boolean) ?? LOCAL_WEBHOOK_SECRET;
       return { method: 'POST', ...signedGenericRequest(url, secret, payload) };
     }

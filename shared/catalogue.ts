@@ -22,6 +22,7 @@ export const FUNCTIONS = [
   { name: 'join-worker', trigger: 'queue', queue: 'join', role: 'worker' },
   { name: 'transfer-worker', trigger: 'queue', queue: 'transfer', role: 'worker' },
   { name: 'enrich-worker', trigger: 'queue', queue: 'enrich', role: 'worker' },
+  { name: 'leave-worker', trigger: 'queue', queue: 'leave', role: 'worker' },
 ] as const satisfies readonly FunctionSpec[];
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];

@@ -13,7 +13,8 @@
  * | `SAG_MAX_CALLS_PER_SECOND` | `0` (no ceiling) | optional ceiling on one instance's SAG call rate; the adaptive pacer finds the rate without it |
  * | `BREAKER_BASE_SECONDS` | `60` | first pause of a scope after a systemic error (credentials, permission, deleted instance) before one probe call |
  * | `BREAKER_MAX_SECONDS` | `3600` | longest pause between probes (the pause doubles per failed probe); both scaled by `RETRY_DELAY_SCALE` |
- * | `JOIN_QUEUE`, `TRANSFER_QUEUE`, `ENRICH_QUEUE`, `DEAD_LETTER_QUEUE` | `hr-join`, `hr-transfer`, `hr-enrich`, `hr-dead-letter` | queue names |
+ * | `JOIN_QUEUE`, `TRANSFER_QUEUE`, `ENRICH_QUEUE`, `LEAVE_QUEUE`, `DEAD_LETTER_QUEUE` | `hr-join`, `hr-transfer`, `hr-enrich`, `hr-leave`, `hr-dead-letter` | queue names |
+ * | `LEAVER_DELETE_GRACE_DAYS` | `0` | days after the start of the next billing cycle before a leaver's disabled account is deleted |
  * | `RETRY_INLINE_ATTEMPTS` | `3` | tries within one invocation before re-enqueueing |
  * | `RETRY_INLINE_BASE_DELAY_MS` | `200` | first in-invocation backoff (doubles, full jitter) |
  * | `RETRY_MAX_ATTEMPTS` | `8` | re-enqueued attempts before dead-lettering (~2 h with the defaults below) |
@@ -43,12 +44,14 @@ import type { LedgerConfig } from './ledger/for-context.js';
 import type { LogLevel } from './logger.js';
 import { AES_KEY_PATTERN } from './limits.js';
 
-export const DEFAULT_QUEUE_NAMES = { join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', deadLetter: 'hr-dead-letter' } as const;
+export const DEFAULT_QUEUE_NAMES = { join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', leave: 'hr-leave', deadLetter: 'hr-dead-letter' } as const;
 
 export interface QueueNames {
   join: string;
   transfer: string;
   enrich: string;
+  /** Leaves and the delete steps they schedule (shared/workers/leave.ts). */
+  leave: string;
   deadLetter: string;
 }
 
@@ -80,6 +83,8 @@ export interface Config {
   hrApiTimeoutMs: number;
   /** The employee ledger (Tablestore); undefined when not configured. */
   ledger?: LedgerConfig;
+  /** Days after the start of the next billing cycle before a leaver's disabled account is deleted. */
+  leaverDeleteGraceDays: number;
   logLevel: LogLevel;
 }
 
@@ -208,10 +213,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     join: queueName(env, 'JOIN_QUEUE', DEFAULT_QUEUE_NAMES.join),
     transfer: queueName(env, 'TRANSFER_QUEUE', DEFAULT_QUEUE_NAMES.transfer),
     enrich: queueName(env, 'ENRICH_QUEUE', DEFAULT_QUEUE_NAMES.enrich),
+    leave: queueName(env, 'LEAVE_QUEUE', DEFAULT_QUEUE_NAMES.leave),
     deadLetter: queueName(env, 'DEAD_LETTER_QUEUE', DEFAULT_QUEUE_NAMES.deadLetter),
   };
   const names = Object.values(queues);
-  if (new Set(names).size !== names.length) throw new ConfigError('JOIN_QUEUE, TRANSFER_QUEUE, ENRICH_QUEUE and DEAD_LETTER_QUEUE must all differ');
+  if (new Set(names).size !== names.length)
+    throw new ConfigError('JOIN_QUEUE, TRANSFER_QUEUE, ENRICH_QUEUE, LEAVE_QUEUE and DEAD_LETTER_QUEUE must all differ');
   const mnsEndpoint = env.MNS_ENDPOINT?.trim() || undefined;
   if (mnsEndpoint && !/^https?:\/\/[^/]+$/.test(mnsEndpoint)) {
     throw new ConfigError(`MNS_ENDPOINT must be http(s)://host[:port] with no path or trailing slash (got "${mnsEndpoint}")`);
@@ -248,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sources: sourcesFrom(env),
     hrApiTimeoutMs: int(env, 'HR_API_TIMEOUT_MS', 5_000, 100, 60_000),
     ledger: ledgerFrom(env, region),
+    leaverDeleteGraceDays: int(env, 'LEAVER_DELETE_GRACE_DAYS', 0, 0, 365),
     logLevel: logLevel(env.LOG_LEVEL),
   };
 }

@@ -65,6 +65,50 @@ export const EmployeeTransferredSchema = z.lazy(transferredObject);
 export type EmployeeTransferred = z.infer<typeof EmployeeTransferredSchema>;
 
 /**
+ * A leaver: the employee's SAG accounts are disabled at once (and their sessions closed), then deleted in the next
+ * billing cycle (shared/workers/leave.ts). `occurredAt` is the HR time of the leave. Thin sources know only the
+ * HR employee id: the email, when absent, is taken from the employee ledger.
+ */
+const leftObject = () =>
+  z.object({
+    schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
+    id: eventIdSchema(),
+    source: z.enum(SOURCES),
+    occurredAt: isoTime(),
+    type: z.literal('employee.left'),
+    employee: z.object({
+      id: nonEmpty(),
+      email: z.optional(z.email().check(z.maxLength(64))),
+      name: z.optional(z.string().check(z.maxLength(256))),
+    }),
+  });
+export const EmployeeLeftSchema = z.lazy(leftObject);
+export type EmployeeLeft = z.infer<typeof EmployeeLeftSchema>;
+
+/**
+ * The second step of a leave, on the leave queue: delete the disabled accounts once `dueAt` (the next billing
+ * cycle) has come. It is a type of its own rather than a flag on `employee.left`, so that a leave and its delete
+ * can never be confused by a parser, the JSON Schema documents what a delete carries, and the dead-letter queue
+ * and the ledger history name the step. It keeps the leave's `id` and `occurredAt`: for the ledger's ordering rule
+ * it is the same event, so a rehire (a newer event applied meanwhile) makes it stale and nothing is deleted.
+ */
+const leaveDeleteObject = () =>
+  z.object({
+    ...leftObject().shape,
+    type: z.literal('employee.leave-delete'),
+    /** When the delete is due (the next calendar month in Asia/Shanghai plus the grace days). */
+    dueAt: isoTime(),
+    /** When the hop that carried this message was to end; the hop ending at `dueAt` is the last one. */
+    hopEndsAt: z.optional(isoTime()),
+  });
+export const EmployeeLeaveDeleteSchema = z.lazy(leaveDeleteObject);
+export type EmployeeLeaveDelete = z.infer<typeof EmployeeLeaveDeleteSchema>;
+
+/** What the leave queue carries: a leave, or the delete step it schedules. */
+export const LeaveStepSchema = z.lazy(() => z.discriminatedUnion('type', [leftObject(), leaveDeleteObject()]));
+export type LeaveStep = z.infer<typeof LeaveStepSchema>;
+
+/**
  * A thin HR event (DingTalk, WeCom: only a user id) waiting for enrichment: the enrich worker fetches the user
  * from the HR API, resolves the site and routes it like any other event (routing.ts).
  */

@@ -14,6 +14,9 @@ export { DEAD_LETTER_SCHEMA, DeadLetterSchema, type DeadLetter } from './mns/dea
 export {
   CanonicalEventSchema,
   EmployeeJoinedSchema,
+  EmployeeLeftSchema,
+  EmployeeLeaveDeleteSchema,
+  LeaveStepSchema,
   EmployeeTransferredSchema,
   EnrichRequestSchema,
   QueueMessageSchema,
@@ -23,6 +26,9 @@ export {
   eventId,
   type CanonicalEvent,
   type EmployeeJoined,
+  type EmployeeLeft,
+  type EmployeeLeaveDelete,
+  type LeaveStep,
   type EmployeeTransferred,
   type EnrichRequest,
   type QueueMessage,
@@ -39,6 +45,7 @@ export { createWorkerHandler, type WorkerDefinition, type Outcome, type BatchSum
 export { joinWorker } from './workers/join.js';
 export { transferWorker } from './workers/transfer.js';
 export { enrichWorker } from './workers/enrich.js';
+export { leaveWorker } from './workers/leave.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
 export { decodePath, type HttpResponse } from './webhook/http-event.js';
 export { GenericPayloadSchema } from './webhook/sources/generic.js';

@@ -6,12 +6,12 @@
  * | record | action |
  * | --- | --- |
  * | our envelope, reason `site.unmapped` | route the HR event again with the current site directory; still unmapped → keep |
- * | our envelope with a canonical event (join, transfer, enrich) | send it back to its queue as a fresh delivery (attempts reset) |
+ * | our envelope with a canonical event (join, transfer, enrich, leave or its delete step) | send it back to its queue as a fresh delivery (attempts reset) |
  * | a raw trigger event (the FC trigger's own dead letter: a CloudEvents array; its exact format is unverified, so both an array and a single object are read) | send each message body back to the queue named in the CloudEvent's `subject` |
  * | anything else | keep |
  */
 import { DEAD_LETTER_SCHEMA } from './mns/dead-letter.js';
-import { CanonicalEventSchema, EnrichRequestSchema } from './events.js';
+import { CanonicalEventSchema, EnrichRequestSchema, LeaveStepSchema } from './events.js';
 import type { QueueNames } from './config.js';
 import { routeEvent, type InboundEvent } from './routing.js';
 import type { SiteDirectory } from './sites.js';
@@ -40,6 +40,8 @@ export function redriveAction(record: unknown, directory: SiteDirectory, queues:
     }
     const enrich = EnrichRequestSchema.safeParse(r.event);
     if (enrich.success) return [{ kind: 'send', queue: queues.enrich, body: { event: enrich.data }, note: 'employee.enrich to its queue' }];
+    const leave = LeaveStepSchema.safeParse(r.event);
+    if (leave.success) return [{ kind: 'send', queue: queues.leave, body: { event: leave.data }, note: `${leave.data.type} to its queue` }];
     return { kind: 'keep', note: `no event to redrive (reason ${r.reason})` };
   }
   const items = Array.isArray(record) ? record : record && typeof record === 'object' && 'data' in record ? [record] : [];

@@ -11,10 +11,11 @@
  * | no | no | dead letter `site.unmapped` |
  *
  * Joins: the site resolves → enqueue `employee.joined`; otherwise dead letter `site.unmapped` (redrive once the
- * directory is fixed).
+ * directory is fixed). Leaves need no site (the leave worker looks on every instance): always enqueued on the leave
+ * queue.
  */
 import { deadLetter, type DeadLetter } from './mns/dead-letter.js';
-import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type EnrichRequest, type Source } from './events.js';
+import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type EmployeeLeft, type EnrichRequest, type Source } from './events.js';
 import type { QueueNames } from './config.js';
 import { siteRef, type Location, type SiteDirectory } from './sites.js';
 
@@ -22,10 +23,17 @@ import { siteRef, type Location, type SiteDirectory } from './sites.js';
 export type InboundEvent =
   | { kind: 'joined'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; location: Location }
   | { kind: 'transferred'; source: Source; sourceEventId: string; occurredAt: string; employee: Employee; from: Location; to: Location }
+  | { kind: 'left'; source: Source; sourceEventId: string; occurredAt: string; employee: EmployeeLeft['employee'] }
   | { kind: 'enrich'; source: 'dingtalk' | 'wecom'; sourceEventId: string; occurredAt: string; change: 'created' | 'modified'; employee: { id: string } };
 
 export type RoutedAction =
-  | { kind: 'enqueue'; queue: string; eventId: string; type: CanonicalEvent['type'] | 'employee.enrich'; message: { event: CanonicalEvent | EnrichRequest } }
+  | {
+      kind: 'enqueue';
+      queue: string;
+      eventId: string;
+      type: CanonicalEvent['type'] | 'employee.left' | 'employee.enrich';
+      message: { event: CanonicalEvent | EmployeeLeft | EnrichRequest };
+    }
   | { kind: 'dead-letter'; queue: string; eventId: string; record: DeadLetter }
   | { kind: 'noop'; eventId: string; reason: string };
 
@@ -42,6 +50,17 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
       employee: inbound.employee,
     };
     return { kind: 'enqueue', queue: queues.enrich, eventId: id, type: 'employee.enrich', message: { event } };
+  }
+  if (inbound.kind === 'left') {
+    const event: EmployeeLeft = {
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      id,
+      source: inbound.source,
+      occurredAt: inbound.occurredAt,
+      type: 'employee.left',
+      employee: inbound.employee,
+    };
+    return { kind: 'enqueue', queue: queues.leave, eventId: id, type: 'employee.left', message: { event } };
   }
   const common = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, employee: inbound.employee } as const;
   const unmapped = (detail: string): RoutedAction => ({

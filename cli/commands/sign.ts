@@ -1,5 +1,5 @@
 /**
- * `hr-sag-sync sign [--source generic|feishu|dingtalk|wecom] [--url URL] [--handshake] [--type join|transfer]
+ * `hr-sag-sync sign [--source generic|feishu|dingtalk|wecom] [--url URL] [--handshake] [--type join|transfer|leave]
  * [--employee E1001] [--email a@b.c] [--office Shanghai] [--from Shanghai] [--to Hangzhou] [--secret whsec_…]`:
  * prints a curl command carrying a freshly signed request (scripts/sign.ts). The default URL is the local webhook
  * (`WEBHOOK_PORT`, as `npm start`); `--url` points it at a deployed one.
@@ -29,7 +29,7 @@ export function register(parent: Command, ctx: CommandContext): void {
     .option('--url <url>', 'webhook base URL (default: the local stack, http://127.0.0.1:$WEBHOOK_PORT)')
     .option('--secret <whsec>', 'generic source secret (default: HR_WEBHOOK_SECRET, else the local one)')
     .option('--handshake', "the platform's URL check instead of an event (feishu, dingtalk, wecom)")
-    .addOption(new Option('--type <type>', 'generic event type').choices(['join', 'transfer']).default('join'))
+    .addOption(new Option('--type <type>', 'generic event type').choices(['join', 'transfer', 'leave']).default('join'))
     .option('--employee <id>', 'employee id (DingTalk/WeCom: a user id the HR system knows)', 'E1001')
     .option('--email <email>', 'employee email', 'ann.lee@example.com')
     .option('--office <office>', 'office of a join', 'Shanghai')

@@ -18,6 +18,7 @@ const TRAITS: Record<FunctionName, DeployTraits> = {
   'join-worker': { callsSag: true, sites: false, sagCallsPerTry: 2 },
   'transfer-worker': { callsSag: true, sites: false, sagCallsPerTry: 2 },
   'enrich-worker': { callsSag: true, sites: true, sagCallsPerTry: 'per-instance', hrCallsPerTry: 2 },
+  'leave-worker': { callsSag: true, sites: true, sagCallsPerTry: 'per-instance' },
 };
 
 export type DeployedFunction = FunctionSpec & DeployTraits;

@@ -27,8 +27,8 @@ export interface LedgerEvent {
   employee: { id: string };
 }
 
-/** How an applied event changes the record (accounts, email, user name). */
-export type LedgerEffect<E> = (record: LedgerRecord, event: E) => LedgerRecord;
+/** How an applied event changes the record (accounts, email, user name); `outcome` says what the worker found. */
+export type LedgerEffect<E> = (record: LedgerRecord, event: E, outcome: Outcome) => LedgerRecord;
 
 /** How long an event waits for another event's claim on the same employee, at least and at most per try. */
 const BUSY_MIN_WAIT_MS = 200;
@@ -83,6 +83,6 @@ async function handleWithLedger<E extends LedgerEvent, D>(
     reason: outcome.status === 'defer' ? outcome.reason : outcome.detail,
     sagRequestId: 'sagRequestId' in outcome ? outcome.sagRequestId : undefined,
   });
-  await ledger.complete(claim.record, entry, applied, (r) => effect(r, event));
+  await ledger.complete(claim.record, entry, applied, (r) => effect(r, event, outcome));
   return outcome;
 }

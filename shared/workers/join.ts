@@ -5,10 +5,15 @@
  * | Create answers | then |
  * | --- | --- |
  * | success | done |
- * | `ClientUser.UserExist` | Describe the user: same email → already done; other email → dead letter `join.user-conflict`; not listed → retry |
+ * | `ClientUser.UserExist` | Describe the user: same email → already done (disabled, `State` 1: a rehire → EnableSmartAccessGatewayUser, done); other email → dead letter `join.user-conflict`; not listed → retry |
  * | unknown outcome (timeout, reset, 5xx, non-JSON) | Describe: listed with the same email → done; otherwise retry |
  * | throttling, ServiceUnavailable, connection refused | retry |
  * | any other documented 4xx code | dead letter `sag.<Code>` |
+ *
+ * Rehires: the join of a leaver (newer than the leave; an older one is stale by the ledger) finds the account
+ * disabled on the site and enables it there. A disabled copy on another site (the leaver had roamed) is left as it
+ * is: access is needed on the joining site only, the copy stays disabled, and a later leave finds and deletes it.
+ * An account the leave already deleted is simply created again.
  *
  * Reads that can change under a decision (a concurrent delivery of the same join, or a transfer, may write in
  * between; nothing in this product removes an account):
@@ -56,6 +61,7 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   if (!found.ok) throw asWorkerError(found.error);
   const user = found.value.user;
   if (user && sameMail(user.userMail || userName, employee.email)) {
+    if (user.state === 1) return enableRehired(sag, event, userName);
     return {
       status: exists ? 'already-done' : 'done',
       detail: exists ? 'user already exists with this email' : `reconciled after ${err.sagCode}`,
@@ -70,6 +76,18 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   if (exists)
     throw new TransientError('sag.inconsistent', `Create said UserExist but Describe does not list ${maskEmails(userName)}`, { requestId: err.requestId });
   throw asWorkerError(err);
+}
+
+/** A rehire: the account is there, disabled by a leave; enable it (idempotent: Describe decides a lost answer). */
+async function enableRehired(sag: ReturnType<typeof sagFor>, event: EmployeeJoined, userName: string): Promise<Outcome> {
+  const { regionId, smartAGId } = event.site;
+  const enabled = await settle(() => sag.call('EnableSmartAccessGatewayUser', { RegionId: regionId, SmartAGId: smartAGId, UserName: userName }));
+  if (enabled.ok) return { status: 'done', detail: `rehire: enabled on ${smartAGId}`, sagRequestId: enabled.value.RequestId };
+  if (enabled.error.kind === 'transient') throw asWorkerError(enabled.error);
+  const now = await settle(() => sag.findUser(regionId, smartAGId, userName));
+  if (!now.ok) throw asWorkerError(now.error);
+  if (now.value.user?.state === 0) return { status: 'done', detail: `rehire: enabled on ${smartAGId} (reconciled)`, sagRequestId: now.value.requestId };
+  throw asWorkerError(enabled.error);
 }
 
 /** The join worker, with the ledger step around it (shared/ledger/step.ts): ordered, recorded. */

@@ -30,14 +30,14 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 describe('looking', () => {
-  it('queues: four queues, two dead letters → exit 1', async () => {
+  it('queues: five queues, two dead letters → exit 1', async () => {
     const r = await cli(['queues', '--local', '--json'], env);
     expect(r.code).toBe(1);
     const doc = r.json();
     expect(doc.schema).toBe('hr-sag-sync.cli.queues/1');
-    expect(doc.queues.map((q: { name: string }) => q.name)).toEqual(['hr-join', 'hr-transfer', 'hr-enrich', 'hr-dead-letter']);
+    expect(doc.queues.map((q: { name: string }) => q.name)).toEqual(['hr-join', 'hr-transfer', 'hr-enrich', 'hr-leave', 'hr-dead-letter']);
     expect(doc.deadLetters).toBe(2);
-    const dlq = doc.queues[3];
+    const dlq = doc.queues[4];
     expect(dlq).toMatchObject({ role: 'deadLetter', exists: true, visible: 2, delayed: 0, inFlight: 0 });
     expect(dlq.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(doc.queues[0].oldestAgeSeconds).toBeNull();
@@ -140,8 +140,8 @@ describe('looking', () => {
     expect(r.code).toBe(0);
     const doc = r.json();
     expect(doc).toMatchObject({ schema: 'hr-sag-sync.cli.setup/1', dryRun: false, ok: true });
-    expect(doc.queues.map((q: { action: string }) => q.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
-    expect(doc.dlq.map((q: { action: string }) => q.action)).toEqual(['dlq-unchanged', 'dlq-unchanged', 'dlq-unchanged']);
+    expect(doc.queues.map((q: { action: string }) => q.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(doc.dlq.map((q: { action: string }) => q.action)).toEqual(['dlq-unchanged', 'dlq-unchanged', 'dlq-unchanged', 'dlq-unchanged']);
     expect(doc.ledger).toEqual({ table: 'hr_sag_ledger', action: 'unchanged', notes: [] });
     expect(r.stderr).toContain('100%');
   });

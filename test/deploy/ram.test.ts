@@ -49,7 +49,11 @@ describe('RAM policies (deploy/ram)', () => {
       'ots:GetRow',
       'ots:PutRow',
       'smartag:CreateSmartAccessGatewayClientUser',
+      'smartag:DeleteSmartAccessGatewayClientUser',
       'smartag:DescribeSmartAccessGatewayClientUsers',
+      'smartag:DisableSmartAccessGatewayUser',
+      'smartag:EnableSmartAccessGatewayUser',
+      'smartag:KickOutClients',
       'smartag:RoamClientUser',
     ]);
     expect(sorted(resourcesFor(doc, 'mns:SendMessage'))).toEqual(sorted(queueArns(true)));

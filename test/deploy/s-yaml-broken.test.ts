@@ -32,7 +32,7 @@ beforeAll(async () => {
   t = plant(t, '      deadLetterQueue:\n        Arn: acs:mns:${vars.region}:${vars.accountId}:/queues/${vars.deadLetterQueue}\n', '');
   t = plant(t, 'mode: event-streaming\n      # ALL', 'mode: event-driven\n      # ALL');
   t = plant(t, 'CountBasedWindow: 4', 'CountBasedWindow: 16');
-  t = plant(t, 'timeout: 240', 'timeout: 300');
+  t = plant(t, 'code: ./dist/enrich-worker\n      timeout: 240', 'code: ./dist/enrich-worker\n      timeout: 300');
   t = plant(t, "${env('JOIN_QUEUE', 'hr-join')}", "${env('JOIN_QUEUE', 'hr-joins')}");
   t = plant(
     t,
@@ -121,6 +121,6 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
     expectProblem('enrich-worker: props.timeout:', "is not below the trigger's 300 s push limit");
     expectProblem('s.yaml: JOIN_QUEUE:', 'differs from the code\'s default "hr-join"');
     expectProblem('join-worker: props.environmentVariables.JOIN_QUEUE:', 'differs from the code\'s default "hr-join"');
-    expectProblem('vars: sagAccountCallsPerSecond:', /SAG budget exceeded: .*transfer-worker 20 × 2.* > 10/);
+    expectProblem('vars: sagAccountCallsPerSecond:', /SAG budget exceeded: .*transfer-worker 20 × 2.* > 12/);
   });
 });

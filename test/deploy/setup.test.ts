@@ -25,7 +25,7 @@ let mns: MNSClient;
 let mnsOpen: RPCClient;
 const specs = queueSpecs({ ...DEFAULT_QUEUE_NAMES });
 const ALL = Object.values(DEFAULT_QUEUE_NAMES);
-const WORKERS = [DEFAULT_QUEUE_NAMES.join, DEFAULT_QUEUE_NAMES.transfer, DEFAULT_QUEUE_NAMES.enrich];
+const WORKERS = [DEFAULT_QUEUE_NAMES.join, DEFAULT_QUEUE_NAMES.transfer, DEFAULT_QUEUE_NAMES.enrich, DEFAULT_QUEUE_NAMES.leave];
 
 beforeAll(async () => {
   emu = await startMnsEmulator();
@@ -51,7 +51,7 @@ async function attributesOf(name: string): Promise<Record<string, number>> {
 }
 
 describe('npm run setup (deploy/setup.ts)', () => {
-  it('first run creates the four queues with their attributes and the worker queues’ dead-letter policy', async () => {
+  it('first run creates the five queues with their attributes and the worker queues’ dead-letter policy', async () => {
     const { report, lines } = await run();
     expect(report.ok).toBe(true);
     expect(actions(report)).toEqual(Object.fromEntries(ALL.map((n) => [n, 'created'])));
@@ -61,7 +61,7 @@ describe('npm run setup (deploy/setup.ts)', () => {
     expect(await attributesOf(DEFAULT_QUEUE_NAMES.enrich)).toEqual(QUEUE_ATTRIBUTES.enrich);
     expect(await attributesOf(DEFAULT_QUEUE_NAMES.deadLetter)).toEqual(QUEUE_ATTRIBUTES.deadLetter);
     // Dead letters are kept longest.
-    for (const role of ['join', 'transfer', 'enrich'] as const) {
+    for (const role of ['join', 'transfer', 'enrich', 'leave'] as const) {
       expect(QUEUE_ATTRIBUTES.deadLetter.MessageRetentionPeriod).toBeGreaterThan(QUEUE_ATTRIBUTES[role].MessageRetentionPeriod);
     }
     expect(dlqActions(report)).toEqual(Object.fromEntries(WORKERS.map((n) => [n, 'dlq-set'])));
@@ -125,6 +125,7 @@ describe('npm run setup (deploy/setup.ts)', () => {
       [DEFAULT_QUEUE_NAMES.join]: 'dlq-set',
       [DEFAULT_QUEUE_NAMES.transfer]: 'dlq-unchanged',
       [DEFAULT_QUEUE_NAMES.enrich]: 'dlq-set',
+      [DEFAULT_QUEUE_NAMES.leave]: 'dlq-unchanged',
     });
     expect(lines.join('\n')).toMatch(/hr-join\s+dead-letter policy set: → hr-dead-letter after 10 receives \(was: → hr-dead-letter after 3 receives\)/);
     expect(policyOf(DEFAULT_QUEUE_NAMES.join)?.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
@@ -194,10 +195,10 @@ describe('setup command line', () => {
     const args = ['--region', 'cn-shanghai', '--account-id', emu.accountId, '--endpoint', emu.url, '--mns-open-endpoint', emu.url];
     const lines: string[] = [];
     expect(await main(args, creds, (l) => lines.push(l))).toBe(0);
-    expect(lines.filter((l) => / created \(/.test(l))).toHaveLength(4);
+    expect(lines.filter((l) => / created \(/.test(l))).toHaveLength(5);
     lines.length = 0;
     expect(await main(args, creds, (l) => lines.push(l))).toBe(0);
-    expect(lines.filter((l) => / unchanged$/.test(l))).toHaveLength(7);
+    expect(lines.filter((l) => / unchanged$/.test(l))).toHaveLength(9);
     expect(await main(['--region', 'cn-shanghai'], creds, () => {})).toBe(2);
   });
 

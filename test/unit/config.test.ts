@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.region).toBe('cn-shanghai');
     expect(c.queues).toEqual(DEFAULT_QUEUE_NAMES);
-    expect(c.queues).toEqual({ join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', deadLetter: 'hr-dead-letter' });
+    expect(c.queues).toEqual({ join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', leave: 'hr-leave', deadLetter: 'hr-dead-letter' });
     expect(c.retry).toMatchObject({ inlineAttempts: 3, maxAttempts: 8, baseDelaySeconds: 30, maxDeferrals: 10, delayScale: 1 });
     expect(c.webhook).toEqual({ maxBodyBytes: 262144, toleranceSeconds: 300, genericSecrets: [] });
   });

@@ -25,5 +25,10 @@ it('code outside shared/ imports shared/ only through shared/index.ts', () => {
 it('exports the handler factories, the workers and the catalogue the functions are built from', () => {
   expect(typeof surface.createWebhookHandler).toBe('function');
   expect(typeof surface.createWorkerHandler).toBe('function');
-  expect(surface.WORKER_FUNCTIONS.map((f) => f.name)).toEqual([surface.joinWorker.name, surface.transferWorker.name, surface.enrichWorker.name]);
+  expect(surface.WORKER_FUNCTIONS.map((f) => f.name)).toEqual([
+    surface.joinWorker.name,
+    surface.transferWorker.name,
+    surface.enrichWorker.name,
+    surface.leaveWorker.name,
+  ]);
 });

@@ -26,6 +26,26 @@ describe('redriveAction', () => {
     expect(a).toEqual([{ kind: 'send', queue: 'hr-join', body: { event }, note: 'employee.joined to its queue' }]);
   });
 
+  it('resends a leave and its delete step to the leave queue', () => {
+    const left = {
+      schemaVersion: 1 as const,
+      id: event.id,
+      source: 'generic' as const,
+      occurredAt: event.occurredAt,
+      type: 'employee.left' as const,
+      employee: { id: 'E' },
+    };
+    const del = { ...left, type: 'employee.leave-delete' as const, dueAt: '2026-12-31T16:00:00Z' };
+    for (const ev of [left, del]) {
+      const a = redriveAction(
+        deadLetter({ reason: 'sag.X', message: 'm', retryable: false, attempts: 1, function: 'leave-worker', event: ev }),
+        dir,
+        DEFAULT_QUEUE_NAMES,
+      );
+      expect(a).toEqual([{ kind: 'send', queue: 'hr-leave', body: { event: ev }, note: `${ev.type} to its queue` }]);
+    }
+  });
+
   it('resends each message of the trigger’s own dead letter (a CloudEvents array) to the queue in its subject', () => {
     const body = Buffer.from(JSON.stringify({ event })).toString('base64');
     const ce = { subject: 'acs:mns:cn-shanghai:123:queues/hr-join', data: { messageId: 'm', messageBody: body } };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUEUE_NAMES } from '../../shared/config.js';
-import { CanonicalEventSchema, eventId } from '../../shared/events.js';
+import { CanonicalEventSchema, EmployeeLeftSchema, eventId } from '../../shared/events.js';
 import { routeEvent, type InboundEvent } from '../../shared/routing.js';
 import { SiteDirectory } from '../../shared/sites.js';
 
@@ -24,6 +24,18 @@ describe('routeEvent', () => {
     expect(r.eventId).toBe(eventId('generic', 'msg_1'));
     expect(CanonicalEventSchema.safeParse(r.message.event).success).toBe(true);
     expect(r.message.event).toMatchObject({ type: 'employee.joined', site: { id: 'sh', smartAGId: 'sag-sh1', regionId: 'cn-shanghai', bandwidthKbps: 2000 } });
+  });
+
+  it('enqueues a leave on the leave queue, with or without the email (no site needed)', () => {
+    for (const e of [{ id: 'E1', email: 'ann@example.com' }, { id: 'E1' }]) {
+      const r = route({ kind: 'left', ...base, employee: e });
+      expect(r.kind).toBe('enqueue');
+      if (r.kind !== 'enqueue') return;
+      expect(r.queue).toBe('hr-leave');
+      expect(r.type).toBe('employee.left');
+      expect(EmployeeLeftSchema.safeParse(r.message.event).success).toBe(true);
+      expect(r.message.event).toMatchObject({ type: 'employee.left', occurredAt: base.occurredAt, employee: e });
+    }
   });
 
   it('dead-letters an unmapped join with reason site.unmapped', () => {

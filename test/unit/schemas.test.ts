@@ -36,4 +36,14 @@ describe('published JSON Schemas', () => {
     expect(joined.properties.type.const).toBe('employee.joined');
     expect(joined.properties.schemaVersion.const).toBe(1);
   });
+
+  it('describe a leave (email and name optional) and its delete step (a due time)', () => {
+    const left = JSON.parse(renderSchemas()['employee.left.v1.json'] as string);
+    expect(left.properties.type.const).toBe('employee.left');
+    expect(left.required).toEqual(expect.arrayContaining(['schemaVersion', 'id', 'source', 'occurredAt', 'employee', 'type']));
+    expect(left.properties.employee.required).toEqual(['id']);
+    const del = JSON.parse(renderSchemas()['employee.leave-delete.v1.json'] as string);
+    expect(del.properties.type.const).toBe('employee.leave-delete');
+    expect(del.required).toContain('dueAt');
+  });
 });

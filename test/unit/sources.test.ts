@@ -81,6 +81,21 @@ describe('Feishu adapter', () => {
     expect(renamed.kind === 'events' && renamed.events).toEqual([]);
   });
 
+  it('turns contact.user.deleted_v3 and a resignation (status.is_resigned turned true) into leaves, email optional', () => {
+    const created = feishuUserCreated(ann, S, 'ev_del');
+    const deleted = { ...created, header: { ...created.header, event_type: 'contact.user.deleted_v3' } };
+    const d = feishu.receive(toReq(feishuRequest('/', deleted)), now);
+    expect(d.kind === 'events' && d.events).toEqual([
+      expect.objectContaining({ kind: 'left', source: 'feishu', sourceEventId: 'ev_del', employee: { id: 'u1', email: 'ann@example.com' } }),
+    ]);
+    const { email: _e, ...noMail } = ann;
+    const resigned = feishu.receive(
+      toReq(feishuRequest('/', feishuUserUpdated({ ...noMail, status: { is_resigned: true } }, { status: { is_resigned: false } }))),
+      now,
+    );
+    expect(resigned.kind === 'events' && resigned.events).toEqual([expect.objectContaining({ kind: 'left', employee: { id: 'u1' } })]);
+  });
+
   it('reports the envelope and the user errors together', () => {
     const bad = feishuUserCreated({ user_id: 'u3', name: 'No Mail' });
     const req = toReq(feishuRequest('/', { ...bad, header: { ...bad.header, event_id: '' } }));
@@ -136,6 +151,15 @@ describe('DingTalk adapter', () => {
     expect(other.kind === 'events' && other.events).toEqual([]);
   });
 
+  it('turns user_leave_org into one leave per user, straight to the leave (no enrichment: the API no longer has them)', () => {
+    const r = dingtalk.receive(toReq(dingTalkRequest('/', { EventType: 'user_leave_org', UserId: ['a1', 'a2'], TimeStamp: String(now) })), now);
+    if (r.kind !== 'events') throw new Error('expected events');
+    expect(r.events.map((e) => [e.kind, e.employee.id, e.occurredAt])).toEqual([
+      ['left', 'a1', new Date(now).toISOString()],
+      ['left', 'a2', new Date(now).toISOString()],
+    ]);
+  });
+
   it('refuses a wrong signature, a stale (ms) timestamp and another owner key', () => {
     const good = dingTalkRequest('/', { EventType: 'user_add_org', UserId: ['a1'] });
     expect(() => dingtalk.receive(toReq({ ...good, url: good.url.replace(/msg_signature=[0-9a-f]{4}/, 'msg_signature=ffff') }), now)).toThrow(SignatureError);
@@ -158,6 +182,11 @@ describe('WeCom adapter', () => {
     expect(c.respond({ eventIds: [], actions: [] }).body).toBe('success');
     const u = wecom.receive(toReq(weComRequest('/', weComContactXml('update_user', 'zhangsan'))), now);
     expect(u.kind === 'events' && u.events[0]).toMatchObject({ change: 'modified' });
+  });
+
+  it('turns change_contact delete_user into a leave', () => {
+    const d = wecom.receive(toReq(weComRequest('/', weComContactXml('delete_user', 'zhangsan'))), now);
+    expect(d.kind === 'events' && d.events[0]).toMatchObject({ kind: 'left', source: 'wecom', employee: { id: 'zhangsan' } });
   });
 
   it('refuses a wrong signature and a URL check for another corp', () => {

@@ -72,18 +72,26 @@ export function dingTalkSource(opts: DingTalkOptions): SourceAdapter {
       const respond = () => dingTalkSuccess(opts, Date.now());
       const replayKey = `${timestamp}.${nonce}.${signature}`;
       if (ev.EventType === 'check_url') return { kind: 'reply', response: respond() };
+      const leave = ev.EventType === 'user_leave_org';
       const change = ev.EventType === 'user_add_org' ? 'created' : ev.EventType === 'user_modify_org' ? 'modified' : undefined;
-      if (!change) return { kind: 'events', events: [], replayKey, respond, ignored: `event type ${String(ev.EventType)} is not handled` };
+      if (!change && !leave) return { kind: 'events', events: [], replayKey, respond, ignored: `event type ${String(ev.EventType)} is not handled` };
       const ids = Array.isArray(ev.UserId) ? ev.UserId.filter((u): u is string => typeof u === 'string' && u.length > 0 && u.length <= 256) : [];
       if (ids.length === 0) throw new ValidationError('the event names no user', [{ path: 'UserId', message: 'must list at least one user id' }]);
       const ts = typeof ev.TimeStamp === 'string' && /^\d{10,16}$/.test(ev.TimeStamp) ? Number(ev.TimeStamp) : nowMs;
       const digest = createHash('sha256').update(message).digest('hex').slice(0, 32);
+      const occurredAt = new Date(ts).toISOString();
+      // A leaver is no longer returned by the user API: the leave goes straight to the leave queue, whose worker
+      // finds the email in the ledger.
+      if (leave) {
+        const left = ids.map((id): InboundEvent => ({ kind: 'left', source: 'dingtalk', sourceEventId: `${digest}:${id}`, occurredAt, employee: { id } }));
+        return { kind: 'events', events: left, replayKey, respond };
+      }
       const events: InboundEvent[] = ids.map((id) => ({
         kind: 'enrich',
         source: 'dingtalk',
         sourceEventId: `${digest}:${id}`,
         occurredAt: new Date(ts).toISOString(),
-        change,
+        change: change as 'created' | 'modified',
         employee: { id },
       }));
       return { kind: 'events', events, replayKey, respond };

@@ -35,6 +35,7 @@ const userObject = () =>
     city: z.optional(z.string()),
     work_station: z.optional(z.string()),
     department_ids: z.optional(z.array(z.string())),
+    status: z.optional(z.object({ is_resigned: z.optional(z.boolean()) })),
   });
 type FeishuUser = z.infer<ReturnType<typeof userObject>>;
 
@@ -75,6 +76,14 @@ function employeeOf(u: FeishuUser, path: string) {
 }
 
 /** What a SAG account would lack in the event's user, reported beside the envelope's errors (every field error at once). */
+/** A leaver: the id is enough (the ledger knows the email); the email is kept when the event carries a valid one. */
+function leaverOf(u: FeishuUser, path: string): { id: string; email?: string } {
+  const id = u.user_id || u.open_id;
+  if (!id) throw new ValidationError('the Feishu user has no id', [{ path: `${path}.user_id`, message: 'is required (or open_id)' }]);
+  const email = u.email || u.enterprise_email;
+  return email && JoinedUser.safeParse({ email }).success && email.length <= 64 ? { id, email } : { id };
+}
+
 function userIssues(payload: Record<string, unknown>) {
   const user = userObject().safeParse((payload.event as { object?: unknown } | undefined)?.object);
   if (!user.success) return [];
@@ -153,8 +162,17 @@ export function feishuSource(opts: { encryptKey?: string; verificationToken?: st
           events: [{ kind: 'joined', ...base, employee: employeeOf(object, 'event.object'), location: location(object) }],
         };
       }
+      const left = (o: FeishuUser): Received => ({
+        kind: 'events',
+        replayKey,
+        respond,
+        events: [{ kind: 'left', ...base, employee: leaverOf(o, 'event.object') }],
+      });
+      if (ev.header.event_type === 'contact.user.deleted_v3' && object) return left(object);
       if (ev.header.event_type === 'contact.user.updated_v3' && object) {
         const old = ev.event?.old_object ?? {};
+        // Resigned: status.is_resigned turned true (old_object lists the fields that changed).
+        if (object.status?.is_resigned === true && old.status !== undefined && old.status.is_resigned !== true) return left(object);
         const moved = old.work_station !== undefined || old.city !== undefined || old.department_ids !== undefined;
         if (moved) {
           const before: FeishuUser = { ...object, ...old };

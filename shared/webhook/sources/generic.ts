@@ -8,8 +8,9 @@
  *  "data":{"employeeId":"E1001","name":"Ann Lee","email":"ann@example.com","office":"Shanghai"}}
  * {"type":"employee.transferred","timestamp":"…",
  *  "data":{"employeeId":"E1001","name":"Ann Lee","email":"ann@example.com","from":{"office":"Shanghai"},"to":{"site":"bj"}}}
+ * {"type":"employee.left","timestamp":"…","data":{"employeeId":"E1001","email":"ann@example.com"}}
  * ```
- * `data.site` (a site id) may replace `office`. Other `type`s are acknowledged and ignored. The JSON Schema of
+ * `data.site` (a site id) may replace `office`. A leave needs only `employeeId` (`email` when known). Other `type`s are acknowledged and ignored. The JSON Schema of
  * this payload, {@link GenericPayloadSchema}, is published as docs/schemas/generic-webhook.v1.json.
  */
 import * as z from 'zod/mini';
@@ -54,27 +55,35 @@ const joinedData = () =>
     z.meta(officeOrSite),
   );
 const transferredData = () => z.object({ ...person(), from: locationSchema(), to: locationSchema() });
+const leftData = () =>
+  z.object({
+    employeeId: person().employeeId,
+    email: z.optional(person().email),
+  });
 const JoinedData = z.lazy(joinedData);
+const LeftData = z.lazy(leftData);
 const TransferredData = z.lazy(transferredData);
 
 /**
- * The generic webhook payload, as published in docs/schemas/generic-webhook.v1.json: one of the two handled event
+ * The generic webhook payload, as published in docs/schemas/generic-webhook.v1.json: one of the three handled event
  * types (others are acknowledged with 202 and ignored).
  */
 export const GenericPayloadSchema = z.lazy(() =>
   z.union([
     z.object({ type: z.literal('employee.joined'), timestamp: timestamp(), data: joinedData() }),
     z.object({ type: z.literal('employee.transferred'), timestamp: timestamp(), data: transferredData() }),
+    z.object({ type: z.literal('employee.left'), timestamp: timestamp(), data: leftData() }),
   ]),
 );
 
-export const GENERIC_EVENT_TYPES = ['employee.joined', 'employee.transferred'] as const;
+export const GENERIC_EVENT_TYPES = ['employee.joined', 'employee.transferred', 'employee.left'] as const;
 
 interface Payload {
   type: string;
   timestamp: string;
   joined?: z.infer<typeof JoinedData>;
   transferred?: z.infer<typeof TransferredData>;
+  left?: z.infer<typeof LeftData>;
 }
 
 /** Field issues of one schema, their paths under `prefix`. */
@@ -87,7 +96,12 @@ function issuesOf(r: { success: boolean; error?: { issues: z.core.$ZodIssue[] } 
 function validatePayload(body: unknown): Payload {
   const envelope = Envelope.safeParse(body);
   const type = body && typeof body === 'object' ? (body as { type?: unknown }).type : undefined;
-  const schema = type === 'employee.joined' ? JoinedData : type === 'employee.transferred' ? TransferredData : undefined;
+  const schemas: Record<string, typeof JoinedData | typeof TransferredData | typeof LeftData> = {
+    'employee.joined': JoinedData,
+    'employee.transferred': TransferredData,
+    'employee.left': LeftData,
+  };
+  const schema = typeof type === 'string' && Object.hasOwn(schemas, type) ? schemas[type] : undefined;
   const data = schema?.safeParse((body as { data?: unknown }).data);
   const issues = [...issuesOf(envelope, ''), ...(data ? issuesOf(data, 'data') : [])];
   if (issues.length || !envelope.success) throw new ValidationError('the payload is invalid', issues);
@@ -97,6 +111,7 @@ function validatePayload(body: unknown): Payload {
     timestamp,
     joined: type === 'employee.joined' ? (data?.data as Payload['joined']) : undefined,
     transferred: type === 'employee.transferred' ? (data?.data as Payload['transferred']) : undefined,
+    left: type === 'employee.left' ? (data?.data as Payload['left']) : undefined,
   };
 }
 
@@ -136,6 +151,10 @@ export function genericSource(opts: { secrets: string[]; toleranceSeconds: numbe
         const d = env.transferred;
         const employee = { id: d.employeeId, email: d.email, name: d.name };
         return { kind: 'events', replayKey: `${id}.${timestamp}`, respond, events: [{ kind: 'transferred', ...base, employee, from: d.from, to: d.to }] };
+      }
+      if (env.left) {
+        const employee = { id: env.left.employeeId, ...(env.left.email !== undefined ? { email: env.left.email } : {}) };
+        return { kind: 'events', replayKey: `${id}.${timestamp}`, respond, events: [{ kind: 'left', ...base, employee }] };
       }
       return {
         kind: 'events',

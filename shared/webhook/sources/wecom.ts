@@ -58,11 +58,22 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
       const changeType = fields.get('ChangeType');
       const change =
         event === 'change_contact' ? (changeType === 'create_user' ? 'created' : changeType === 'update_user' ? 'modified' : undefined) : undefined;
-      if (!change) return { kind: 'events', events: [], replayKey, respond, ignored: `event ${event ?? '?'}/${changeType ?? '?'} is not handled` };
+      const leave = event === 'change_contact' && changeType === 'delete_user';
+      if (!change && !leave) return { kind: 'events', events: [], replayKey, respond, ignored: `event ${event ?? '?'}/${changeType ?? '?'} is not handled` };
       const userId = fields.get('UserID');
       if (!userId || userId.length > 256) throw new ValidationError('the event names no user', [{ path: 'UserID', message: 'is required' }]);
       const created = fields.get('CreateTime');
       const ts = created && /^\d{9,11}$/.test(created) ? Number(created) * 1000 : nowMs;
+      const sourceEventId = `${created ?? ''}:${userId}:${changeType}`;
+      // A deleted user is no longer returned by the user API: straight to the leave queue (the ledger has the email).
+      if (leave) {
+        return {
+          kind: 'events',
+          replayKey,
+          respond,
+          events: [{ kind: 'left', source: 'wecom', sourceEventId, occurredAt: new Date(ts).toISOString(), employee: { id: userId } }],
+        };
+      }
       return {
         kind: 'events',
         replayKey,
@@ -73,7 +84,7 @@ export function weComSource(opts: WeComOptions): SourceAdapter {
             source: 'wecom',
             sourceEventId: `${created ?? ''}:${userId}:${changeType}`,
             occurredAt: new Date(ts).toISOString(),
-            change,
+            change: change as 'created' | 'modified',
             employee: { id: userId },
           },
         ],

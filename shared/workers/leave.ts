@@ -1,0 +1,103 @@
+/**
+ * The leave worker (queue `hr-leave`): a leaver loses access at once and their accounts are deleted in the next
+ * billing cycle. Both steps are idempotent by Describe (the SAG calls take no idempotency token) and ordered by the
+ * ledger (shared/ledger/step.ts): a leave older than the newest applied event of the employee does nothing.
+ *
+ * `employee.left`, on every instance holding the account (ledger first, Describe on every directory instance):
+ *
+ * | Describe says | then |
+ * | --- | --- |
+ * | enabled (`State` 0) | DisableSmartAccessGatewayUser, then KickOutClients |
+ * | disabled (`State` 1) | KickOutClients (closing nothing is a success); already done |
+ * | not listed | nothing on that instance |
+ * | Disable answers an error | Describe: disabled → go on; gone → nothing; otherwise the error (retry / dead letter) |
+ * | no email and no ledger row | `skipped`, `leave.unknown-employee` (nothing to revoke; not a dead letter) |
+ *
+ * Then the accounts are recorded `disabled` and an `employee.leave-delete` step is put on the same queue, due at
+ * the start of the next calendar month in Asia/Shanghai plus `LEAVER_DELETE_GRACE_DAYS` (leave-schedule.ts, and
+ * leave-delete.ts for the delete itself).
+ */
+import { type EmployeeLeft, LeaveStepSchema, type LeaveStep } from '../events.js';
+import { withAccount } from '../ledger/accounts.js';
+import type { AccountRef, LedgerRecord } from '../ledger/record.js';
+import { withLedger } from '../ledger/step.js';
+import type { SagClient } from '../sag/client.js';
+import { sagFor } from '../sag/for-context.js';
+import { asWorkerError, settle } from '../sag/outcome.js';
+import { SiteDirectory } from '../sites.js';
+import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
+import { describeAgain, type FoundAccount, findAccounts, type LeaveDeps } from './leave-accounts.js';
+import { deleteAccounts, hopTowardsDelete, isDeleteDue, scheduleDelete } from './leave-delete.js';
+
+/** An outcome of a leave step with what it did per instance, for the ledger's record of the accounts. */
+export type LeaveOutcome = Outcome & { accounts?: AccountRef[] };
+
+/** Disables one account (if enabled) and closes its sessions; true if it was enabled. */
+async function revoke(sag: SagClient, a: FoundAccount): Promise<boolean> {
+  const { regionId, smartAGId } = a.place;
+  let changed = false;
+  if (a.user.state !== 1) {
+    const disabled = await settle(() => sag.call('DisableSmartAccessGatewayUser', { RegionId: regionId, SmartAGId: smartAGId, UserName: a.userName }));
+    if (!disabled.ok) {
+      if (disabled.error.kind === 'transient') throw asWorkerError(disabled.error);
+      const now = await describeAgain(sag, a);
+      if (!now) return false;
+      if (now.state !== 1) throw asWorkerError(disabled.error);
+    }
+    changed = true;
+  }
+  const kicked = await settle(() => sag.call('KickOutClients', { RegionId: regionId, SmartAGId: smartAGId, Username: a.userName }));
+  if (!kicked.ok) throw asWorkerError(kicked.error);
+  return changed;
+}
+
+/** `employee.left`: disable and kick out everywhere, then schedule the delete. */
+export async function revokeLeaver(event: EmployeeLeft, ctx: WorkerContext<LeaveDeps>): Promise<LeaveOutcome> {
+  const sag = sagFor(ctx);
+  const search = await findAccounts(event, sag, ctx);
+  if (search.kind === 'unknown-employee') {
+    return { status: 'skipped', detail: 'leave.unknown-employee: neither the event nor the ledger knows the email; nothing to revoke' };
+  }
+  let changed = 0;
+  for (const a of search.found) if (await revoke(sag, a)) changed++;
+  const accounts = search.found.map((a): AccountRef => ({ site: a.place.id, regionId: a.place.regionId, smartAGId: a.place.smartAGId, state: 'disabled' }));
+  if (!accounts.length) return { status: 'already-done', detail: 'no account on any instance', accounts };
+  const due = await scheduleDelete(event, ctx, new Date());
+  const where = accounts.map((a) => a.smartAGId).join(', ');
+  return changed
+    ? { status: 'done', detail: `disabled and kicked out on ${where}; delete due ${due}`, accounts }
+    : { status: 'already-done', detail: `already disabled on ${where}; delete due ${due}`, accounts };
+}
+
+/** The record after a leave step: the instances it saw get their new state; the ones the ledger listed but SAG no longer has are deleted. */
+export function leaveEffect(r: LedgerRecord, event: LeaveStep, outcome: Outcome): LedgerRecord {
+  const seen = (outcome as LeaveOutcome).accounts;
+  if (!seen) return r;
+  const gone = r.accounts.filter((a) => a.state !== 'deleted' && !seen.some((s) => s.smartAGId === a.smartAGId));
+  let accounts = r.accounts;
+  for (const a of [...seen, ...gone.map((g) => ({ ...g, state: 'deleted' as const }))]) {
+    accounts = withAccount(accounts, { id: a.site, regionId: a.regionId, smartAGId: a.smartAGId }, a.state);
+  }
+  return { ...r, email: r.email ?? event.employee.email, accounts };
+}
+
+const ledgered = withLedger<LeaveStep, LeaveDeps>(
+  {
+    name: 'leave-worker',
+    action: 'leave',
+    queue: (c) => c.queues.leave,
+    schema: LeaveStepSchema,
+    handle: (e, ctx) => (e.type === 'employee.left' ? revokeLeaver(e, ctx) : deleteAccounts(e, ctx)),
+  },
+  leaveEffect,
+);
+
+/**
+ * The leave worker. A delete step that is not due yet only hops on (re-enqueued, at most 7 days at a time) and
+ * never claims the ledger; a due one is ordered like the leave it belongs to.
+ */
+export const leaveWorker: WorkerDefinition<LeaveStep, LeaveDeps> = {
+  ...ledgered,
+  setup: (_config, env) => ({ directory: SiteDirectory.fromEnv(env) }),
+  handle: (e, ctx) => (e.type === 'employee.leave-delete' && !isDeleteDue(e, new Date()) ? hopTowardsDelete(e, ctx) : ledgered.handle(e, ctx)),
+};
