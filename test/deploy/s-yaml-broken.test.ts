@@ -121,6 +121,6 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
     expectProblem('enrich-worker: props.timeout:', "is not below the trigger's 300 s push limit");
     expectProblem('s.yaml: JOIN_QUEUE:', 'differs from the code\'s default "hr-join"');
     expectProblem('join-worker: props.environmentVariables.JOIN_QUEUE:', 'differs from the code\'s default "hr-join"');
-    expectProblem('vars: sagAccountCallsPerSecond:', /SAG budget exceeded: .*transfer-worker 20 × 2.* > 12/);
+    expectProblem('vars: sagAccountCallsPerSecond:', /SAG budget exceeded: .*transfer-worker 20 × 2.* > 10/);
   });
 });
