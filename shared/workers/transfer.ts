@@ -8,7 +8,7 @@
  * | success | done |
  * | `ClientUser.UserExist` | Describe on the target: listed → already done (a duplicate, or a replay of an old transfer); not listed → retry |
  * | unknown outcome (timeout, reset, 5xx, non-JSON) | Describe on the target: listed → done; otherwise retry |
- * | any other error | Describe on the origin: user missing → defer (the join may still be in flight), dead letter `transfer.origin-user-missing` when the deferral budget is spent; user listed → Roam once more (see below) |
+ * | any other error | Describe on the origin: user missing → defer (the join may still be in flight); once the deferral budget is spent with neither the origin nor the ledger holding an account, create it at the target (the employee never had one); user listed → Roam once more (see below) |
  * | the second Roam refused again, the user listed on the origin | dead letter `sag.<Code>` |
  * | throttling, ServiceUnavailable, connection refused | retry |
  * | `SAG.InstanceNoFound`, `ClientUser.NotSupportAction`, `SAG.CidrEmpty`, `SAG.CidrOverlap`, `ClientUser.UserOverLimit`, `ClientUser.NameInvalid` | dead letter `sag.<Code>` |
@@ -27,7 +27,10 @@
  * | retry (`sag.inconsistent`) | Describe on the target misses a user Roam called existing | the service's read may lag its write | retrying is safe: the next try reconciles again |
  */
 import { TransientError } from '../errors.js';
-import { EmployeeTransferredSchema, type EmployeeTransferred } from '../events.js';
+import { EmployeeTransferredSchema, type EmployeeJoined, type EmployeeTransferred } from '../events.js';
+import { ledgerFor } from '../ledger/for-context.js';
+import { ledgerKey } from '../ledger/record.js';
+import { provisionJoin } from './join.js';
 import { maskEmails } from '../logger.js';
 import { userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
@@ -58,10 +61,14 @@ interface Transfer {
   sag: SagClient;
   event: EmployeeTransferred;
   userName: string;
+  ctx: WorkerContext<unknown>;
 }
 
+/** The outcome detail of a transfer that created the account at the target (nothing to roam from). */
+export const CREATED_AT_TARGET = 'no account anywhere: created at the target';
+
 export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerContext<unknown>): Promise<Outcome> {
-  const t: Transfer = { sag: sagFor(ctx), event, userName: userNameFor(event.from.userNamePolicy, event.employee) };
+  const t: Transfer = { sag: sagFor(ctx), event, userName: userNameFor(event.from.userNamePolicy, event.employee), ctx };
   const { from, to } = event;
   for (let roam = 1; ; roam++) {
     const roamed = await settle(() =>
@@ -97,12 +104,42 @@ async function judgeRefusal(t: Transfer, err: SagCallError): Promise<Outcome | '
   const onOrigin = await settle(() => t.sag.findUser(from.regionId, from.smartAGId, t.userName));
   if (!onOrigin.ok) throw asWorkerError(onOrigin.error);
   if (onOrigin.value.user) return 'roam-again';
+  if (await noAccountAnywhere(t)) return createAtTarget(t);
   return {
     status: 'defer',
     reason: 'transfer.origin-user-missing',
     message: `${maskEmails(t.userName)} is not on the origin ${from.smartAGId} yet (${err.sagCode}); waiting for the join`,
     sagRequestId: err.requestId,
   };
+}
+
+/**
+ * The deferral budget is spent, the origin still lacks the account and the ledger knows none: the employee never
+ * had one (a transfer of someone who predates the product). The desired state is access at the target site.
+ */
+async function noAccountAnywhere(t: Transfer): Promise<boolean> {
+  const { ctx, event } = t;
+  if (ctx.delivery.deferrals < ctx.config.retry.maxDeferrals) return false;
+  const record = await ledgerFor(ctx)?.read(ledgerKey(event.source, event.employee.id));
+  return !record?.accounts.some((a) => a.state !== 'deleted');
+}
+
+/** The join the employee never had, at the transfer's target, recorded as this transfer's outcome. */
+async function createAtTarget(t: Transfer): Promise<Outcome> {
+  const { event, ctx } = t;
+  const join: EmployeeJoined = {
+    schemaVersion: event.schemaVersion,
+    id: event.id,
+    source: event.source,
+    occurredAt: event.occurredAt,
+    employee: event.employee,
+    type: 'employee.joined',
+    site: event.to,
+  };
+  const outcome = await provisionJoin(join, ctx);
+  return outcome.status === 'done' || outcome.status === 'already-done'
+    ? { ...outcome, detail: `${CREATED_AT_TARGET} (${outcome.detail ?? 'done'})` }
+    : outcome;
 }
 
 /** UserExist or an unknown outcome: listed on the target → done; otherwise retry. */
@@ -130,5 +167,8 @@ async function reconcileOnTarget(t: Transfer, err: SagCallError): Promise<Outcom
  */
 export const transferWorker: WorkerDefinition<EmployeeTransferred> = withLedger<EmployeeTransferred>(
   { name: 'transfer-worker', action: 'roam-user', queue: (c) => c.queues.transfer, schema: EmployeeTransferredSchema, handle: provisionTransfer },
-  (r, e) => withEnabledAccounts(r, e.employee.email, userNameFor(e.from.userNamePolicy, e.employee), [e.from, e.to]),
+  (r, e, outcome) =>
+    'detail' in outcome && outcome.detail?.startsWith(CREATED_AT_TARGET)
+      ? withEnabledAccounts(r, e.employee.email, userNameFor(e.to.userNamePolicy, e.employee), [e.to])
+      : withEnabledAccounts(r, e.employee.email, userNameFor(e.from.userNamePolicy, e.employee), [e.from, e.to]),
 );

@@ -167,14 +167,16 @@ describe('transfer path', () => {
     },
   );
 
-  it('dead-letters transfer.origin-user-missing when the join never comes', async () => {
-    const s2 = await startStack({ env: { RETRY_MAX_DEFERRALS: '2', RETRY_DEFER_DELAY_SECONDS: '1', RETRY_DELAY_SCALE: '0.01', LOG_LEVEL: 'warn' } });
+  it('creates the account at the target when the join never comes and no account exists anywhere: no dead letter', async () => {
+    const s2 = await startStack({ env: { RETRY_MAX_DEFERRALS: '2', RETRY_DEFER_DELAY_SECONDS: '1', RETRY_DELAY_SCALE: '0.01', LOG_LEVEL: 'info' } });
     try {
       await postSigned(s2, transfer('R7', 'r7@example.com', 'Shanghai', 'Hangzhou'));
       await s2.waitForIdle(30_000);
-      const dl = (await s2.drainDeadLetters()) as any[];
-      expect(dl).toHaveLength(1);
-      expect(dl[0]).toMatchObject({ reason: 'transfer.origin-user-missing', retryable: true, function: 'transfer-worker' });
+      expect(await s2.drainDeadLetters()).toEqual([]);
+      expect(sagUsers(s2, HZ).map((u) => u.userMail)).toContain('r7@example.com');
+      expect(sagUsers(s2, SH).map((u) => u.userMail)).not.toContain('r7@example.com');
+      const done = logs.lines.filter((l) => l.msg === 'outcome' && l.employeeId === 'R7' && l.result === 'done');
+      expect(done.map((l) => l.detail)).toEqual([expect.stringMatching(/^no account anywhere: created at the target/)]);
     } finally {
       await s2.stop();
     }
