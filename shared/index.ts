@@ -33,6 +33,7 @@ export {
   type EnrichRequest,
   type QueueMessage,
 } from './events.js';
+export { mapLimit } from './concurrency.js';
 export { createLogger, maskEmails, redact, setLogSink, type Logger } from './logger.js';
 export { MnsQueue, createMnsClient, encodeMessage, type QueueSender } from './mns/queue.js';
 export { mnsErrorCode } from './mns/errors.js';
