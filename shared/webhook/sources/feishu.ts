@@ -18,6 +18,7 @@ import { timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
 import { DecryptError, SignatureError, ValidationError } from '../../errors.js';
 import { feishuDecrypt, verifyFeishuSignature } from '../../hr/feishu-crypto.js';
+import type { InboundEvent } from '../../routing.js';
 import type { Location } from '../../sites.js';
 import { toFieldIssues } from '../../validation.js';
 import { json, type WebhookRequest } from '../http-event.js';
@@ -75,7 +76,6 @@ function employeeOf(u: FeishuUser, path: string) {
   return { id: id as string, email: email as string, name: u.name ?? '' };
 }
 
-/** What a SAG account would lack in the event's user, reported beside the envelope's errors (every field error at once). */
 /** A leaver: the id is enough (the ledger knows the email); the email is kept when the event carries a valid one. */
 function leaverOf(u: FeishuUser, path: string): { id: string; email?: string } {
   const id = u.user_id || u.open_id;
@@ -84,6 +84,7 @@ function leaverOf(u: FeishuUser, path: string): { id: string; email?: string } {
   return email && JoinedUser.safeParse({ email }).success && email.length <= 64 ? { id, email } : { id };
 }
 
+/** What a SAG account would lack in the event's user, reported beside the envelope's errors (every field error at once). */
 function userIssues(payload: Record<string, unknown>) {
   const user = userObject().safeParse((payload.event as { object?: unknown } | undefined)?.object);
   if (!user.success) return [];
@@ -95,97 +96,103 @@ function userIssues(payload: Record<string, unknown>) {
   }
 }
 
-export function feishuSource(opts: { encryptKey?: string; verificationToken?: string; toleranceSeconds: number }): SourceAdapter {
+interface FeishuOptions {
+  encryptKey?: string;
+  verificationToken?: string;
+  toleranceSeconds: number;
+}
+
+/** The body's JSON payload, decrypted and its signature verified when an Encrypt Key is configured. */
+function openEnvelope(req: WebhookRequest, nowMs: number, opts: FeishuOptions): { payload: Record<string, unknown>; replayKey?: string } {
+  const body = parseJsonBody(req.rawBody);
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new ValidationError('the body is not a JSON object', [{ path: '(root)', message: 'must be an object' }]);
+  const payload = body as Record<string, unknown>;
+  if (typeof payload.encrypt !== 'string') {
+    if (opts.encryptKey) throw new SignatureError('a plaintext body arrived while an Encrypt Key is configured');
+    return { payload };
+  }
+  if (!opts.encryptKey) throw new DecryptError('an encrypted body arrived but FEISHU_ENCRYPT_KEY is not set');
+  const timestamp = req.header('x-lark-request-timestamp');
+  const nonce = req.header('x-lark-request-nonce');
+  const signature = req.header('x-lark-signature');
+  const signed = !!(signature || timestamp || nonce);
+  if (signed) {
+    verifyFeishuSignature({
+      timestamp,
+      nonce,
+      signature,
+      encryptKey: opts.encryptKey,
+      rawBody: req.rawBody,
+      nowSec: Math.floor(nowMs / 1000),
+      toleranceSec: opts.toleranceSeconds,
+      timestampUnit: 'auto',
+    });
+  }
+  return { payload: decryptPayload(opts.encryptKey, payload.encrypt), replayKey: signed ? `${timestamp}.${nonce}.${signature}` : undefined };
+}
+
+function decryptPayload(encryptKey: string, encrypted: string): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = parseBoundedJson(feishuDecrypt(encryptKey, encrypted));
+  } catch (err) {
+    if (err instanceof DecryptError || err instanceof ValidationError) throw err;
+    throw new DecryptError('the decrypted body is not JSON');
+  }
+  if (!payload || typeof payload !== 'object') throw new DecryptError('the decrypted body is not a JSON object');
+  return payload as Record<string, unknown>;
+}
+
+/** The verification token, then the URL check's answer (undefined for an event). */
+function answerChallenge(payload: Record<string, unknown>, opts: FeishuOptions): Received | undefined {
+  const isChallenge = payload.type === 'url_verification';
+  const token = isChallenge ? payload.token : (payload.header as { token?: unknown } | undefined)?.token;
+  if (opts.verificationToken && !sameSecret(typeof token === 'string' ? token : undefined, opts.verificationToken)) {
+    throw new SignatureError('the verification token does not match');
+  }
+  if (!isChallenge) return undefined;
+  if (typeof payload.challenge !== 'string') throw new ValidationError('url_verification without a challenge', [{ path: 'challenge', message: 'is required' }]);
+  return { kind: 'reply', response: json(200, { challenge: payload.challenge }) };
+}
+
+/** The canonical event a contact event stands for: created → join, deleted or resigned → leave, moved → transfer. */
+function mapEvent(payload: Record<string, unknown>, replayKey: string | undefined, nowMs: number): Received {
+  const parsed = EventSchema.safeParse(payload);
+  if (!parsed.success) throw new ValidationError('the Feishu event is invalid', [...toFieldIssues(parsed.error.issues), ...userIssues(payload)]);
+  const ev = parsed.data;
+  const created = ev.header.create_time && /^\d{10,16}$/.test(ev.header.create_time) ? Number(ev.header.create_time) : nowMs;
+  const base = { source: 'feishu' as const, sourceEventId: ev.header.event_id, occurredAt: new Date(created).toISOString() };
+  const events = (list: InboundEvent[], ignored?: string): Received => ({ kind: 'events', replayKey, respond: () => json(200, {}), events: list, ignored });
+  const object = ev.event?.object;
+  const type = ev.header.event_type;
+  if (!object) return events([], `event type ${type} is not handled`);
+  if (type === 'contact.user.created_v3')
+    return events([{ kind: 'joined', ...base, employee: employeeOf(object, 'event.object'), location: location(object) }]);
+  if (type === 'contact.user.deleted_v3') return events([{ kind: 'left', ...base, employee: leaverOf(object, 'event.object') }]);
+  if (type !== 'contact.user.updated_v3') return events([], `event type ${type} is not handled`);
+  const old = ev.event?.old_object ?? {};
+  // Resigned: status.is_resigned turned true (old_object lists the fields that changed).
+  if (object.status?.is_resigned === true && old.status !== undefined && old.status.is_resigned !== true) {
+    return events([{ kind: 'left', ...base, employee: leaverOf(object, 'event.object') }]);
+  }
+  if (old.work_station === undefined && old.city === undefined && old.department_ids === undefined) {
+    return events([], 'user update without a change of work place or department');
+  }
+  const before: FeishuUser = { ...object, ...old };
+  return events([{ kind: 'transferred', ...base, employee: employeeOf(object, 'event.object'), from: location(before), to: location(object) }]);
+}
+
+export function feishuSource(opts: FeishuOptions): SourceAdapter {
   return {
     name: 'feishu',
     methods: ['POST'],
     receive(req: WebhookRequest, nowMs: number): Received {
-      const body = parseJsonBody(req.rawBody);
-      if (!body || typeof body !== 'object' || Array.isArray(body))
-        throw new ValidationError('the body is not a JSON object', [{ path: '(root)', message: 'must be an object' }]);
-      const timestamp = req.header('x-lark-request-timestamp');
-      const nonce = req.header('x-lark-request-nonce');
-      const signature = req.header('x-lark-signature');
-      let payload = body as Record<string, unknown>;
-      let signed = false;
-      if (typeof payload.encrypt === 'string') {
-        if (!opts.encryptKey) throw new DecryptError('an encrypted body arrived but FEISHU_ENCRYPT_KEY is not set');
-        if (signature || timestamp || nonce) {
-          verifyFeishuSignature({
-            timestamp,
-            nonce,
-            signature,
-            encryptKey: opts.encryptKey,
-            rawBody: req.rawBody,
-            nowSec: Math.floor(nowMs / 1000),
-            toleranceSec: opts.toleranceSeconds,
-            timestampUnit: 'auto',
-          });
-          signed = true;
-        }
-        try {
-          payload = parseBoundedJson(feishuDecrypt(opts.encryptKey, payload.encrypt)) as Record<string, unknown>;
-        } catch (err) {
-          if (err instanceof DecryptError || err instanceof ValidationError) throw err;
-          throw new DecryptError('the decrypted body is not JSON');
-        }
-        if (!payload || typeof payload !== 'object') throw new DecryptError('the decrypted body is not a JSON object');
-      } else if (opts.encryptKey) {
-        throw new SignatureError('a plaintext body arrived while an Encrypt Key is configured');
-      }
-
-      const isChallenge = payload.type === 'url_verification';
-      const token = isChallenge ? payload.token : (payload.header as { token?: unknown } | undefined)?.token;
-      if (opts.verificationToken && !sameSecret(typeof token === 'string' ? token : undefined, opts.verificationToken)) {
-        throw new SignatureError('the verification token does not match');
-      }
-      if (isChallenge) {
-        if (typeof payload.challenge !== 'string')
-          throw new ValidationError('url_verification without a challenge', [{ path: 'challenge', message: 'is required' }]);
-        return { kind: 'reply', response: json(200, { challenge: payload.challenge }) };
-      }
-      if (opts.encryptKey && !signed) throw new SignatureError('an event arrived without X-Lark-Signature');
-
-      const parsed = EventSchema.safeParse(payload);
-      if (!parsed.success) throw new ValidationError('the Feishu event is invalid', [...toFieldIssues(parsed.error.issues), ...userIssues(payload)]);
-      const ev = parsed.data;
-      const respond = () => json(200, {});
-      const replayKey = signed ? `${timestamp}.${nonce}.${signature}` : undefined;
-      const created = ev.header.create_time && /^\d{10,16}$/.test(ev.header.create_time) ? Number(ev.header.create_time) : nowMs;
-      const base = { source: 'feishu' as const, sourceEventId: ev.header.event_id, occurredAt: new Date(created).toISOString() };
-      const object = ev.event?.object;
-      if (ev.header.event_type === 'contact.user.created_v3' && object) {
-        return {
-          kind: 'events',
-          replayKey,
-          respond,
-          events: [{ kind: 'joined', ...base, employee: employeeOf(object, 'event.object'), location: location(object) }],
-        };
-      }
-      const left = (o: FeishuUser): Received => ({
-        kind: 'events',
-        replayKey,
-        respond,
-        events: [{ kind: 'left', ...base, employee: leaverOf(o, 'event.object') }],
-      });
-      if (ev.header.event_type === 'contact.user.deleted_v3' && object) return left(object);
-      if (ev.header.event_type === 'contact.user.updated_v3' && object) {
-        const old = ev.event?.old_object ?? {};
-        // Resigned: status.is_resigned turned true (old_object lists the fields that changed).
-        if (object.status?.is_resigned === true && old.status !== undefined && old.status.is_resigned !== true) return left(object);
-        const moved = old.work_station !== undefined || old.city !== undefined || old.department_ids !== undefined;
-        if (moved) {
-          const before: FeishuUser = { ...object, ...old };
-          return {
-            kind: 'events',
-            replayKey,
-            respond,
-            events: [{ kind: 'transferred', ...base, employee: employeeOf(object, 'event.object'), from: location(before), to: location(object) }],
-          };
-        }
-        return { kind: 'events', replayKey, respond, events: [], ignored: 'user update without a change of work place or department' };
-      }
-      return { kind: 'events', replayKey, respond, events: [], ignored: `event type ${ev.header.event_type} is not handled` };
+      const { payload, replayKey } = openEnvelope(req, nowMs, opts);
+      const challenge = answerChallenge(payload, opts);
+      if (challenge) return challenge;
+      if (opts.encryptKey && !replayKey) throw new SignatureError('an event arrived without X-Lark-Signature');
+      return mapEvent(payload, replayKey, nowMs);
     },
   };
 }
