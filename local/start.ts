@@ -13,6 +13,12 @@ import { describeEnv, pickFunctionEnv } from './local-env.js';
 import { sampleJoin, sampleTransfer, signedGenericRequest, toCurl } from './sample.js';
 import { LOCAL_CREDENTIALS, SAMPLE_SITES_FILE, startStack, type Stack, type StackOptions } from './stack.js';
 
+/** SITES_JSON and SITES_FILE give the stack its directory (below); the functions get it as SITES_JSON from the stack. */
+function withoutSites(env: Record<string, string>): Record<string, string> {
+  const { SITES_JSON: _json, SITES_FILE: _file, ...rest } = env;
+  return rest;
+}
+
 /** The stack's options from the environment `npm start` runs in. */
 function startOptions(env: NodeJS.ProcessEnv): StackOptions {
   const sitesJson = env.SITES_JSON?.trim();
@@ -25,7 +31,7 @@ function startOptions(env: NodeJS.ProcessEnv): StackOptions {
     tablestorePort: Number(env.TABLESTORE_EMULATOR_PORT ?? 9400),
     ...(sitesJson ? { sites: JSON.parse(sitesJson) } : { sitesFile: env.SITES_FILE || SAMPLE_SITES_FILE }),
     // WORKER_INSTANCES: how many FC instances of each worker the stack emulates (local only).
-    env: { ...pickFunctionEnv(env), ...(env.WORKER_INSTANCES ? { WORKER_INSTANCES: env.WORKER_INSTANCES } : {}) },
+    env: { ...withoutSites(pickFunctionEnv(env)), ...(env.WORKER_INSTANCES ? { WORKER_INSTANCES: env.WORKER_INSTANCES } : {}) },
     log: (l) => process.stdout.write(`${JSON.stringify(l)}\n`),
   };
 }
@@ -84,7 +90,7 @@ function redriveCommand(stack: Stack, sitesFile: string | undefined): string {
 function banner(stack: Stack, sitesFile: string | undefined): string {
   const line = '-'.repeat(100);
   const key = `${LOCAL_CREDENTIALS.accessKeyId} / ${LOCAL_CREDENTIALS.accessKeySecret}`;
-  const sites = sitesFile ? `${sitesFile} (re-read when it changes)` : 'SITES_JSON';
+  const sites = sitesFile ? `${sitesFile} (re-read when it changes)` : 'SITES_JSON (fixed; use SITES_FILE to change it while running)';
   return `${line}
 hr-sag-sync local stack is up (site directory: ${sites})
 

@@ -33,6 +33,18 @@ function runPreview(sEntry: string, dir: string, out: string, env: NodeJS.Proces
 }
 
 /**
+ * Removes the scratch directory. `s` may still be writing its logs under HOME/.s for a moment after it exits, so
+ * the removal is retried, and a directory that still cannot be removed is left to the OS's temp cleanup.
+ */
+function removeScratch(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  } catch {
+    // left in the temp directory: nothing of value is in it
+  }
+}
+
+/**
  * Renders `yamlPath`. The file is copied to a fresh directory and `s` runs with a fresh HOME and CI=true, so no
  * `.env` beside the real file, no `~/.s` configuration or credentials, and no prompt take part; `env` is the whole
  * environment `s` sees (plus PATH, HOME and CI).
@@ -55,7 +67,7 @@ export async function renderWithS(sEntry: string, yamlPath: string, env: NodeJS.
     }
     return { spec: JSON.parse(readFileSync(out, 'utf8')) as Obj, ms };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeScratch(dir);
   }
 }
 
