@@ -6,6 +6,8 @@ import { SagClient, createMnsClient, createSagFlow, loadConfig } from '../shared
 
 /** Per-call timeout of the operator's calls: longer than the functions' (a laptop on a slow link). */
 export const OPERATOR_CALL_TIMEOUT_MS = 15_000;
+/** Per ledger (Tablestore) call of a command (status, setup). */
+export const OPERATOR_LEDGER_TIMEOUT_MS = 10_000;
 
 export function mnsFor(t: Target): MNSClient {
   return createMnsClient({

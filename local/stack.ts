@@ -19,7 +19,7 @@ import type { RunningServer } from '../emulators/common/http.js';
 import { queueSpecs, setupQueues } from '../deploy/setup.js';
 import {
   WORKER_FUNCTIONS,
-  TablestoreClient,
+  ledgerClient,
   ensureLedgerTable,
   loadConfig,
   SiteDirectory,
@@ -188,8 +188,7 @@ async function createQueues(mnsClient: MNSClient, mnsUrl: string, queues: QueueN
 async function createLedgerTable(env: Record<string, string>): Promise<void> {
   const ledger = loadConfig(env).ledger;
   if (!ledger) return;
-  const client = new TablestoreClient({ endpoint: ledger.endpoint, instance: ledger.instance, credentials: LOCAL_CREDENTIALS, timeoutMs: ledger.timeoutMs });
-  await ensureLedgerTable(client, ledger.table);
+  await ensureLedgerTable(ledgerClient(ledger, LOCAL_CREDENTIALS), ledger.table);
 }
 
 const fcContext = (name: string, timeout: number) => (): FcContext => ({

@@ -65,5 +65,6 @@ export { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from './hr/
 export { TablestoreClient, type TableSpec } from './tablestore/client.js';
 export { TablestoreError } from './tablestore/errors.js';
 export { Ledger } from './ledger/ledger.js';
+export { configuredLedger, ledgerClient } from './ledger/for-context.js';
 export { ledgerKey, type LedgerRecord, type HistoryEntry, type AccountRef } from './ledger/record.js';
 export { ensureLedgerTable, ledgerTableSpec, type EnsureResult } from './ledger/table.js';

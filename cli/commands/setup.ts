@@ -5,13 +5,14 @@
  */
 import type { Command } from 'commander';
 import { clientsFor, MAX_RECEIVE_COUNT, queueSpecs, setupQueues, type DlqResult, type QueueResult } from '../../deploy/setup.js';
+import { OPERATOR_LEDGER_TIMEOUT_MS } from '../clients.js';
 import { positiveInt, withTargetFlags, type CommonFlags } from '../common-options.js';
 import type { CommandContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { eprintln, printJson, println } from '../io.js';
 import { Progress } from '../progress.js';
 import { resolveTarget } from '../target.js';
-import { ensureLedgerTable, loadConfig, TablestoreClient, type Config, type Credentials, type EnsureResult } from '../../shared/index.js';
+import { ensureLedgerTable, ledgerClient, loadConfig, type Config, type Credentials, type EnsureResult } from '../../shared/index.js';
 
 /** `setup --json`. */
 export interface SetupCliReport {
@@ -31,8 +32,7 @@ export interface SetupCliReport {
 async function setupLedger(config: Config, credentials: Credentials, dryRun: boolean): Promise<EnsureResult | undefined> {
   const l = config.ledger;
   if (!l) return undefined;
-  const client = new TablestoreClient({ endpoint: l.endpoint, instance: l.instance, credentials, timeoutMs: 10_000 });
-  return ensureLedgerTable(client, l.table, dryRun);
+  return ensureLedgerTable(ledgerClient(l, credentials, OPERATOR_LEDGER_TIMEOUT_MS), l.table, dryRun);
 }
 
 async function setup(ctx: CommandContext, flags: CommonFlags & { dryRun?: boolean; maxReceiveCount: number }): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import type { Command } from 'commander';
 import type MNSClient from '@alicloud/mns/lib/client.js';
-import { mnsFor, sagFor } from '../clients.js';
+import { mnsFor, OPERATOR_LEDGER_TIMEOUT_MS, sagFor } from '../clients.js';
 import { withTargetFlags, type CommonFlags } from '../common-options.js';
 import type { CommandContext } from '../context.js';
 import { decodeRecord, describeDeadLetter, employeeOf, peek } from '../dead-letters.js';
@@ -18,11 +18,10 @@ import { EXIT } from '../exit-codes.js';
 import { formatAge, printJson, println, table } from '../io.js';
 import { resolveTarget } from '../target.js';
 import {
-  Ledger,
   SOURCES,
   SagCallError,
+  configuredLedger,
   SiteDirectory,
-  TablestoreClient,
   ledgerKey,
   loadConfig,
   maskEmails,
@@ -75,11 +74,7 @@ async function ledgerRows(config: Config, credentials: Credentials, id: string |
   const l = config.ledger;
   if (!l) return {};
   if (!id) return { rows: [] };
-  const ledger = new Ledger({
-    client: new TablestoreClient({ endpoint: l.endpoint, instance: l.instance, credentials, timeoutMs: 10_000 }),
-    table: l.table,
-    leaseMs: l.leaseMs,
-  });
+  const ledger = configuredLedger(l, credentials, OPERATOR_LEDGER_TIMEOUT_MS);
   try {
     const rows = await Promise.all(SOURCES.map((source) => ledger.read(ledgerKey(source, id))));
     return { rows: rows.filter((r): r is LedgerRecord => r !== undefined) };

@@ -13,14 +13,19 @@ export interface LedgerConfig {
   leaseMs: number;
 }
 
+/** A client of the configured ledger's Tablestore instance (`timeoutMs` defaults to TABLESTORE_TIMEOUT_MS). */
+export function ledgerClient(c: LedgerConfig, credentials: Credentials, timeoutMs = c.timeoutMs): TablestoreClient {
+  return new TablestoreClient({ endpoint: c.endpoint, instance: c.instance, credentials, timeoutMs });
+}
+
+/** The configured ledger, with these credentials (tools; workers use {@link ledgerFor}, cached per credential set). */
+export function configuredLedger(c: LedgerConfig, credentials: Credentials, timeoutMs = c.timeoutMs): Ledger {
+  return new Ledger({ client: ledgerClient(c, credentials, timeoutMs), table: c.table, leaseMs: c.leaseMs });
+}
+
 const cachedLedger = keyedCache(
   (o: LedgerConfig & { credentials: Credentials }) => `${o.endpoint}\n${o.instance}\n${o.table}\n${credentialsKey(o.credentials)}`,
-  (o: LedgerConfig & { credentials: Credentials }) =>
-    new Ledger({
-      client: new TablestoreClient({ endpoint: o.endpoint, instance: o.instance, credentials: o.credentials, timeoutMs: o.timeoutMs }),
-      table: o.table,
-      leaseMs: o.leaseMs,
-    }),
+  (o: LedgerConfig & { credentials: Credentials }) => configuredLedger(o, o.credentials),
 );
 
 /** The ledger, or undefined when the deployment has none configured (workers then rely on SAG alone). */

@@ -36,7 +36,8 @@ const BUSY_MAX_WAIT_MS = 5_000;
 
 const APPLIED = new Set<Outcome['status']>(['done', 'already-done', 'skipped']);
 
-function entryFor(event: LedgerEvent, result: string, extra: Partial<HistoryEntry> = {}): HistoryEntry {
+/** A history entry for `event`, recorded now. */
+export function entryFor(event: LedgerEvent, result: string, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   return { eventId: event.id, type: event.type, result, occurredAt: event.occurredAt, at: new Date().toISOString(), ...extra };
 }
 

@@ -27,6 +27,7 @@ import { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from '../hr
 import { routeEvent, type InboundEvent, type RoutedAction } from '../routing.js';
 import { ledgerFor } from '../ledger/for-context.js';
 import { ledgerKey } from '../ledger/record.js';
+import { entryFor } from '../ledger/step.js';
 import { SiteDirectory, type Location } from '../sites.js';
 import { userNameFor } from '../user-name.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
@@ -89,14 +90,10 @@ async function sendRouted(routed: RoutedAction, ctx: WorkerContext<EnrichDeps>):
  */
 async function noteInLedger(event: EnrichRequest, outcome: Outcome, ctx: WorkerContext<EnrichDeps>): Promise<void> {
   const detail = outcome.status === 'defer' ? outcome.message : outcome.detail;
-  await ledgerFor(ctx)?.note(ledgerKey(event.source, event.employee.id), {
-    eventId: event.id,
-    type: event.type,
-    result: outcome.status === 'skipped' ? 'skipped' : 'enriched',
-    reason: detail,
-    occurredAt: event.occurredAt,
-    at: new Date().toISOString(),
-  });
+  await ledgerFor(ctx)?.note(
+    ledgerKey(event.source, event.employee.id),
+    entryFor({ ...event, employee: { id: event.employee.id } }, outcome.status === 'skipped' ? 'skipped' : 'enriched', { reason: detail }),
+  );
 }
 
 export const enrichWorker: WorkerDefinition<EnrichRequest, EnrichDeps> = {

@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
-import { Ledger } from '../../shared/ledger/ledger.js';
+import type { Ledger } from '../../shared/ledger/ledger.js';
 import { ledgerKey, type LedgerRecord } from '../../shared/ledger/record.js';
-import { TablestoreClient } from '../../shared/tablestore/client.js';
 import { dingTalkRequest, feishuRequest, feishuUserCreated, feishuUserUpdated, weComContactXml, weComRequest } from '../../local/hr-samples.js';
 import type { SignedRequest } from '../../local/sample.js';
-import { addFault, captureLogs, clearFaults, join, postSigned, transfer } from '../helpers/stack.js';
+import { addFault, captureLogs, clearFaults, join, postSigned, stackLedger, transfer } from '../helpers/stack.js';
 
 let stack: Stack;
 let ledger: Ledger;
@@ -41,13 +40,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, timeout
 beforeAll(async () => {
   // 7 days × 1e-6 ≈ 1 s per hop: the delete, due at the next month, runs seconds after the leave.
   stack = await startStack({ env: { LOG_LEVEL: 'info', RETRY_DELAY_SCALE: '0.000001', SAG_TIMEOUT_MS: '1000' } });
-  const ots = new TablestoreClient({
-    endpoint: stack.tablestore.url,
-    instance: stack.tablestore.instanceName,
-    credentials: { accessKeyId: 'local-ak', accessKeySecret: 'local-sk' },
-    timeoutMs: 2000,
-  });
-  ledger = new Ledger({ client: ots, table: 'hr_sag_ledger', leaseMs: 60_000 });
+  ({ ledger } = stackLedger(stack));
 }, 30_000);
 afterAll(async () => {
   await stack?.stop();

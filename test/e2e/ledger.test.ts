@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { mapLimit } from '../../shared/concurrency.js';
-import { Ledger } from '../../shared/ledger/ledger.js';
+import type { Ledger } from '../../shared/ledger/ledger.js';
 import { ledgerKey, type LedgerRecord } from '../../shared/ledger/record.js';
 import { ensureLedgerTable } from '../../shared/ledger/table.js';
-import { TablestoreClient } from '../../shared/tablestore/client.js';
-import { captureLogs, join, postSigned, sagUsers, transfer } from '../helpers/stack.js';
+import type { TablestoreClient } from '../../shared/tablestore/client.js';
+import { captureLogs, join, postSigned, sagUsers, stackLedger, transfer } from '../helpers/stack.js';
 
 let stack: Stack;
 let ots: TablestoreClient;
@@ -25,13 +25,7 @@ const record = (id: string): Promise<LedgerRecord | undefined> => ledger.read(le
 
 beforeAll(async () => {
   stack = await startStack({ env: { LOG_LEVEL: 'info', WORKER_CONCURRENCY: '8', TABLESTORE_TIMEOUT_MS: '400' }, trigger: { countWindow: 16, lanes: 2 } });
-  ots = new TablestoreClient({
-    endpoint: stack.tablestore.url,
-    instance: stack.tablestore.instanceName,
-    credentials: { accessKeyId: 'local-ak', accessKeySecret: 'local-sk' },
-    timeoutMs: 2000,
-  });
-  ledger = new Ledger({ client: ots, table: 'hr_sag_ledger', leaseMs: 60_000 });
+  ({ client: ots, ledger } = stackLedger(stack));
 }, 30_000);
 afterAll(async () => {
   await stack?.stop();

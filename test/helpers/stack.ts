@@ -1,5 +1,7 @@
 /** Test helpers around the local stack: signed posts, SAG state, captured logs. */
-import { LOCAL_WEBHOOK_SECRET, type Stack } from '../../local/stack.js';
+import { LOCAL_CREDENTIALS, LOCAL_WEBHOOK_SECRET, type Stack } from '../../local/stack.js';
+import { Ledger } from '../../shared/ledger/ledger.js';
+import { TablestoreClient } from '../../shared/tablestore/client.js';
 import { signedGenericRequest } from '../../local/sample.js';
 import { setLogSink } from '../../shared/logger.js';
 
@@ -52,4 +54,15 @@ export function captureLogs(): { lines: Array<Record<string, any>>; restore(): v
 /** User names on one emulated SAG instance. */
 export function sagUsers(stack: Stack, smartAGId: string): Array<{ userName: string; userMail: string }> {
   return stack.sag.listUsers(smartAGId).map((u) => ({ userName: u.userName, userMail: u.userMail }));
+}
+
+/** A Tablestore client and the ledger on a stack's emulator, for tests that read rows or break the table. */
+export function stackLedger(stack: Stack): { client: TablestoreClient; ledger: Ledger } {
+  const client = new TablestoreClient({
+    endpoint: stack.tablestore.url,
+    instance: stack.tablestore.instanceName,
+    credentials: LOCAL_CREDENTIALS,
+    timeoutMs: 2000,
+  });
+  return { client, ledger: new Ledger({ client, table: 'hr_sag_ledger', leaseMs: 60_000 }) };
 }
