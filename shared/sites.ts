@@ -35,9 +35,18 @@ const SiteSchema = z.lazy(() =>
   }),
 );
 
+export const TRANSFER_POLICIES = ['roam', 'move'] as const;
+/**
+ * What a transfer does to the origin account: `roam` (default) roams the account to the target and the origin keeps
+ * its copy; `move` also disables the origin copy once the roam is confirmed, and deletes it next billing cycle.
+ */
+export type TransferPolicy = (typeof TRANSFER_POLICIES)[number];
+
 const DirectorySchema = z.lazy(() =>
   z.object({
     userNamePolicy: z._default(z.enum(USER_NAME_POLICIES), 'email'),
+    transferPolicy: z._default(z.enum(TRANSFER_POLICIES), 'roam'),
+    protectedUsers: z._default(z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))), []),
     sites: z.array(z.unknown()).check(z.minLength(1)),
   }),
 );
@@ -72,7 +81,16 @@ export class SiteDirectory {
   private readonly byOffice = new Map<string, SiteEntry>();
   private readonly byDepartment = new Map<string, SiteEntry>();
 
-  private constructor(readonly sites: readonly SiteEntry[]) {
+  private constructor(
+    readonly sites: readonly SiteEntry[],
+    /** What a transfer does to the origin account (see {@link TransferPolicy}). */
+    readonly transferPolicy: TransferPolicy = 'roam',
+    /**
+     * Patterns of SAG accounts nothing may ever touch outside events (e.g. IT admins' accounts): matched against the
+     * account's user name and email, case-insensitively, `*` standing for any run of characters.
+     */
+    readonly protectedUsers: readonly string[] = [],
+  ) {
     for (const s of sites) {
       this.byId.set(s.id, s);
       for (const o of s.offices) this.byOffice.set(normOffice(o), s);
@@ -126,7 +144,7 @@ export class SiteDirectory {
       sites.push({ ...s, userNamePolicy: s.userNamePolicy ?? top.data.userNamePolicy });
     });
     if (problems.length) throw new ConfigError(`site directory is invalid: ${problems.join('; ')}`);
-    return new SiteDirectory(sites);
+    return new SiteDirectory(sites, top.data.transferPolicy, top.data.protectedUsers);
   }
 
   /**
@@ -160,6 +178,19 @@ export class SiteDirectory {
     return SiteDirectory.parse(parsed);
   }
 
+  /** True when a `protectedUsers` pattern matches the account's user name or email. */
+  isProtected(account: { userName?: string; email?: string }): boolean {
+    return this.protectedPatterns.some(
+      (p) => (account.userName !== undefined && p.test(account.userName)) || (account.email !== undefined && p.test(account.email)),
+    );
+  }
+
+  private get protectedPatterns(): RegExp[] {
+    this.compiled ??= this.protectedUsers.map(globToRegExp);
+    return this.compiled;
+  }
+  private compiled?: RegExp[];
+
   get(id: string): SiteEntry | undefined {
     return this.byId.get(id);
   }
@@ -178,6 +209,15 @@ export class SiteDirectory {
     }
     return undefined;
   }
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .trim()
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, 'i');
 }
 
 /** The event-carried snapshot of a site. */
