@@ -67,4 +67,18 @@ describe('SiteDirectory', () => {
     // On FC a relative SITES_FILE is read from the code directory (where the build puts sites.json).
     expect(SiteDirectory.fromEnv({ SITES_FILE: 'sites.sample.json', FC_FUNC_CODE_PATH: 'config' }).sites).toHaveLength(3);
   });
+
+  it('reads transferPolicy and protectedUsers, and matches protected accounts by user name or email', () => {
+    const dir = SiteDirectory.parse({ transferPolicy: 'move', protectedUsers: ['it-admin-*', '*@ops.example.com', 'a.b+c'], sites: [site()] });
+    expect(dir.transferPolicy).toBe('move');
+    expect(dir.isProtected({ userName: 'IT-Admin-01' })).toBe(true);
+    expect(dir.isProtected({ email: 'root@OPS.example.com' })).toBe(true);
+    expect(dir.isProtected({ userName: 'a.b+c' })).toBe(true);
+    expect(dir.isProtected({ userName: 'axb+c', email: 'x@example.com' })).toBe(false); // '.' and '+' are literal
+    expect(dir.isProtected({ userName: 'it-admin' })).toBe(false);
+    const plain = SiteDirectory.parse({ sites: [site()] });
+    expect(plain.transferPolicy).toBe('roam');
+    expect(plain.isProtected({ userName: 'anyone', email: 'a@example.com' })).toBe(false);
+    expect(() => SiteDirectory.parse({ transferPolicy: 'copy', sites: [site()] })).toThrow(ConfigError);
+  });
 });
