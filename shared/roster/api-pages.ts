@@ -105,7 +105,8 @@ export class ApiPages {
   /** A failure retrying cannot fix (wrong credentials, a bug): RosterReadError for this page. */
   private unusable(err: unknown, page: number, api: string): never {
     const what = err instanceof HrSagSyncError && err.code === 'hr.credentials-invalid' ? 'the app credentials were refused' : `${api} failed`;
-    throw new RosterReadError(this.o.source, page, `${what}: ${(err as Error).message}`, { cause: err });
+    // WeCom appends a hint, the caller's IP and a help link to every errmsg: left out of the message.
+    throw new RosterReadError(this.o.source, page, `${what}: ${(err as Error).message.split(', hint:')[0]}`, { cause: err });
   }
 
   private backoff(attempt: number, throttled: boolean): number {

@@ -70,8 +70,8 @@ export class DingTalkRosterReader implements RosterReader {
     const out = [ROOT_DEPARTMENT];
     for (let i = 0; i < out.length; i++) {
       const body = await pages.fetch('department/listsub', (t) => this.post('department/listsub', t, { dept_id: out[i], language: 'zh_CN' }));
-      const subs = Array.isArray(body.result) ? (body.result as Array<Record<string, unknown>>) : [];
-      for (const d of subs) if (typeof d.dept_id === 'number' && !out.includes(d.dept_id)) out.push(d.dept_id);
+      if (!Array.isArray(body.result)) throw new RosterReadError(this.source, pages.count, 'department/listsub answered without a result list');
+      for (const d of body.result as Array<Record<string, unknown>>) if (typeof d.dept_id === 'number' && !out.includes(d.dept_id)) out.push(d.dept_id);
       roster.progress(pages.count);
     }
     return out;
@@ -83,7 +83,8 @@ export class DingTalkRosterReader implements RosterReader {
     for (let cursor: unknown = 0; cursor !== undefined; ) {
       const body = await pages.fetch('user/list', (t) => this.post('user/list', t, { dept_id: deptId, cursor, size, language: 'zh_CN' }));
       const result = (body.result ?? {}) as { has_more?: boolean; next_cursor?: unknown; list?: Array<Record<string, unknown>> };
-      roster.add((result.list ?? []).filter((u) => typeof u.userid === 'string').map(listed), pages.count);
+      if (!Array.isArray(result.list)) throw new RosterReadError(this.source, pages.count, 'user/list answered without result.list');
+      roster.add(result.list.filter((u) => typeof u.userid === 'string').map(listed), pages.count);
       if (result.has_more && result.next_cursor === undefined)
         throw new RosterReadError(this.source, pages.count, 'user/list has more but gave no next_cursor');
       cursor = result.has_more ? result.next_cursor : undefined;

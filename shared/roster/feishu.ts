@@ -112,7 +112,10 @@ export class FeishuRosterReader implements RosterReader {
       const body = await pages.fetch(path.startsWith('users') ? 'users/find_by_department' : 'departments/children', (t) =>
         fetchJson(u.href, { method: 'GET', headers: { authorization: `Bearer ${t}` } }, this.o.timeoutMs),
       );
-      const data = (body.data ?? {}) as { has_more?: boolean; page_token?: string; items?: Array<Record<string, unknown>> };
+      const data = body.data as { has_more?: boolean; page_token?: string; items?: Array<Record<string, unknown>> } | undefined;
+      // An empty page may leave `items` out; an answer without `data` is not a page.
+      if (!data || typeof data !== 'object' || (data.items !== undefined && !Array.isArray(data.items)))
+        throw new RosterReadError(this.source, pages.count, `${path} answered without data.items`);
       take(data.items ?? []);
       if (data.has_more && !data.page_token) throw new RosterReadError(this.source, pages.count, `${path} has more but gave no page_token`);
       pageToken = data.has_more ? data.page_token : undefined;

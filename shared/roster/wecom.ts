@@ -18,7 +18,7 @@ import { weComUser } from '../hr/hr-api.js';
 import { AccessToken, BUSY_CODES, fetchJson, TOKEN_CODES, type WeComApp, weComToken } from '../hr/hr-http.js';
 import { ApiPages, type RetryOptions, type Verdict } from './api-pages.js';
 import { ApiRoster, listedHrUser } from './api-roster.js';
-import type { Roster, RosterProgress, RosterReader } from './roster.js';
+import { RosterReadError, type Roster, type RosterProgress, type RosterReader } from './roster.js';
 
 /** list_id's documented `limit` maximum. */
 export const WECOM_PAGE_SIZE = 10_000;
@@ -94,7 +94,8 @@ export class WeComRosterReader implements RosterReader {
         u.searchParams.set('access_token', t);
         return fetchJson(u.href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request }, this.o.timeoutMs);
       });
-      for (const e of (Array.isArray(body.dept_user) ? body.dept_user : []) as Array<{ userid?: unknown; department?: unknown }>) {
+      if (!Array.isArray(body.dept_user)) throw new RosterReadError(this.source, pages.count, 'user/list_id answered without dept_user');
+      for (const e of body.dept_user as Array<{ userid?: unknown; department?: unknown }>) {
         if (typeof e.userid !== 'string') continue;
         const depts = out.get(e.userid) ?? [];
         if (e.department !== undefined) depts.push(String(e.department));
