@@ -67,7 +67,7 @@ describe('WeCom roster', () => {
       status: 'active',
       origin: { page: expect.any(Number) },
     });
-    expect((both?.origin as { page: number }).page).toBeGreaterThan(3);
+    expect((both as { origin: { page: number } }).origin.page).toBeGreaterThan(3);
     expect(roster.employees.find((e) => e.employeeId === 'biz')).toMatchObject({
       email: 'biz@corp.example.com',
       location: { offices: ['Beijing'], departmentIds: ['4'] },
