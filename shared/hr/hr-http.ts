@@ -93,7 +93,7 @@ export interface DingTalkApp {
   appSecret: string;
 }
 
-/** DingTalk: `GET /gettoken?appkey&appsecret` (https://open.dingtalk.com/document/orgapp/obtain-orgapp-token). */
+/** DingTalk: `GET /gettoken?appkey&appsecret` (the legacy `oapi` token, which the `topapi` calls take). */
 export async function dingTalkToken(o: DingTalkApp, timeoutMs: number): Promise<IssuedToken> {
   const u = new URL('/gettoken', o.endpoint);
   u.searchParams.set('appkey', o.appKey);

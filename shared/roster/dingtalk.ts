@@ -1,8 +1,9 @@
 /**
  * The DingTalk roster: the department tree walked from the root (`POST /topapi/v2/department/listsub`, one level per
  * call), then each department's direct members (`POST /topapi/v2/user/list`, `cursor` and `size` ≤ 100, while
- * `has_more`), read to the end (https://open.dingtalk.com/document/orgapp/queries-the-complete-information-of-a-department-user;
- * DingTalk has no "all employees" API). Users are mapped as the enrich worker maps `topapi/v2/user/get`
+ * `has_more`), read to the end (https://help.dingtalk.io/open/development/queries-the-complete-information-of-a-department-user;
+ * DingTalk has no "all employees" API). `contain_access_limit` asks for access-restricted staff too (left out, they would look
+ * like leavers). Users are mapped as the enrich worker maps `topapi/v2/user/get`
  * (`userid`; `email`, else `org_email`; `work_place` as the office; `dept_id_list`).
  *
  * Paced at DingTalk's documented 20 calls per second per app and API (old errcode 90018 beyond:
@@ -81,7 +82,9 @@ export class DingTalkRosterReader implements RosterReader {
   private async members(deptId: number, pages: ApiPages, roster: ApiRoster): Promise<void> {
     const size = this.o.pageSize ?? DINGTALK_PAGE_SIZE;
     for (let cursor: unknown = 0; cursor !== undefined; ) {
-      const body = await pages.fetch('user/list', (t) => this.post('user/list', t, { dept_id: deptId, cursor, size, language: 'zh_CN' }));
+      const body = await pages.fetch('user/list', (t) =>
+        this.post('user/list', t, { dept_id: deptId, cursor, size, contain_access_limit: true, language: 'zh_CN' }),
+      );
       const result = (body.result ?? {}) as { has_more?: boolean; next_cursor?: unknown; list?: Array<Record<string, unknown>> };
       if (!Array.isArray(result.list)) throw new RosterReadError(this.source, pages.count, 'user/list answered without result.list');
       roster.add(result.list.filter((u) => typeof u.userid === 'string').map(listed), pages.count);

@@ -9,7 +9,7 @@
  * the site directory's `departmentIds` match both; users are mapped as the Feishu webhook maps the same user's
  * events (`user_id`, else `open_id`; `email`, else `enterprise_email`; `work_station`, then `city`, as offices).
  * The app needs the all-staff contact scope (with a narrower scope, department "0" lists nothing) and the email
- * field scope (https://open.feishu.cn/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/find_by_department).
+ * field scope (https://open.larkoffice.com/document/uAjLw4CM/ukTMukTMukTM/reference/contact-v3/user/find_by_department.md).
  *
  * Paced at find_by_department's documented 1,000 calls a minute (and 50 a second), for both list APIs;
  * throttling answers HTTP 429 `99991400` (https://open.feishu.cn/document/server-docs/api-call-guide/frequency-control).
@@ -26,10 +26,10 @@ export const FEISHU_PAGE_SIZE = 50;
 /** 1,000 calls a minute per app and API. */
 export const FEISHU_CALLS_PER_SECOND = 1000 / 60;
 const ROOT_DEPARTMENT = '0';
-/** Invalid, expired or missing tenant_access_token. */
-const TOKEN_CODES = new Set([99991663, 99991677, 99991661, 99991668]);
-/** Throttled (HTTP 429), and the platform's internal errors. */
-const BUSY_CODES = new Set([99991400, 99991401, 1000004, 1000005]);
+/** Invalid, expired or missing tenant_access_token (as the HR emulator reads Feishu's error table; unverified). */
+const TOKEN_CODES = new Set([99991663, 99991677, 99991661]);
+/** Throttled (HTTP 429, documented); HTTP 5xx answers are retried whatever their code. */
+const BUSY_CODES = new Set([99991400]);
 
 export interface FeishuApp {
   endpoint: string;

@@ -1,8 +1,8 @@
 /**
  * The WeCom roster: every member and department pair (`POST /cgi-bin/user/list_id`, `cursor` and `limit` ≤ 10,000,
  * until `next_cursor` is empty: https://developer.work.weixin.qq.com/document/path/96021), then each member's details
- * (`GET /cgi-bin/user/get`, https://developer.work.weixin.qq.com/document/path/90196), read to the end. list_id and
- * user/get are what WeCom leaves open to apps and IPs registered since August 2022 (`user/list` is closed to them).
+ * (`GET /cgi-bin/user/get`), read to the end. list_id and
+ * user/get stay open where `user/list` is closed (new IPs of the contact-sync app since 2022-08-15).
  * Members are mapped as the enrich worker maps user/get (`userid`; `email`, else `biz_mail`; `address` as the
  * office); their departments are those of every list_id entry and of user/get. A member deleted between the two
  * calls (60111) has left and is not listed.

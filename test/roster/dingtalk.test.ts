@@ -91,12 +91,13 @@ describe('DingTalk roster', () => {
     expect(hr.snapshot().dingtalk.tokens).toHaveLength(2);
   });
 
-  it('retries busy codes and 5xx, then succeeds', async () => {
+  it('retries busy codes, 5xx and timeouts, then succeeds', async () => {
     hr.faults.add({ action: 'dingtalk.user.list', code: '90018', message: 'QpsLimitForAppkeyAndApi', count: 2 });
     hr.faults.add({ action: 'dingtalk.department.listsub', html502: true, count: 1 });
-    const roster = await reader().read();
+    hr.faults.add({ action: 'dingtalk.department.listsub', delayMs: 400, count: 1 });
+    const roster = await reader({ timeoutMs: 150 }).read();
     expect(roster.employees).toHaveLength(27);
-    expect(hr.faults.list().map((r) => r.fired)).toEqual([2, 1]);
+    expect(hr.faults.list().map((r) => r.fired)).toEqual([2, 1, 1]);
   });
 
   it('fails on page 7 of 10 with the source and the page, and returns nothing', async () => {
