@@ -39,7 +39,7 @@ export const isSecretName = (name: string): boolean => (SECRET_ENV as readonly s
  */
 export const SOURCE_ENV = {
   generic: ['HR_WEBHOOK_SECRET'],
-  feishu: ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'],
+  feishu: ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_APP_ID', 'FEISHU_APP_SECRET'],
   dingtalk: ['DINGTALK_TOKEN', 'DINGTALK_AES_KEY', 'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET'],
   wecom: ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_CORP_ID', 'WECOM_CORP_SECRET'],
 } as const;
@@ -53,6 +53,11 @@ const WORKERS: readonly FunctionName[] = WORKER_FUNCTIONS.map((f) => f.name);
 const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker'];
 /** The site directory: the webhook routes by it; the enrich and leave workers Describe across its instances. */
 const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker'];
+/**
+ * The functions that read whole HR rosters (shared/roster/): the reconcile function, once the catalogue has it.
+ * Until then the roster readers run only in the operator's tools, and s.yaml passes these variables to no function.
+ */
+const ROSTER: readonly FunctionName[] = [];
 
 /**
  * Which functions need each variable the code reads. A variable the code reads that is missing here fails the
@@ -107,6 +112,9 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   DINGTALK_API_ENDPOINT: ['enrich-worker'],
   WECOM_API_ENDPOINT: ['enrich-worker'],
   HR_API_TIMEOUT_MS: ['enrich-worker'],
+  FEISHU_APP_ID: ROSTER,
+  FEISHU_APP_SECRET: ROSTER,
+  FEISHU_API_ENDPOINT: ROSTER,
 } satisfies Record<string, readonly FunctionName[]>;
 
 /** Every variable the functions read (the keys of ENV_NEEDS). */
