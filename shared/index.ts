@@ -66,5 +66,6 @@ export { TablestoreClient, type TableSpec } from './tablestore/client.js';
 export { TablestoreError } from './tablestore/errors.js';
 export { Ledger } from './ledger/ledger.js';
 export { configuredLedger, ledgerClient } from './ledger/for-context.js';
+export { ledgerKeysByEmail } from './ledger/by-email.js';
 export { ledgerKey, type LedgerRecord, type HistoryEntry, type AccountRef } from './ledger/record.js';
 export { ensureLedgerTable, ledgerTableSpec, type EnsureResult } from './ledger/table.js';
