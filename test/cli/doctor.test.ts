@@ -1,41 +1,31 @@
 /**
  * `doctor` against the local stack with one misconfiguration planted at a time (the ten below, plus a full SAG
  * instance and an unreachable HR API): it names the failing check, gives the fix, passes the rest, and exits 1.
- * The clean stack, `--deployed` included, exits 0. `--deployed` reads a Function Compute emulator through the
- * official `@alicloud/fc20230330` client, seeded with the stack's functions' variables.
+ * The clean stack, `--deployed` included, exits 0. `--deployed` reads the stack's Function Compute emulator (each
+ * function with the variables the stack gave it) through the official `@alicloud/fc20230330` client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV_NEEDS } from '../../deploy/function-env.js';
-import { startFcEmulator, type FcEmulator } from '../../emulators/fc/index.js';
 import { startMnsEmulator, type MnsEmulator } from '../../emulators/mns/index.js';
 import { startSagEmulator, type SagEmulator } from '../../emulators/sag/index.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startStack, type Stack } from '../../local/stack.js';
-import { FUNCTIONS } from '../../shared/catalogue.js';
 import { stackLedger } from '../helpers/stack.js';
 import { cli, localEnv } from './run-cli.js';
 
 let stack: Stack;
 let env: NodeJS.ProcessEnv;
-let fc: FcEmulator;
 /** Emulators that know other keys than the local ones: the local keys are bad credentials there (one service at a time). */
 let otherSag: SagEmulator;
 let otherMns: MnsEmulator;
 const OTHER_KEYS = [{ accessKeyId: 'LTAIother', accessKeySecret: 'other-secret' }];
 
-/** What each function of the stack was given, as GetFunction would show it once deployed. */
-function deployedEnv(fn: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(stack.env).filter(([k]) => (ENV_NEEDS[k] as readonly string[] | undefined)?.includes(fn)));
-}
-
 beforeAll(async () => {
   stack = await startStack({ env: { LOG_LEVEL: 'error' } });
-  fc = await startFcEmulator({ functions: FUNCTIONS.map((f) => ({ functionName: `hr-sag-sync-${f.name}`, environmentVariables: deployedEnv(f.name) })) });
   otherSag = await startSagEmulator({ credentials: OTHER_KEYS, instances: stack.sag.listInstances().map((i) => ({ ...i })) });
   otherMns = await startMnsEmulator({ credentials: OTHER_KEYS });
-  env = { ...localEnv(stack), FC_EMULATOR_PORT: String(fc.port) };
+  env = localEnv(stack);
 });
 afterAll(async () => {
-  await Promise.all([stack?.stop(), fc?.close(), otherSag?.close(), otherMns?.close()]);
+  await Promise.all([stack?.stop(), otherSag?.close(), otherMns?.close()]);
 });
 
 interface Check {
@@ -190,6 +180,7 @@ describe('ten planted misconfigurations, one at a time', () => {
   });
 
   it("10. a deployed function's variable differs (--deployed): named, secrets by name only", async () => {
+    const fc = stack.fc;
     const join = fc.getFunction('hr-sag-sync-join-worker');
     const webhook = fc.getFunction('hr-sag-sync-webhook');
     if (!join || !webhook) throw new Error('seeded functions missing');
