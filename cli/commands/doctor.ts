@@ -236,9 +236,10 @@ async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<void> {
   const ok = checks.every((c) => c.ok);
   ctx.exitCode = ok ? EXIT.ok : EXIT.findings;
   if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.doctor/1', ok, checks } satisfies DoctorReport);
+  const width = Math.max(28, ...checks.map((c) => c.name.length));
   for (const c of checks) {
-    println(ctx.io, `${c.ok ? paint(ctx.io, 'stdout', 'green', '✔') : paint(ctx.io, 'stdout', 'red', '✘')} ${c.name.padEnd(28)} ${c.detail}`);
-    if (c.fix) println(ctx.io, `  ${' '.repeat(28)} ${paint(ctx.io, 'stdout', 'yellow', `fix: ${c.fix}`)}`);
+    println(ctx.io, `${c.ok ? paint(ctx.io, 'stdout', 'green', '✔') : paint(ctx.io, 'stdout', 'red', '✘')} ${c.name.padEnd(width)} ${c.detail}`);
+    if (c.fix) println(ctx.io, `  ${' '.repeat(width)} ${paint(ctx.io, 'stdout', 'yellow', `fix: ${c.fix}`)}`);
   }
   const failed = checks.filter((c) => !c.ok).length;
   println(

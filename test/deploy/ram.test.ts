@@ -117,6 +117,13 @@ describe('RAM policies (deploy/ram)', () => {
       expect(actionsOf(redrive).filter((a) => a.startsWith('smartag:'))).toEqual(SAG_READS);
     });
 
+    it('smoke: read-only plus the SAG writes of its probes and cleanup (Roam, Delete, Disable), nothing on the queues', () => {
+      const smoke = loadPolicy('operator-smoke-policy.json', at);
+      const extra = actionsOf(smoke).filter((a) => !actionsOf(readonly).includes(a));
+      expect(sorted(extra)).toEqual(['smartag:DeleteSmartAccessGatewayClientUser', 'smartag:DisableSmartAccessGatewayUser', 'smartag:RoamClientUser']);
+      expect(actionsOf(readonly).every((a) => actionsOf(smoke).includes(a))).toBe(true);
+    });
+
     it('full operator policy: redrive plus what setup calls (create and set the four queues, create the ledger table), no SAG write, no deletion', () => {
       const extra = actionsOf(full).filter((a) => !actionsOf(redrive).includes(a));
       expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable']);
