@@ -52,6 +52,8 @@ export async function probeRoamMissingOrigin(
     return { answer: 'accepted', detail: `RoamClientUser of a name not on ${from.id} was accepted` };
   } catch (err) {
     if (!(err instanceof SagCallError)) return { answer: 'error', detail: String(err) };
+    // A refused credential or permission says nothing about roaming: the probe itself failed.
+    if (err.kind === 'systemic') throw err;
     return { answer: 'refused', code: err.sagCode, detail: `${err.sagCode} (HTTP ${err.httpStatus ?? '?'}): ${err.message}` };
   }
 }

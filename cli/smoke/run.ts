@@ -12,6 +12,7 @@
  * | `leave` | 202, then every copy of the account is disabled |
  * | `rehire` | 202, then the account is enabled on the test site again |
  * | `dead-letters` | no dead letter about the employee is waiting |
+ * | `probe:describe`, `probe:roam` | only on failure: a probe's call failed outright (facts.ts; a refusal is an answer) |
  * | `cleanup` | the synthetic accounts are deleted (the facts' probes' too) |
  *
  * A step fails on a webhook answer other than 202, on a dead letter about the employee, or when SAG does not show
@@ -95,10 +96,10 @@ export async function runSmoke(d: SmokeDeps): Promise<SmokeRun> {
   try {
     await timed(record, 'preflight', () => preflight(d));
     await lifecycle(d, record, 'join', d.hr.join(d.employee, d.site.id), () => enabledOn(d, d.site));
-    facts.describeUserNameFilter = await probeDescribeFilter(d.sag, d.site, userNameOn(d.site, d.employee));
+    facts.describeUserNameFilter = await probe(record, 'probe:describe', () => probeDescribeFilter(d.sag, d.site, userNameOn(d.site, d.employee)));
     await lifecycle(d, record, 'transfer', d.hr.transfer(d.employee, d.site.id, d.toSite.id), () => enabledOn(d, d.toSite));
     const nobody = userNameOn(d.site, syntheticEmployee(d.employee.email.split('@')[1]));
-    facts.roamMissingOrigin = await probeRoamMissingOrigin(d.sag, { from: d.site, to: d.toSite, userName: nobody }, ghosts);
+    facts.roamMissingOrigin = await probe(record, 'probe:roam', () => probeRoamMissingOrigin(d.sag, { from: d.site, to: d.toSite, userName: nobody }, ghosts));
     await lifecycle(d, record, 'leave', d.hr.leave(d.employee), () => disabledEverywhere(d));
     await lifecycle(d, record, 'rehire', d.hr.join(d.employee, d.site.id), () => enabledOn(d, d.site));
     await timed(record, 'dead-letters', async () => {
@@ -133,6 +134,16 @@ async function timed(record: (s: SmokeStep) => void, name: string, fn: () => Pro
     const detail = err instanceof StepFailed ? err.message : why(err);
     record({ name, ok: false, ms: Math.round(performance.now() - t0), detail });
     throw err instanceof StepFailed ? err : new StepFailed(name, detail);
+  }
+}
+
+/** A probe: its answer is a fact; a call that fails outright (not an answer to record) fails the smoke there. */
+async function probe<T>(record: (s: SmokeStep) => void, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    record({ name, ok: false, ms: 0, detail: why(err) });
+    throw new StepFailed(name, why(err));
   }
 }
 

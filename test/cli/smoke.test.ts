@@ -5,6 +5,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { addFault, clearFaults } from '../helpers/stack.js';
+import { localTarget } from '../../cli/target.js';
+import { probeRoamMissingOrigin } from '../../cli/smoke/facts.js';
+import { SmokeSag } from '../../cli/smoke/sag-watch.js';
+import type { SiteEntry } from '../../shared/index.js';
 import { cli, localEnv } from './run-cli.js';
 
 let stack: Stack;
@@ -84,6 +88,20 @@ it('SAG refuses Enable: fails at the rehire, names it, still cleans up', async (
   const text = await cli(['smoke', '--local', '--timeout', '5s'], env);
   expect(text.code).toBe(0);
 }, 60_000);
+
+it('the roam probe: a refusal is the answer recorded; a refused permission fails the probe itself', async () => {
+  const sag = new SmokeSag(localTarget(env));
+  const [from, to] = stack.directory.sites as [SiteEntry, SiteEntry];
+  const route = { from, to, userName: 'smoke-00000000@example.invalid' };
+  expect(await probeRoamMissingOrigin(sag, route, [])).toMatchObject({ answer: 'refused', code: 'ClientUser.UserNotExist' });
+  await addFault(stack.sag.url, { action: 'RoamClientUser', code: 'Forbidden.RAM', httpStatus: 403, count: 1 });
+  try {
+    const err = await probeRoamMissingOrigin(sag, route, []).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'SagCallError', sagCode: 'Forbidden.RAM', kind: 'systemic' });
+  } finally {
+    await clearFaults(stack.sag.url);
+  }
+});
 
 it("the join queue refuses messages: fails at the join with the webhook's answer", async () => {
   await addFault(stack.mns.url, { action: 'SendMessage', queue: 'hr-join', code: 'InternalError', httpStatus: 500 });
