@@ -85,11 +85,14 @@ export async function deployedChecks(target: Target, config: Config, directory: 
   for (const { name: fn } of FUNCTIONS) {
     const name = `deployed:${o.prefix}-${fn}`;
     try {
-      const diff = differences(fn, await get(`${o.prefix}-${fn}`), target, config, directory);
+      const vars = await get(`${o.prefix}-${fn}`);
+      const diff = differences(fn, vars, target, config, directory);
+      const bundled =
+        reads(fn).includes('SITES_FILE') && !vars.SITES_JSON?.trim() && vars.SITES_FILE ? ` (site directory bundled as ${vars.SITES_FILE}: not compared)` : '';
       checks.push(
         diff.length
           ? fail(name, diff.join('; '), 'redeploy from this configuration (npm run deploy), or correct the local one')
-          : pass(name, 'variables match the local configuration'),
+          : pass(name, `variables match the local configuration${bundled}`),
       );
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'error';

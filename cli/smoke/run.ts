@@ -83,7 +83,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seen = (a: AccountSeen) => (a.present ? (a.state === 0 ? 'enabled' : a.state === 1 ? 'disabled' : `state ${a.state}`) : 'absent');
 const why = (err: unknown) => (err instanceof SagCallError ? `${err.sagCode}: ${err.message}` : err instanceof Error ? err.message : String(err));
 
-/** Runs the smoke test; never throws for a failed step (the result names it). */
+/**
+ * Runs the smoke test; never throws for a failed step (the result names it).
+ *
+ * @example
+ * ```ts
+ * const run = await runSmoke({ sag: new SmokeSag(target), hr: new SmokeHr(url, secret), mns: mnsFor(target),
+ *   deadLetterQueue: 'hr-dead-letter', employee: syntheticEmployee(), site, toSite, stepTimeoutMs: 120_000, pollMs: 1000 });
+ * if (!run.ok) console.error(`failed at ${run.failedStep}`);
+ * ```
+ */
 export async function runSmoke(d: SmokeDeps): Promise<SmokeRun> {
   const steps: SmokeStep[] = [];
   const facts: SmokeFacts = {};

@@ -223,6 +223,22 @@ describe('beyond the ten', () => {
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--fc-endpoint must be http(s)://host[:port]')]);
   });
 
+  it('--deployed: a directory bundled as SITES_FILE is noted, not compared', async () => {
+    const webhook = stack.fc.getFunction('hr-sag-sync-webhook');
+    if (!webhook) throw new Error('seeded function missing');
+    const { SITES_JSON: _json, ...rest } = webhook.environmentVariables;
+    stack.fc.setFunction({ ...webhook, environmentVariables: { ...rest, SITES_FILE: 'sites.json' } });
+    try {
+      const doc = (await cli(['doctor', '--local', '--deployed', '--json'], env)).json<{ ok: boolean; checks: Check[] }>();
+      expect(doc.ok).toBe(true);
+      expect(doc.checks.find((c) => c.name === 'deployed:hr-sag-sync-webhook')?.detail).toBe(
+        'variables match the local configuration (site directory bundled as sites.json: not compared)',
+      );
+    } finally {
+      stack.fc.setFunction(webhook);
+    }
+  });
+
   it('text output: one line per check with ✔/✘ and the fix under a failure', async () => {
     const r = await cli(['doctor', '--local'], { ...env, ENRICH_QUEUE: 'hr-enrich-eu' });
     expect(r.code).toBe(1);
