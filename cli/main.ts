@@ -12,6 +12,7 @@ import * as doctor from './commands/doctor.js';
 import * as queues from './commands/queues.js';
 import * as setup from './commands/setup.js';
 import * as sign from './commands/sign.js';
+import * as smoke from './commands/smoke.js';
 import * as status from './commands/status.js';
 import type { CommandContext } from './context.js';
 import { EXIT, UsageError } from './exit-codes.js';
@@ -19,7 +20,7 @@ import { colours, eprintln, paint, processIo, type Io } from './io.js';
 import { ConfigError } from '../shared/index.js';
 
 /** The commands, in the order `--help` lists them. */
-const COMMANDS: Array<{ register(parent: Command, ctx: CommandContext): void }> = [status, dlq, queues, doctor, setup, sign];
+const COMMANDS: Array<{ register(parent: Command, ctx: CommandContext): void }> = [status, dlq, queues, doctor, smoke, setup, sign];
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -27,7 +28,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export function program(ctx: CommandContext): Command {
   const io = ctx.io;
   const root = new Command('hr-sag-sync')
-    .description('Operate hr-sag-sync: dead letters, queues, checks, setup and signed test requests.')
+    .description('Operate hr-sag-sync: dead letters, queues, checks, a smoke test, setup and signed test requests.')
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()

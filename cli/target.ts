@@ -10,6 +10,7 @@
  * | MNS | `--mns-endpoint`, else the PUBLIC endpoint `https://{account}.mns.{region}.aliyuncs.com` | the MNS emulator |
  * | mns-open (DLQ policy) | `https://mns-open.{region}.aliyuncs.com` | the MNS emulator |
  * | SAG | `--sag-endpoint`, else `https://smartag.{region}.aliyuncs.com` | the SAG emulator |
+ * | Function Compute (`doctor --deployed`) | `https://{account}.{region}.fc.aliyuncs.com` (`doctor --fc-endpoint`) | the FC emulator (`FC_EMULATOR_PORT`, default 9500) |
  * | configuration (queue names, site directory, HR sources) | the environment, as the functions read it | the local stack's, with any of those variables set in the environment taking precedence, as `npm start` does |
  *
  * An operator's machine is outside the VPC, so the functions' `MNS_ENDPOINT` (usually the internal endpoint) is
@@ -21,6 +22,7 @@ import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import { hrOptionsFromEnv } from '../emulators/hr/index.js';
 import { mnsOptionsFromEnv } from '../emulators/mns/index.js';
 import { sagOptionsFromEnv } from '../emulators/sag/index.js';
+import { FC_DEFAULT_PORT } from '../emulators/fc/index.js';
 import { tablestoreOptionsFromEnv } from '../emulators/tablestore/index.js';
 import { LOCAL_SOURCES } from '../local/hr-samples.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_WEBHOOK_SECRET } from '../local/stack.js';
@@ -52,6 +54,8 @@ export interface Target {
   mnsEndpoint: string;
   mnsOpenEndpoint: string;
   sagEndpoint: string;
+  /** Function Compute's API, for GetFunction. */
+  fcEndpoint: string;
   /** The functions' configuration as the commands read it (loadConfig, SiteDirectory.fromEnv). */
   env: NodeJS.ProcessEnv;
   /** The local webhook, for `--local` only. */
@@ -100,6 +104,7 @@ export function localTarget(env: NodeJS.ProcessEnv): Target {
     mnsEndpoint: mns,
     mnsOpenEndpoint: mns,
     sagEndpoint: url(sagOptionsFromEnv({ SAG_EMULATOR_PORT: env.SAG_EMULATOR_PORT }).port),
+    fcEndpoint: url(env.FC_EMULATOR_PORT ? Number(env.FC_EMULATOR_PORT) : FC_DEFAULT_PORT),
     env: { ...defaults, ...overrides, REGION: LOCAL_REGION },
     webhookUrl: url(webhookPort),
   };
@@ -141,6 +146,7 @@ export async function resolveTarget(io: Io, flags: TargetFlags): Promise<Target>
     mnsEndpoint: endpointFlag('--mns-endpoint', flags.mnsEndpoint) ?? `https://${accountId}.mns.${region}.aliyuncs.com`,
     mnsOpenEndpoint: `https://mns-open.${region}.aliyuncs.com`,
     sagEndpoint: endpointFlag('--sag-endpoint', flags.sagEndpoint) ?? `https://smartag.${region}.aliyuncs.com`,
+    fcEndpoint: `https://${accountId}.${region}.fc.aliyuncs.com`,
     env: { ...io.env, REGION: region },
   };
 }

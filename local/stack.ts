@@ -15,9 +15,12 @@ import { startMnsEmulator, type MnsEmulator } from '../emulators/mns/index.js';
 import { startSagEmulator, type SagEmulator } from '../emulators/sag/index.js';
 import { startHrEmulator, type HrEmulator } from '../emulators/hr/index.js';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../emulators/tablestore/index.js';
+import { startFcEmulator, type FcEmulator } from '../emulators/fc/index.js';
 import type { RunningServer } from '../emulators/common/http.js';
 import { queueSpecs, setupQueues } from '../deploy/setup.js';
+import { ENV_NEEDS } from '../deploy/function-env.js';
 import {
+  FUNCTIONS,
   WORKER_FUNCTIONS,
   ledgerClient,
   ensureLedgerTable,
@@ -48,6 +51,8 @@ export interface StackOptions {
   host?: string;
   webhookPort?: number;
   mnsPort?: number;
+  /** The Function Compute (GetFunction) emulator's port; 0 = ephemeral. */
+  fcPort?: number;
   sagPort?: number;
   hrPort?: number;
   tablestorePort?: number;
@@ -81,6 +86,8 @@ export interface Stack {
   hr: HrEmulator;
   /** Tablestore (instance `hr-sag-sync`, the local AccessKey): the employee ledger. */
   tablestore: TablestoreEmulator;
+  /** Function Compute's GetFunction, answering each function with the stack's variables (`doctor --deployed`). */
+  fc: FcEmulator;
   /** A real MNS client on the emulator, for tests that look at queues. */
   mnsClient: MNSClient;
   /** The functions' environment. */
@@ -122,6 +129,8 @@ interface Emulators {
   sag: SagEmulator;
   hr: HrEmulator;
   tablestore: TablestoreEmulator;
+  /** Function Compute's GetFunction: the functions "as deployed" with the stack's variables (`doctor --deployed`). */
+  fc: FcEmulator;
 }
 
 const readJson = (file: string | URL): unknown => JSON.parse(readFileSync(file, 'utf8'));
@@ -147,11 +156,20 @@ async function startEmulators(host: string, opts: StackOptions, directory: SiteD
   addSagInstances(sag, directory, opts.userQuota ?? 2000);
   const hr = await startHrEmulator({ host, port: opts.hrPort ?? 0 });
   const tablestore = await startTablestoreEmulator({ host, port: opts.tablestorePort ?? 0, credentials: [LOCAL_CREDENTIALS] });
+  const fc = await startFcEmulator({ host, port: opts.fcPort ?? 0, region: LOCAL_REGION, credentials: [LOCAL_CREDENTIALS] });
   hr.seed({
     dingtalk: { departments: SAMPLE_DEPARTMENTS.map((d) => ({ dept_id: d.id, name: d.name })) },
     wecom: { departments: SAMPLE_DEPARTMENTS.map((d) => ({ id: d.id, name: d.name })) },
   });
-  return { mns, sag, hr, tablestore };
+  return { mns, sag, hr, tablestore, fc };
+}
+
+/** Each function as GetFunction shows it: `{FUNCTION_PREFIX default}-{name}` with the variables it reads. */
+function publishFunctions(fc: FcEmulator, env: Record<string, string>): void {
+  for (const f of FUNCTIONS) {
+    const vars = Object.entries(env).filter(([k]) => (ENV_NEEDS[k] as readonly string[] | undefined)?.includes(f.name));
+    fc.setFunction({ functionName: `hr-sag-sync-${f.name}`, environmentVariables: Object.fromEntries(vars) });
+  }
 }
 
 /** The functions' environment: the operator's variables over the local defaults, wired to the emulators. */
@@ -317,6 +335,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const mnsClient = new MNSClient(LOCAL_ACCOUNT_ID, { ...LOCAL_CREDENTIALS, endpoint: emulators.mns.url });
   await createQueues(mnsClient, emulators.mns.url, queues);
   await createLedgerTable(env);
+  publishFunctions(emulators.fc, env);
   const handlers = new Handlers(opts.wrap ?? ((_n, h) => h));
   handlers.build(env);
   const web: RunningServer = await serveHttpFunction((e, c) => handlers.webhook(e, c), {
@@ -341,6 +360,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       env.SITES_JSON = JSON.stringify(next);
       stack.directory = directory;
       handlers.build(env);
+      publishFunctions(emulators.fc, env);
     },
     waitForIdle: (timeoutMs = 30_000) => waitUntilIdle(emulators.mns, workQueues, runners, timeoutMs),
     drainDeadLetters: () => drainQueue(mnsClient, queues.deadLetter),
@@ -348,7 +368,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       unwatch();
       await Promise.all(Object.values(runners).map((r) => r.stop()));
       await web.close();
-      await Promise.all([emulators.mns.close(), emulators.sag.close(), emulators.hr.close(), emulators.tablestore.close()]);
+      await Promise.all([emulators.mns.close(), emulators.sag.close(), emulators.hr.close(), emulators.tablestore.close(), emulators.fc.close()]);
     },
   };
   const unwatch =

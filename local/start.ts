@@ -4,7 +4,7 @@
  * lines (one per outcome), so `npm start | jq` works. Ctrl-C stops it.
  *
  * Environment: WEBHOOK_PORT (8080), MNS_EMULATOR_PORT (9100), SAG_EMULATOR_PORT (9200), HR_EMULATOR_PORT (9300),
- * TABLESTORE_EMULATOR_PORT (9400), HOST (127.0.0.1), SITES_FILE (config/sites.sample.json, re-read whenever it changes) or SITES_JSON, and every
+ * TABLESTORE_EMULATOR_PORT (9400), FC_EMULATOR_PORT (9500), HOST (127.0.0.1), SITES_FILE (config/sites.sample.json, re-read whenever it changes) or SITES_JSON, and every
  * function variable (HR_WEBHOOK_SECRET, FEISHU_*, DINGTALK_*, WECOM_*, the queue names, RETRY_*, …): each one set
  * is used, the local defaults fill in the rest (local/local-env.ts).
  */
@@ -29,6 +29,7 @@ function startOptions(env: NodeJS.ProcessEnv): StackOptions {
     sagPort: Number(env.SAG_EMULATOR_PORT ?? 9200),
     hrPort: Number(env.HR_EMULATOR_PORT ?? 9300),
     tablestorePort: Number(env.TABLESTORE_EMULATOR_PORT ?? 9400),
+    fcPort: Number(env.FC_EMULATOR_PORT ?? 9500),
     ...(sitesJson ? { sites: JSON.parse(sitesJson) } : { sitesFile: env.SITES_FILE || SAMPLE_SITES_FILE }),
     // WORKER_INSTANCES: how many FC instances of each worker the stack emulates (local only).
     env: { ...withoutSites(pickFunctionEnv(env)), ...(env.WORKER_INSTANCES ? { WORKER_INSTANCES: env.WORKER_INSTANCES } : {}) },
@@ -101,7 +102,9 @@ hr-sag-sync local stack is up (site directory: ${sites})
   SAG emulator     ${stack.sag.url}   key ${key}
   SAG users        curl -s ${stack.sag.url}/__admin/state
   Tablestore       ${stack.tablestore.url}   instance ${stack.tablestore.instanceName}: the employee ledger (rows: curl -s ${stack.tablestore.url}/__admin/state)
+  FC (GetFunction) ${stack.fc.url}   the functions with the variables above (npx hr-sag-sync doctor --local --deployed)
   one employee     npx hr-sag-sync status --local E1001
+  smoke test       npx hr-sag-sync smoke --local
   queues           curl -s ${stack.mns.url}/__admin/state
   redrive          ${redriveCommand(stack, sitesFile)}
 

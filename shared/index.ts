@@ -56,9 +56,9 @@ export { signStandardWebhook } from './hr/standard-webhooks.js';
 export { feishuEncrypt, feishuSignature } from './hr/feishu-crypto.js';
 export { wxSeal } from './hr/wx-biz-crypto.js';
 /** For the operator command: SAG and HR API clients and the user-name rule. */
-export { SagClient } from './sag/client.js';
+export { SAG_API_VERSION, SagClient } from './sag/client.js';
 export { createSagFlow } from './sag/flow.js';
-export { SagCallError } from './sag/errors.js';
+export { SagCallError, classifySagError } from './sag/errors.js';
 export { userNameFor } from './user-name.js';
 export { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from './hr/hr-api.js';
 /** The employee ledger (Tablestore): its client, records and the table `setup` makes. */
@@ -66,6 +66,7 @@ export { TablestoreClient, type TableSpec } from './tablestore/client.js';
 export { TablestoreError } from './tablestore/errors.js';
 export { Ledger } from './ledger/ledger.js';
 export { configuredLedger, ledgerClient } from './ledger/for-context.js';
+export { ledgerKeysByEmail } from './ledger/by-email.js';
 export { ledgerKey, type LedgerRecord, type HistoryEntry, type AccountRef } from './ledger/record.js';
 export { ensureLedgerTable, ledgerTableSpec, type EnsureResult } from './ledger/table.js';
 /** Roster readers (reconcile, backfill): the contract, and one reader per source. */

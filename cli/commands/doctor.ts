@@ -6,16 +6,24 @@
  * | `config`, `sites` | the functions' configuration and site directory load (shared/config.ts, shared/sites.ts) |
  * | `mns` | GetQueueAttributes of the dead-letter queue answers with these credentials |
  * | `queue:<name>`, `dlq-policy:<name>` | `setup --dry-run` finds nothing to change (deploy/setup.ts's desired state) |
+ * | `ledger:<table>` | when TABLESTORE_INSTANCE is set: the table exists as setup makes it and answers a read (checks/ledger.ts) |
  * | `sag` | DescribeSmartAccessGatewayClientUsers answers with these credentials |
- * | `sag-instance:<site>` | the same call on each directory instance does not answer `SAG.InstanceNoFound` |
+ * | `sag-instance:<site>` | the same call on each directory instance does not answer `SAG.InstanceNoFound`, and the instance has client-account quota left (checks/sag-quota.ts) |
  * | `hr:dingtalk`, `hr:wecom` | for each configured source, the user API issues a token and answers a lookup |
+ * | `deployed:<function>` | with `--deployed`: the deployed function's variables match the local configuration (checks/deployed.ts) |
+ *
+ * A half-configured HR source fails `config` with the variables still missing (shared/config.ts).
  */
 import type { Command } from 'commander';
 import { queueSpecs, setupQueues, type DlqResult, type QueueResult } from '../../deploy/setup.js';
+import { AUTH_CODE, CREDENTIALS_FIX, type Check, fail, message, pass } from '../checks/check.js';
+import { deployedChecks, type DeployedOptions } from '../checks/deployed.js';
+import { ledgerChecks } from '../checks/ledger.js';
+import { instanceCheck, quotaOf } from '../checks/sag-quota.js';
 import { mnsFor, mnsOpenFor, sagFor } from '../clients.js';
 import { withTargetFlags, type CommonFlags } from '../common-options.js';
 import type { CommandContext } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, UsageError } from '../exit-codes.js';
 import { paint, printJson, println } from '../io.js';
 import { resolveTarget, type Target } from '../target.js';
 import {
@@ -32,15 +40,7 @@ import {
   type HrDirectoryClient,
 } from '../../shared/index.js';
 
-/** One check of `doctor --json`. */
-export interface Check {
-  name: string;
-  ok: boolean;
-  /** What was found. */
-  detail: string;
-  /** What to do, when the check failed. */
-  fix?: string;
-}
+export type { Check } from '../checks/check.js';
 
 /** `doctor --json`. */
 export interface DoctorReport {
@@ -48,13 +48,6 @@ export interface DoctorReport {
   ok: boolean;
   checks: Check[];
 }
-
-const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
-const fail = (name: string, detail: string, fix: string): Check => ({ name, ok: false, detail, fix });
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-const CREDENTIALS_FIX =
-  'check ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (or --profile) and that the RAM policy deploy/ram/operator-readonly-policy.json is attached';
-const AUTH_CODE = /^(InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|InvalidSecurityToken|AccessDenied)/;
 
 function configChecks(target: Target): { checks: Check[]; config?: Config; directory?: SiteDirectory } {
   const checks: Check[] = [];
@@ -130,6 +123,8 @@ async function queueChecks(target: Target, config: Config): Promise<Check[]> {
 
 async function sagChecks(target: Target, directory: SiteDirectory): Promise<Check[]> {
   const sag = sagFor(target);
+  // Its own client (own breaker): a refused attribute call must not stop the Describe checks.
+  const quotaSag = sagFor(target);
   const checks: Check[] = [];
   for (const site of directory.sites) {
     try {
@@ -140,7 +135,7 @@ async function sagChecks(target: Target, directory: SiteDirectory): Promise<Chec
         PageSize: 1,
       });
       if (!checks.length) checks.push(pass('sag', `answers at ${target.sagEndpoint}`));
-      checks.push(pass(`sag-instance:${site.id}`, `${site.smartAGId} in ${site.regionId}: ${res.TotalCount ?? '?'} client user(s)`));
+      checks.push(instanceCheck(site, Number(res.TotalCount ?? 0), await quotaOf(quotaSag, site)));
     } catch (err) {
       const code = sagCodeOf(err);
       if (
@@ -212,26 +207,39 @@ function hrChecks(config: Config): Promise<Check[]> {
 }
 
 /** Runs every check that applies (a check whose input failed is not run). */
-export async function diagnose(target: Target): Promise<Check[]> {
+export async function diagnose(target: Target, deployed?: DeployedOptions): Promise<Check[]> {
   const { checks, config, directory } = configChecks(target);
   if (config) {
     const mns = await mnsCheck(target, config);
     checks.push(mns);
     if (mns.ok) checks.push(...(await queueChecks(target, config)));
+    checks.push(...(await ledgerChecks(target, config)));
   }
   if (directory) checks.push(...(await sagChecks(target, directory)));
   if (config) checks.push(...(await hrChecks(config)));
+  if (config && deployed) checks.push(...(await deployedChecks(target, config, directory, deployed)));
   return checks;
 }
 
-async function doctor(ctx: CommandContext, flags: CommonFlags): Promise<void> {
-  const checks = await diagnose(await resolveTarget(ctx.io, flags));
+interface DoctorFlags extends CommonFlags {
+  deployed?: boolean;
+  fcEndpoint?: string;
+  functionPrefix?: string;
+}
+
+async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<void> {
+  const target = await resolveTarget(ctx.io, flags);
+  if (flags.fcEndpoint !== undefined && !/^https?:\/\/[^/]+$/.test(flags.fcEndpoint))
+    throw new UsageError(`--fc-endpoint must be http(s)://host[:port] (got "${flags.fcEndpoint}")`);
+  const prefix = flags.functionPrefix ?? (ctx.io.env.FUNCTION_PREFIX || 'hr-sag-sync');
+  const checks = await diagnose(target, flags.deployed ? { fcEndpoint: flags.fcEndpoint ?? target.fcEndpoint, prefix } : undefined);
   const ok = checks.every((c) => c.ok);
   ctx.exitCode = ok ? EXIT.ok : EXIT.findings;
   if (flags.json) return printJson(ctx.io, { schema: 'hr-sag-sync.cli.doctor/1', ok, checks } satisfies DoctorReport);
+  const width = Math.max(28, ...checks.map((c) => c.name.length));
   for (const c of checks) {
-    println(ctx.io, `${c.ok ? paint(ctx.io, 'stdout', 'green', '✔') : paint(ctx.io, 'stdout', 'red', '✘')} ${c.name.padEnd(28)} ${c.detail}`);
-    if (c.fix) println(ctx.io, `  ${' '.repeat(28)} ${paint(ctx.io, 'stdout', 'yellow', `fix: ${c.fix}`)}`);
+    println(ctx.io, `${c.ok ? paint(ctx.io, 'stdout', 'green', '✔') : paint(ctx.io, 'stdout', 'red', '✘')} ${c.name.padEnd(width)} ${c.detail}`);
+    if (c.fix) println(ctx.io, `  ${' '.repeat(width)} ${paint(ctx.io, 'stdout', 'yellow', `fix: ${c.fix}`)}`);
   }
   const failed = checks.filter((c) => !c.ok).length;
   println(
@@ -244,6 +252,11 @@ async function doctor(ctx: CommandContext, flags: CommonFlags): Promise<void> {
 
 export function register(parent: Command, ctx: CommandContext): void {
   withTargetFlags(
-    parent.command('doctor').description('check configuration, credentials, queues, SAG instances and HR APIs; exits 1 when a check fails'),
-  ).action((flags: CommonFlags) => doctor(ctx, flags));
+    parent
+      .command('doctor')
+      .description('check configuration, credentials, queues, the ledger, SAG instances and HR APIs; exits 1 when a check fails')
+      .option('--deployed', "also compare the deployed functions' variables with the local configuration (Function Compute GetFunction)")
+      .option('--fc-endpoint <url>', 'Function Compute endpoint (default: https://{account}.{region}.fc.aliyuncs.com)')
+      .option('--function-prefix <prefix>', "the functions' name prefix (default: FUNCTION_PREFIX, else hr-sag-sync)"),
+  ).action((flags: DoctorFlags) => doctor(ctx, flags));
 }

@@ -1,7 +1,7 @@
 /**
  * `hr-sag-sync status <employeeId|email>`: what the system holds about one employee.
  * - the ledger (when one is configured): the employee's row under each HR source, with its history (by employee
- *   id; an email query uses the id a queued message reveals);
+ *   id; by email through a scan of the ledger's emails, plus the id a queued message reveals);
  * - SAG: the account on each of the directory's instances (a roamed account shows on several), by
  *   DescribeSmartAccessGatewayClientUsers with the user name the site's policy gives (or the email filter);
  * - the queues: messages about the employee waiting in the work queues and the dead-letter queue, peeked (never
@@ -22,7 +22,9 @@ import {
   SagCallError,
   configuredLedger,
   SiteDirectory,
+  ledgerClient,
   ledgerKey,
+  ledgerKeysByEmail,
   loadConfig,
   maskEmails,
   userNameFor,
@@ -69,19 +71,26 @@ export interface StatusReport {
   messages: MessageRow[];
 }
 
-/** The employee's rows in the ledger, one per HR source that has one. */
-async function ledgerRows(config: Config, credentials: Credentials, id: string | undefined): Promise<{ rows?: LedgerRecord[]; error?: string }> {
+/**
+ * The employee's rows in the ledger: by id (one per HR source that knows it) and, for an email, by a scan of the
+ * table's emails (shared/ledger/by-email.ts).
+ */
+async function ledgerRows(config: Config, credentials: Credentials, who: { id?: string; email?: string }): Promise<{ rows?: LedgerRecord[]; error?: string }> {
   const l = config.ledger;
   if (!l) return {};
-  if (!id) return { rows: [] };
   const ledger = configuredLedger(l, credentials, OPERATOR_LEDGER_TIMEOUT_MS);
   try {
-    const rows = await Promise.all(SOURCES.map((source) => ledger.read(ledgerKey(source, id))));
+    const keys = new Set(who.id ? SOURCES.map((source) => ledgerKey(source, who.id as string)) : []);
+    if (who.email) for (const k of await ledgerKeysByEmail(ledgerClient(l, credentials, OPERATOR_LEDGER_TIMEOUT_MS), l.table, who.email)) keys.add(k);
+    const rows = await Promise.all([...keys].map((k) => ledger.read(k)));
     return { rows: rows.filter((r): r is LedgerRecord => r !== undefined) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
 }
+
+/** The employee id of a ledger key (`{source}:{employeeId}`). */
+const idOfKey = (key: string) => key.slice(key.indexOf(':') + 1);
 
 function printLedger(ctx: CommandContext, rows: LedgerRecord[] | undefined, error: string | undefined): void {
   if (!rows && !error) return;
@@ -143,8 +152,11 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
   const directory = SiteDirectory.fromEnv(target.env);
   const who: { id?: string; email?: string } = query.includes('@') ? { email: query } : { id: query };
   const messages = await messagesAbout(mnsFor(target), config.queues, who, query);
-  const ledger = await ledgerRows(config, target.credentials, who.id);
-  who.email ??= ledger.rows?.find((r) => r.email)?.email;
+  const ledger = await ledgerRows(config, target.credentials, who);
+  // The ledger's spelling of the email names the SAG account (user names are case-sensitive).
+  const recorded = ledger.rows?.find((r) => r.email)?.email;
+  if (recorded && (!who.email || who.email.toLowerCase() === recorded.toLowerCase())) who.email = recorded;
+  who.id ??= ledger.rows?.[0] && idOfKey(ledger.rows[0].key);
   const sag = sagFor(target);
   const accounts = await Promise.all(directory.sites.map((s) => accountOn(sag, s, who)));
   ctx.exitCode = messages.some((m) => m.role === 'deadLetter') ? EXIT.findings : EXIT.ok;

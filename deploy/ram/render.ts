@@ -24,6 +24,7 @@ export const POLICY_FILES = [
   'operator-readonly-policy.json',
   'operator-redrive-policy.json',
   'operator-policy.json',
+  'operator-smoke-policy.json',
 ] as const;
 
 export interface PolicyStatement {

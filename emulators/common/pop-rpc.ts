@@ -84,6 +84,8 @@ export interface PopRpcRequest {
   requestId: string;
   /** Which signature the request carried. */
   signatureVersion: '1.0' | 'V3';
+  /** The URL path of a V3 request (ROA-style APIs carry their resource in it, e.g. `/2023-03-30/functions/{name}`). */
+  path?: string;
 }
 
 /** The shape every API error takes on the wire (a {@link PopRpcError} or a product's own error class). */
@@ -320,6 +322,7 @@ interface SignedRequest {
   nonce: string;
   token: string | undefined;
   signatureVersion: '1.0' | 'V3';
+  path?: string;
 }
 
 /** What {@link PopRpcProtocol.receive} read off the wire, for the V3 checks. */
@@ -523,6 +526,7 @@ export class PopRpcProtocol {
       nonce,
       token: h['x-acs-security-token'],
       signatureVersion: 'V3',
+      path: v3.path,
     };
   }
 
@@ -544,6 +548,7 @@ export class PopRpcProtocol {
       signatureVersion: s.signatureVersion,
     };
     if (s.token) request.securityToken = s.token;
+    if (s.path !== undefined) request.path = s.path;
     return request;
   }
 

@@ -19,6 +19,7 @@ export const SAG_ACTIONS = [
   'DisableSmartAccessGatewayUser',
   'KickOutClients',
   'RoamClientUser',
+  'DescribeSmartAccessGatewayAttribute',
 ] as const;
 
 export type SagAction = (typeof SAG_ACTIONS)[number];
@@ -68,6 +69,17 @@ function createUser(store: SagStore, params: Params): object {
     clientIp: params.ClientIp,
   });
   return { ...userFields(user), IsStaticIp: user.isStaticIp ? 1 : 0 };
+}
+
+/**
+ * DescribeSmartAccessGatewayAttribute, the fields of an app instance only: `UserCount` is documented as "the number
+ * of client accounts for the Smart Access Gateway instance"
+ * (https://www.alibabacloud.com/help/en/sag/developer-reference/api-smartag-2018-03-13-describesmartaccessgatewayattribute);
+ * the emulator answers the instance's purchased number (its `userQuota`), the reading the doctor relies on.
+ */
+function describeAttribute(store: SagStore, params: Params): object {
+  const i = store.describeInstance(required(params, 'RegionId'), required(params, 'SmartAGId'));
+  return { SmartAGId: i.id, Status: 'Active', CidrBlock: i.cidr ?? '', UserCount: i.userQuota };
 }
 
 function describeUsers(store: SagStore, params: Params): object {
@@ -120,6 +132,8 @@ export function dispatchSagAction(store: SagStore, action: string, params: Param
       // Documented as `Username` (lower-case n), unlike the other client-user actions' `UserName`.
       store.kickOut(required(params, 'RegionId'), params.SmartAGId ?? '', params.Username);
       return {};
+    case 'DescribeSmartAccessGatewayAttribute':
+      return describeAttribute(store, params);
     case 'RoamClientUser':
       store.roamUser({
         regionId: required(params, 'RegionId'),

@@ -316,6 +316,12 @@ export class SagStore {
     return view(this.insertUser(inst, input));
   }
 
+  /** DescribeSmartAccessGatewayAttribute: the instance's settings and its number of client users. */
+  describeInstance(regionId: string, smartAGId: string): SagInstance & { userCount: number } {
+    const inst = this.instanceFor(regionId, smartAGId);
+    return { ...inst.info, userCount: inst.users.size };
+  }
+
   /** DescribeSmartAccessGatewayClientUsers: exact-match filters, 1-based pages, creation order. */
   describeUsers(regionId: string, smartAGId: string, input: DescribeUsersInput): DescribeUsersResult {
     const inst = this.instanceFor(regionId, smartAGId);

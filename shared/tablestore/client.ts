@@ -94,9 +94,14 @@ export class TablestoreClient {
     return { requestId: (await this.request('DeleteRow', body)).requestId };
   }
 
-  /** One page of rows from `start` (inclusive) to `end` (exclusive); `next` is where the following page starts. */
-  async getRange(table: string, start: PrimaryKey, end: PrimaryKey, limit = 1000): Promise<{ rows: Row[]; next?: PrimaryKey }> {
-    const body = new ProtoWriter().bytes(1, table).uint(2, 0).uint(5, 1).uint(6, limit).bytes(7, encodeRow(start)).bytes(8, encodeRow(end)).finish();
+  /**
+   * One page of rows from `start` (inclusive) to `end` (exclusive); `next` is where the following page starts.
+   * `columns` reads only those attribute columns (a row holding none of them is left out).
+   */
+  async getRange(table: string, start: PrimaryKey, end: PrimaryKey, limit = 1000, columns: string[] = []): Promise<{ rows: Row[]; next?: PrimaryKey }> {
+    const w = new ProtoWriter().bytes(1, table).uint(2, 0);
+    for (const c of columns) w.bytes(3, c);
+    const body = w.uint(5, 1).uint(6, limit).bytes(7, encodeRow(start)).bytes(8, encodeRow(end)).finish();
     const res = await this.request('GetRange', body);
     const rows = decodeRows(protoBytes(res.fields, 2) ?? Buffer.alloc(0)).map(toRow);
     const nextBuf = protoBytes(res.fields, 3);

@@ -19,6 +19,7 @@ export function localEnv(stack: Stack): NodeJS.ProcessEnv {
     HR_EMULATOR_PORT: port(stack.hr.url),
     TABLESTORE_EMULATOR_PORT: port(stack.tablestore.url),
     WEBHOOK_PORT: port(stack.webhookUrl),
+    FC_EMULATOR_PORT: port(stack.fc.url),
   };
 }
 

@@ -14,14 +14,27 @@ describe('hr-sag-sync usage', () => {
     expect(r.stdout).toMatchSnapshot();
   });
 
-  it('each command has --help with --json and --local (snapshot of dlq redrive)', async () => {
-    for (const argv of [['status'], ['dlq', 'list'], ['dlq', 'show'], ['dlq', 'redrive'], ['dlq', 'purge'], ['queues'], ['doctor'], ['setup'], ['sign']]) {
+  it('each command has --help with --json and --local (snapshots of dlq redrive, smoke, doctor)', async () => {
+    for (const argv of [
+      ['status'],
+      ['dlq', 'list'],
+      ['dlq', 'show'],
+      ['dlq', 'redrive'],
+      ['dlq', 'purge'],
+      ['queues'],
+      ['doctor'],
+      ['smoke'],
+      ['setup'],
+      ['sign'],
+    ]) {
       const r = await cli([...argv, '--help']);
       expect(r.code, argv.join(' ')).toBe(0);
       expect(r.stdout, argv.join(' ')).toContain('--json');
       expect(r.stdout, argv.join(' ')).toContain('--local');
     }
     expect((await cli(['dlq', 'redrive', '--help'])).stdout).toMatchSnapshot();
+    expect((await cli(['smoke', '--help'])).stdout).toMatchSnapshot();
+    expect((await cli(['doctor', '--help'])).stdout).toMatchSnapshot();
   });
 
   it('sign --help no longer crashes', async () => {

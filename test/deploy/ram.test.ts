@@ -88,9 +88,22 @@ describe('RAM policies (deploy/ram)', () => {
     const readonly = loadPolicy('operator-readonly-policy.json', at);
     const redrive = loadPolicy('operator-redrive-policy.json', at);
     const full = loadPolicy('operator-policy.json', at);
+    const SAG_READS = ['smartag:DescribeSmartAccessGatewayClientUsers', 'smartag:DescribeSmartAccessGatewayAttribute'];
 
-    it('read-only: queue attributes, peeks and SAG Describe; nothing that receives, deletes, sends or writes SAG', () => {
-      expect(sorted(actionsOf(readonly))).toEqual(['mns:BatchPeekMessage', 'mns:GetQueueAttributes', 'smartag:DescribeSmartAccessGatewayClientUsers']);
+    it('read-only: queue attributes, peeks, SAG Describe, ledger reads, GetFunction; nothing that receives, deletes, sends or writes', () => {
+      expect(sorted(actionsOf(readonly))).toEqual([
+        'fc:GetFunction',
+        'mns:BatchPeekMessage',
+        'mns:GetQueueAttributes',
+        'ots:DescribeTable',
+        'ots:GetRange',
+        'ots:GetRow',
+        'smartag:DescribeSmartAccessGatewayAttribute',
+        'smartag:DescribeSmartAccessGatewayClientUsers',
+      ]);
+      for (const a of ['ots:DescribeTable', 'ots:GetRow', 'ots:GetRange'])
+        expect(sorted(resourcesFor(readonly, a)), a).toEqual(sorted([LEDGER_TABLE_ARN, LEDGER_TABLE_ARN.replace('/table/hr_sag_ledger', '')]));
+      expect(resourcesFor(readonly, 'fc:GetFunction')).toEqual([`acs:fc:${at.region}:${at.accountId}:functions/hr-sag-sync-*`]);
       expect(sorted(resourcesFor(readonly, 'mns:GetQueueAttributes'))).toEqual(sorted(queueArns(false)));
       expect(sorted(resourcesFor(readonly, 'mns:BatchPeekMessage'))).toEqual(sorted(queueArns(true)));
     });
@@ -101,19 +114,26 @@ describe('RAM policies (deploy/ram)', () => {
       for (const a of ['mns:BatchReceiveMessage', 'mns:ChangeMessageVisibility', 'mns:DeleteMessage'])
         expect(sorted(resourcesFor(redrive, a)), a).toEqual(sorted(dlqArns));
       expect(sorted(resourcesFor(redrive, 'mns:SendMessage'))).toEqual(sorted(workArns));
-      expect(actionsOf(redrive).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
+      expect(actionsOf(redrive).filter((a) => a.startsWith('smartag:'))).toEqual(SAG_READS);
+    });
+
+    it('smoke: read-only plus the SAG writes of its probes and cleanup (Roam, Delete, Disable), nothing on the queues', () => {
+      const smoke = loadPolicy('operator-smoke-policy.json', at);
+      const extra = actionsOf(smoke).filter((a) => !actionsOf(readonly).includes(a));
+      expect(sorted(extra)).toEqual(['smartag:DeleteSmartAccessGatewayClientUser', 'smartag:DisableSmartAccessGatewayUser', 'smartag:RoamClientUser']);
+      expect(actionsOf(readonly).every((a) => actionsOf(smoke).includes(a))).toBe(true);
     });
 
     it('full operator policy: redrive plus what setup calls (create and set the four queues, create the ledger table), no SAG write, no deletion', () => {
       const extra = actionsOf(full).filter((a) => !actionsOf(redrive).includes(a));
-      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable', 'ots:DescribeTable']);
+      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable']);
       for (const a of extra.filter((x) => x.startsWith('mns:'))) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted(queueArns(false)));
       // Which resource level CreateTable is checked at is not documented: the instance and the table are both named.
-      for (const a of ['ots:CreateTable', 'ots:DescribeTable'])
+      for (const a of ['ots:CreateTable'])
         expect(sorted(resourcesFor(full, a)), a).toEqual(sorted([LEDGER_TABLE_ARN, LEDGER_TABLE_ARN.replace('/table/hr_sag_ledger', '')]));
       expect(() => loadPolicy('worker-role-policy.json', { region: at.region, accountId: at.accountId })).toThrow(/--tablestore-instance/);
       expect(actionsOf(full)).not.toContain('mns:DeleteQueue');
-      expect(actionsOf(full).filter((a) => a.startsWith('smartag:'))).toEqual(['smartag:DescribeSmartAccessGatewayClientUsers']);
+      expect(actionsOf(full).filter((a) => a.startsWith('smartag:'))).toEqual(SAG_READS);
     });
   });
 
