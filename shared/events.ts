@@ -100,6 +100,11 @@ const leaveDeleteObject = () =>
     dueAt: isoTime(),
     /** When the hop that carried this message was to end; the hop ending at `dueAt` is the last one. */
     hopEndsAt: z.optional(isoTime()),
+    /**
+     * The chain's id, recorded in the ledger when the leave applied: a step of any other chain for the same leave
+     * (a duplicate delivery applied at the same time) stops. Absent on steps scheduled before chains had ids.
+     */
+    chain: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   });
 export const EmployeeLeaveDeleteSchema = z.lazy(leaveDeleteObject);
 export type EmployeeLeaveDelete = z.infer<typeof EmployeeLeaveDeleteSchema>;

@@ -18,7 +18,9 @@
  * so it is never read: only Describe decides, and either answer of the service converges.
  */
 import type { EmployeeLeaveDelete, EmployeeLeft } from '../events.js';
-import type { AccountRef } from '../ledger/record.js';
+import { randomUUID } from 'node:crypto';
+import { ledgerFor } from '../ledger/for-context.js';
+import { type AccountRef, type DeleteChain, type LedgerRecord, ledgerKey } from '../ledger/record.js';
 import type { SagClient } from '../sag/client.js';
 import { sagFor } from '../sag/for-context.js';
 import { asWorkerError, settle } from '../sag/outcome.js';
@@ -38,7 +40,7 @@ export function isDeleteDue(e: EmployeeLeaveDelete, now: Date): boolean {
 }
 
 /** Enqueues the delete step's next hop towards `dueAt`: at most 7 days, shortened by RETRY_DELAY_SCALE. */
-async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, dueAt: Date, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<void> {
+async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, chain: string | undefined, dueAt: Date, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<void> {
   const hop = nextHopSeconds(now, dueAt);
   const step: EmployeeLeaveDelete = {
     schemaVersion: e.schemaVersion,
@@ -49,25 +51,39 @@ async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, dueAt: Date, ctx: 
     employee: e.employee,
     dueAt: dueAt.toISOString(),
     hopEndsAt: new Date(now.getTime() + hop * 1000).toISOString(),
+    ...(chain ? { chain } : {}),
   };
   await ctx.queue.send(ctx.config.queues.leave, { event: step }, { delaySeconds: Math.round(hop * ctx.config.retry.delayScale) });
 }
 
-/** Schedules the delete for the next billing cycle (plus the grace days); returns the due time. */
-export async function scheduleDelete(e: EmployeeLeft | EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<string> {
+/**
+ * Schedules the delete for the next billing cycle (plus the grace days): a new chain for a leave, the same chain
+ * for a delete step that waits one more cycle. Returns what the ledger records.
+ */
+export async function scheduleDelete(e: EmployeeLeft | EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<DeleteChain> {
   const due = deleteDueAt(now, ctx.config.leaverDeleteGraceDays);
-  await sendHop(e, due, ctx, now);
-  return due.toISOString();
+  const chain = (e.type === 'employee.leave-delete' && e.chain) || randomUUID();
+  await sendHop(e, chain, due, ctx, now);
+  return { eventId: e.id, chain, dueAt: due.toISOString() };
 }
+
+/** True when the ledger records another delete chain than the step's (a duplicate chain of the same leave, or a later leave's). */
+export function isOtherChain(e: EmployeeLeaveDelete, record: LedgerRecord | undefined): boolean {
+  const recorded = record?.deleteChain?.chain;
+  return recorded !== undefined && e.chain !== undefined && recorded !== e.chain;
+}
+
+const OTHER_CHAIN = 'leave.delete-duplicate: the ledger records another delete chain for this employee; this one stops';
 
 /**
  * A delete step that is not due: one more hop, nothing else (the ledger is not touched). The hop starts where the
  * previous one was to end (or now, if later), so that hops shortened by RETRY_DELAY_SCALE still add up to the due time.
  */
 export async function hopTowardsDelete(e: EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>): Promise<Outcome> {
+  if (e.chain && isOtherChain(e, await ledgerFor(ctx)?.read(ledgerKey(e.source, e.employee.id)))) return { status: 'skipped', detail: OTHER_CHAIN };
   const now = Date.now();
   const from = Math.max(now, e.hopEndsAt ? Date.parse(e.hopEndsAt) : now);
-  await sendHop(e, new Date(e.dueAt), ctx, new Date(from));
+  await sendHop(e, e.chain, new Date(e.dueAt), ctx, new Date(from));
   return { status: 'skipped', detail: `leave.delete-scheduled: due ${e.dueAt}` };
 }
 
@@ -86,7 +102,11 @@ async function deleteOne(sag: SagClient, a: FoundAccount): Promise<AccountResult
 }
 
 /** The due delete step: delete on every instance; a refusal waits for the next cycle. */
-export async function deleteAccounts(e: EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>): Promise<Outcome & { accounts?: AccountRef[] }> {
+export async function deleteAccounts(
+  e: EmployeeLeaveDelete,
+  ctx: WorkerContext<LeaveDeps>,
+): Promise<Outcome & { accounts?: AccountRef[]; deleteChain?: DeleteChain }> {
+  if (isOtherChain(e, ctx.ledgerRecord)) return { status: 'skipped', detail: OTHER_CHAIN };
   const sag = sagFor(ctx);
   const search = await findAccounts(e, sag, ctx);
   if (search.kind === 'unknown-employee') return { status: 'skipped', detail: 'leave.unknown-employee: nothing to delete' };
@@ -101,8 +121,8 @@ export async function deleteAccounts(e: EmployeeLeaveDelete, ctx: WorkerContext<
     accounts.push({ site: a.place.id, regionId: a.place.regionId, smartAGId: a.place.smartAGId, state });
   }
   if (refused) {
-    const due = await scheduleDelete(e, ctx, new Date());
-    return { status: 'skipped', detail: `leave.delete-refused on ${refused} instance(s); next try ${due}`, accounts };
+    const next = await scheduleDelete(e, ctx, new Date());
+    return { status: 'skipped', detail: `leave.delete-refused on ${refused} instance(s); next try ${next.dueAt}`, accounts, deleteChain: next };
   }
   if (enabled) return { status: 'skipped', detail: `leave.re-enabled: ${enabled} account(s) enabled again; not deleted`, accounts };
   return {
