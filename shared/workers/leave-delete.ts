@@ -53,7 +53,10 @@ async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, chain: string | un
     hopEndsAt: new Date(now.getTime() + hop * 1000).toISOString(),
     ...(chain ? { chain } : {}),
   };
-  await ctx.queue.send(ctx.config.queues.leave, { event: step }, { delaySeconds: Math.round(hop * ctx.config.retry.delayScale) });
+  // MNS delays are whole seconds: a hop that is not the last waits at least one, however RETRY_DELAY_SCALE shrinks it
+  // (a refused delete then tries again once a second at most, never in a tight loop).
+  const delaySeconds = hop > 0 ? Math.max(1, Math.round(hop * ctx.config.retry.delayScale)) : 0;
+  await ctx.queue.send(ctx.config.queues.leave, { event: step }, { delaySeconds });
 }
 
 /**

@@ -13,11 +13,12 @@
  * The order comes from a seeded generator; the seed is printed with every failure (`INTERLEAVING_SEED=… npx vitest
  * run test/e2e/interleaving.test.ts` replays it).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { createRandom } from '../../emulators/common/random.js';
 import { encodeMessage, mapLimit, routeEvent, type InboundEvent } from '../../shared/index.js';
-import { join, postSigned, transfer } from '../helpers/stack.js';
+import { join, postSigned, stackLedger, transfer } from '../helpers/stack.js';
+import { ledgerKey } from '../../shared/ledger/record.js';
 
 const EMPLOYEES = 200;
 const EVENTS_PER_EMPLOYEE = 5;
@@ -26,19 +27,22 @@ const OFFICES = ['Shanghai', 'Hangzhou', 'Beijing'];
 const SEED = Number(process.env.INTERLEAVING_SEED ?? Date.now() % 1_000_000);
 
 let stack: Stack;
+let ledger: ReturnType<typeof stackLedger>['ledger'];
 
 beforeAll(async () => {
   stack = await startStack({
     env: {
-      LOG_LEVEL: 'warn',
-      // Hops of the delete chain (7 days) → ~1 s; retries near-immediate; a transfer waits 3 × 1 s for its join.
-      RETRY_DELAY_SCALE: '0.000001',
+      LOG_LEVEL: process.env.IL_LOG ?? 'warn',
+      // The delete chain's 7-day hops and the retries become immediate (the delete runs right after its leave); a
+      // re-enqueue waits at least 1 s (MNS delays are whole seconds), so a transfer waits 3 × 1 s for its join.
+      RETRY_DELAY_SCALE: '0.0000001',
       RETRY_DEFER_DELAY_SECONDS: '1',
       RETRY_MAX_DEFERRALS: '3',
       WORKER_CONCURRENCY: '8',
     },
     trigger: { countWindow: 16, lanes: 2 },
   });
+  ({ ledger } = stackLedger(stack));
 }, 30_000);
 afterAll(async () => {
   await stack?.stop();
@@ -124,7 +128,8 @@ it(`${EMPLOYEES} employees × ${EVENTS_PER_EMPLOYEE} events in a random order, w
     [deliveries[i], deliveries[j]] = [deliveries[j] as Delivery, deliveries[i] as Delivery];
   }
   const started = Date.now();
-  await mapLimit(deliveries, 16, deliver);
+  await mapLimit(deliveries, 32, deliver);
+  const posted = ((Date.now() - started) / 1000).toFixed(1);
   await stack.waitForIdle(120_000);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
@@ -150,7 +155,67 @@ it(`${EMPLOYEES} employees × ${EVENTS_PER_EMPLOYEE} events in a random order, w
     }
   }
   const duplicates = deliveries.length - EMPLOYEES * EVENTS_PER_EMPLOYEE;
-  console.log(`interleaving seed ${SEED}: ${EMPLOYEES} employees, ${deliveries.length} deliveries (${duplicates} duplicates), idle after ${seconds} s`);
+  console.log(
+    `interleaving seed ${SEED}: ${EMPLOYEES} employees, ${deliveries.length} deliveries (${duplicates} duplicates), idle after ${seconds} s (posted in ${posted} s)`,
+  );
   expect(wrong, `seed ${SEED} (INTERLEAVING_SEED=${SEED} replays it)`).toEqual([]);
   expect(await stack.drainDeadLetters(), `seed ${SEED}`).toEqual([]);
 }, 150_000);
+
+describe('the cases it found, one by one', () => {
+  const SH = 'sag-shhq0000000001';
+  const HZ = 'sag-hzrd0000000002';
+  const BJ = 'sag-bjsl0000000003';
+  const at = (day: number) => new Date(Date.UTC(2026, 10, day, 8)).toISOString();
+  const leave = (id: string, timestamp: string) => ({ type: 'employee.left', timestamp, data: { employeeId: id } });
+  const until = async (ok: () => boolean) => {
+    for (const deadline = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error('timed out');
+    }
+  };
+  const stateOn = (smartAGId: string, mail: string) => stack.sag.listUsers(smartAGId).find((u) => u.userMail === mail)?.state;
+
+  it('a transfer newer than a leave, applied before the older rehire: the roamed copy (disabled) is enabled on the target', async () => {
+    const mail = 'il-known@example.com';
+    await postSigned(stack, join('ILK', mail, 'Shanghai', at(2)), { id: 'msg_ilk_join' });
+    await stack.waitForIdle();
+    stack.sag.markTraffic(SH, mail); // the delete is refused this cycle: the disabled account stays
+    await postSigned(stack, leave('ILK', at(3)), { id: 'msg_ilk_leave' });
+    await until(() => stateOn(SH, mail) === 1);
+    await postSigned(stack, transfer('ILK', mail, 'Shanghai', 'Hangzhou', at(5)), { id: 'msg_ilk_move' });
+    await stack.waitForIdle();
+    await postSigned(stack, join('ILK', mail, 'Shanghai', at(4)), { id: 'msg_ilk_rehire' }); // older: stale
+    await stack.waitForIdle();
+    expect(stateOn(HZ, mail)).toBe(0);
+    expect(stateOn(SH, mail)).toBe(1);
+    const rec = await ledger.read(ledgerKey('generic', 'ILK'));
+    expect(rec?.history.filter((h) => h.type !== 'employee.leave-delete').map((h) => `${h.type}:${h.result}`)).toEqual([
+      'employee.joined:done',
+      'employee.left:done',
+      'employee.transferred:done',
+      'employee.joined:stale',
+    ]);
+    expect(rec?.accounts.map((a) => `${a.smartAGId}:${a.state}`).sort()).toEqual([`${HZ}:enabled`, `${SH}:disabled`]);
+    stack.sag.markTraffic(SH, mail, null);
+  }, 30_000);
+
+  it('a transfer newer than a leave whose origin never had the account: after the deferrals, roamed from the copy the ledger knows and enabled', async () => {
+    const mail = 'il-elsewhere@example.com';
+    await postSigned(stack, join('ILE', mail, 'Beijing', at(2)), { id: 'msg_ile_join' });
+    await stack.waitForIdle();
+    stack.sag.markTraffic(BJ, mail);
+    await postSigned(stack, leave('ILE', at(3)), { id: 'msg_ile_leave' });
+    await until(() => stateOn(BJ, mail) === 1);
+    // The rehire in Shanghai (at(4)) is lost; the transfer Shanghai → Hangzhou (at(5)) finds no account in Shanghai.
+    await postSigned(stack, transfer('ILE', mail, 'Shanghai', 'Hangzhou', at(5)), { id: 'msg_ile_move' });
+    await stack.waitForIdle();
+    expect([stateOn(SH, mail), stateOn(HZ, mail), stateOn(BJ, mail)]).toEqual([undefined, 0, 1]);
+    const rec = await ledger.read(ledgerKey('generic', 'ILE'));
+    expect(rec?.history.filter((h) => h.type === 'employee.transferred').map((h) => h.result)).toEqual(['defer', 'defer', 'defer', 'done']);
+    expect(rec?.history.find((h) => h.type === 'employee.transferred' && h.result === 'done')?.reason).toMatch(
+      /roamed sag-bjsl0000000003 → sag-hzrd0000000002; enabled on sag-hzrd0000000002/,
+    );
+    expect(await stack.drainDeadLetters()).toEqual([]);
+    stack.sag.markTraffic(BJ, mail, null);
+  }, 30_000);
+});
