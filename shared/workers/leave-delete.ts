@@ -1,6 +1,6 @@
 /**
  * The delete step of a leave (`employee.leave-delete` on the leave queue): scheduled by the leave, carried towards
- * its due time by re-enqueueing with `DelaySeconds` in hops of at most MNS's 7 days, then
+ * its due time by re-enqueueing with `DelaySeconds` in hops of at most 3 days (within the queue's 4-day retention), then
  * DeleteSmartAccessGatewayClientUser on each instance that holds the account.
  *
  * The step keeps the leave's event id and HR time, so the ledger orders it as the leave itself: once a newer event
@@ -39,8 +39,15 @@ export function isDeleteDue(e: EmployeeLeaveDelete, now: Date): boolean {
   return now.getTime() >= due || (e.hopEndsAt !== undefined && Date.parse(e.hopEndsAt) >= due);
 }
 
-/** Enqueues the delete step's next hop towards `dueAt`: at most 7 days, shortened by RETRY_DELAY_SCALE. */
-async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, chain: string | undefined, dueAt: Date, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<void> {
+/** Enqueues the delete step's next hop towards `dueAt`: at most 3 days, shortened by RETRY_DELAY_SCALE. */
+async function sendHop(
+  e: EmployeeLeft | EmployeeLeaveDelete,
+  chain: string | undefined,
+  dueAt: Date,
+  ctx: WorkerContext<LeaveDeps>,
+  now: Date,
+  first = false,
+): Promise<void> {
   const hop = nextHopSeconds(now, dueAt);
   const step: EmployeeLeaveDelete = {
     schemaVersion: e.schemaVersion,
@@ -53,9 +60,10 @@ async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, chain: string | un
     hopEndsAt: new Date(now.getTime() + hop * 1000).toISOString(),
     ...(chain ? { chain } : {}),
   };
-  // MNS delays are whole seconds: a hop that is not the last waits at least one, however RETRY_DELAY_SCALE shrinks it
-  // (a refused delete then tries again once a second at most, never in a tight loop).
-  const delaySeconds = hop > 0 ? Math.max(1, Math.round(hop * ctx.config.retry.delayScale)) : 0;
+  // MNS delays are whole seconds: the first hop of a chain waits at least one however RETRY_DELAY_SCALE shrinks it,
+  // so a refused delete tries again once a second at most, never in a tight loop.
+  const scaled = Math.round(hop * ctx.config.retry.delayScale);
+  const delaySeconds = first && hop > 0 ? Math.max(1, scaled) : scaled;
   await ctx.queue.send(ctx.config.queues.leave, { event: step }, { delaySeconds });
 }
 
@@ -66,7 +74,7 @@ async function sendHop(e: EmployeeLeft | EmployeeLeaveDelete, chain: string | un
 export async function scheduleDelete(e: EmployeeLeft | EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<DeleteChain> {
   const due = deleteDueAt(now, ctx.config.leaverDeleteGraceDays);
   const chain = (e.type === 'employee.leave-delete' && e.chain) || randomUUID();
-  await sendHop(e, chain, due, ctx, now);
+  await sendHop(e, chain, due, ctx, now, true);
   return { eventId: e.id, chain, dueAt: due.toISOString() };
 }
 

@@ -96,7 +96,7 @@ const ledgered = withLedger<LeaveStep, LeaveDeps>(
 );
 
 /**
- * The leave worker. A delete step that is not due yet only hops on (re-enqueued, at most 7 days at a time) and
+ * The leave worker. A delete step that is not due yet only hops on (re-enqueued, at most 3 days at a time) and
  * never claims the ledger; a due one is ordered like the leave it belongs to.
  */
 export const leaveWorker: WorkerDefinition<LeaveStep, LeaveDeps> = {

@@ -59,6 +59,7 @@ describe('leave lifecycle', () => {
     stack.sag.openSessions(HZ, mail, 1);
     const r = await postSigned(stack, leave('LV1', mail, at(4)), { id: 'msg_lv1_leave' });
     expect(r.status).toBe(202);
+    expect(r.body.action).toBe('leave');
     const revoked = (i: string) => userOn(i, mail)?.state === 1 && !userOn(i, mail)?.online?.length;
     await until('disabled and kicked out on both', () => revoked(SH) && revoked(HZ));
     expect(userOn(SH, mail)?.online ?? []).toEqual([]);
