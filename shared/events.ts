@@ -117,7 +117,7 @@ export type LeaveStep = z.infer<typeof LeaveStepSchema>;
  * A thin HR event (DingTalk, WeCom: only a user id) waiting for enrichment: the enrich worker fetches the user
  * from the HR API, resolves the site and routes it like any other event (routing.ts).
  */
-export const EnrichRequestSchema = z.lazy(() =>
+const enrichObject = () =>
   z.object({
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
     id: eventIdSchema(),
@@ -127,8 +127,8 @@ export const EnrichRequestSchema = z.lazy(() =>
     /** `created`: a join; `modified`: a possible transfer (the previous site is found in SAG itself). */
     change: z.enum(['created', 'modified']),
     employee: z.object({ id: nonEmpty() }),
-  }),
-);
+  });
+export const EnrichRequestSchema = z.lazy(enrichObject);
 export type EnrichRequest = z.infer<typeof EnrichRequestSchema>;
 
 export const CanonicalEventSchema = z.lazy(() => z.discriminatedUnion('type', [joinedObject(), transferredObject()]));
@@ -156,7 +156,12 @@ export type Delivery = z.infer<typeof DeliverySchema>;
 export function queueMessageSchema<E extends z.core.$ZodType>(event: E) {
   return z.object({ event, delivery: z.optional(DeliverySchema) });
 }
-export const QueueMessageSchema = z.lazy(() => queueMessageSchema(CanonicalEventSchema));
+/** What any worker queue carries: a join, a transfer, a leave, a leave's delete step, or a thin event to enrich. */
+export const WorkerQueueEventSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [joinedObject(), transferredObject(), leftObject(), leaveDeleteObject(), enrichObject()]),
+);
+/** A message of any worker queue (the published `queue-message.v1.json`). */
+export const QueueMessageSchema = z.lazy(() => queueMessageSchema(WorkerQueueEventSchema));
 export type QueueMessage<E = CanonicalEvent> = { event: E; delivery?: Delivery };
 
 /**
