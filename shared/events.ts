@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { USER_NAME_POLICIES } from './sites.js';
+import { TRANSFER_POLICIES, USER_NAME_POLICIES } from './sites.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -60,6 +60,12 @@ const transferredObject = () =>
     type: z.literal('employee.transferred'),
     from: SiteRefSchema,
     to: SiteRefSchema,
+    /**
+     * The directory's `transferPolicy` when the event was routed; absent means `roam`. With `move`, the worker
+     * disables the origin's copy once the account is on the target and schedules its delete, as for a leaver. The
+     * event carries it (like the sites) so the transfer worker needs no site directory.
+     */
+    transferPolicy: z.optional(z.enum(TRANSFER_POLICIES)),
   });
 export const EmployeeTransferredSchema = z.lazy(transferredObject);
 export type EmployeeTransferred = z.infer<typeof EmployeeTransferredSchema>;

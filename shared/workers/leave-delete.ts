@@ -17,7 +17,7 @@
  * A refused delete re-enqueues itself for the start of the following month. The refusal code is not documented,
  * so it is never read: only Describe decides, and either answer of the service converges.
  */
-import type { EmployeeLeaveDelete, EmployeeLeft } from '../events.js';
+import type { EmployeeLeaveDelete, EmployeeLeft, EmployeeTransferred } from '../events.js';
 import { randomUUID } from 'node:crypto';
 import { ledgerFor } from '../ledger/for-context.js';
 import { type AccountRef, type DeleteChain, type LedgerRecord, ledgerKey } from '../ledger/record.js';
@@ -40,14 +40,13 @@ export function isDeleteDue(e: EmployeeLeaveDelete, now: Date): boolean {
 }
 
 /** Enqueues the delete step's next hop towards `dueAt`: at most 3 days, shortened by RETRY_DELAY_SCALE. */
-async function sendHop(
-  e: EmployeeLeft | EmployeeLeaveDelete,
-  chain: string | undefined,
-  dueAt: Date,
-  ctx: WorkerContext<LeaveDeps>,
-  now: Date,
-  first = false,
-): Promise<void> {
+/** What scheduling needs of a worker's context (the leave worker's, or the transfer worker's under `move`). */
+type ScheduleContext = Pick<WorkerContext<unknown>, 'config' | 'queue'>;
+
+/** The event a delete chain starts from: a leave, a delete step waiting one more cycle, or a `move` transfer. */
+type ChainStart = EmployeeLeft | EmployeeLeaveDelete | EmployeeTransferred;
+
+async function sendHop(e: ChainStart, chain: string | undefined, dueAt: Date, ctx: ScheduleContext, now: Date, first = false): Promise<void> {
   const hop = nextHopSeconds(now, dueAt);
   const step: EmployeeLeaveDelete = {
     schemaVersion: e.schemaVersion,
@@ -55,7 +54,7 @@ async function sendHop(
     source: e.source,
     occurredAt: e.occurredAt,
     type: 'employee.leave-delete',
-    employee: e.employee,
+    employee: { id: e.employee.id, ...(e.employee.email ? { email: e.employee.email } : {}) },
     dueAt: dueAt.toISOString(),
     hopEndsAt: new Date(now.getTime() + hop * 1000).toISOString(),
     ...(chain ? { chain } : {}),
@@ -71,7 +70,7 @@ async function sendHop(
  * Schedules the delete for the next billing cycle (plus the grace days): a new chain for a leave, the same chain
  * for a delete step that waits one more cycle. Returns what the ledger records.
  */
-export async function scheduleDelete(e: EmployeeLeft | EmployeeLeaveDelete, ctx: WorkerContext<LeaveDeps>, now: Date): Promise<DeleteChain> {
+export async function scheduleDelete(e: ChainStart, ctx: ScheduleContext, now: Date): Promise<DeleteChain> {
   const due = deleteDueAt(now, ctx.config.leaverDeleteGraceDays);
   const chain = (e.type === 'employee.leave-delete' && e.chain) || randomUUID();
   await sendHop(e, chain, due, ctx, now, true);
@@ -135,10 +134,13 @@ export async function deleteAccounts(
     const next = await scheduleDelete(e, ctx, new Date());
     return { status: 'skipped', detail: `leave.delete-refused on ${refused} instance(s); next try ${next.dueAt}`, accounts, deleteChain: next };
   }
-  if (enabled) return { status: 'skipped', detail: `leave.re-enabled: ${enabled} account(s) enabled again; not deleted`, accounts };
+  const deleted = accounts.length - enabled;
+  if (enabled && !deleted) return { status: 'skipped', detail: `leave.re-enabled: ${enabled} account(s) enabled again; not deleted`, accounts };
+  // Under `move` the enabled copy on the transfer's target is kept; only the disabled origin is deleted.
+  const kept = enabled ? `; ${enabled} enabled account(s) kept` : '';
   return {
     status: accounts.length ? 'done' : 'already-done',
-    detail: accounts.length ? `deleted on ${accounts.length} instance(s)` : 'no account left',
+    detail: accounts.length ? `deleted on ${deleted} instance(s)${kept}` : 'no account left',
     accounts,
   };
 }

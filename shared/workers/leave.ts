@@ -21,35 +21,14 @@ import { type EmployeeLeft, LeaveStepSchema, type LeaveStep } from '../events.js
 import { withAccount } from '../ledger/accounts.js';
 import type { AccountRef, DeleteChain, LedgerRecord } from '../ledger/record.js';
 import { withLedger } from '../ledger/step.js';
-import type { SagClient } from '../sag/client.js';
 import { sagFor } from '../sag/for-context.js';
-import { asWorkerError, settle } from '../sag/outcome.js';
 import { SiteDirectory } from '../sites.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
-import { describeAgain, type FoundAccount, findAccounts, type LeaveDeps } from './leave-accounts.js';
+import { findAccounts, type LeaveDeps, revoke } from './leave-accounts.js';
 import { deleteAccounts, hopTowardsDelete, isDeleteDue, scheduleDelete } from './leave-delete.js';
 
 /** An outcome of a leave step with what it did per instance, for the ledger's record of the accounts. */
 export type LeaveOutcome = Outcome & { accounts?: AccountRef[]; deleteChain?: DeleteChain };
-
-/** Disables one account (if enabled) and closes its sessions; true if it was enabled. */
-async function revoke(sag: SagClient, a: FoundAccount): Promise<boolean> {
-  const { regionId, smartAGId } = a.place;
-  let changed = false;
-  if (a.user.state !== 1) {
-    const disabled = await settle(() => sag.call('DisableSmartAccessGatewayUser', { RegionId: regionId, SmartAGId: smartAGId, UserName: a.userName }));
-    if (!disabled.ok) {
-      if (disabled.error.kind === 'transient') throw asWorkerError(disabled.error);
-      const now = await describeAgain(sag, a);
-      if (!now) return false;
-      if (now.state !== 1) throw asWorkerError(disabled.error);
-    }
-    changed = true;
-  }
-  const kicked = await settle(() => sag.call('KickOutClients', { RegionId: regionId, SmartAGId: smartAGId, Username: a.userName }));
-  if (!kicked.ok) throw asWorkerError(kicked.error);
-  return changed;
-}
 
 /** `employee.left`: disable and kick out everywhere, then schedule the delete. */
 export async function revokeLeaver(event: EmployeeLeft, ctx: WorkerContext<LeaveDeps>): Promise<LeaveOutcome> {

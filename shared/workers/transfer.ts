@@ -28,8 +28,10 @@
  */
 import { TransientError } from '../errors.js';
 import { EmployeeTransferredSchema, type EmployeeJoined, type EmployeeTransferred } from '../events.js';
-import type { SitePlace } from '../ledger/accounts.js';
-import type { LedgerRecord } from '../ledger/record.js';
+import { type SitePlace, withAccount, withEnabledAccounts } from '../ledger/accounts.js';
+import type { DeleteChain, LedgerRecord } from '../ledger/record.js';
+import { revoke } from './leave-accounts.js';
+import { scheduleDelete } from './leave-delete.js';
 import { provisionJoin } from './join.js';
 import { maskEmails } from '../logger.js';
 import { userNameFor } from '../user-name.js';
@@ -38,7 +40,6 @@ import type { SagClient, SagUser } from '../sag/client.js';
 import type { SagCallError } from '../sag/errors.js';
 import { asWorkerError, settle } from '../sag/outcome.js';
 import { sagFor } from '../sag/for-context.js';
-import { withEnabledAccounts } from '../ledger/accounts.js';
 import { withLedger } from '../ledger/step.js';
 import { enableAccount } from './enable.js';
 
@@ -68,8 +69,11 @@ interface Transfer {
 /** Where the account is roamed from: the event's origin, or another copy the ledger knows. */
 type Origin = Pick<SitePlace, 'id' | 'regionId' | 'smartAGId'>;
 
-/** A transfer's outcome, with what the ledger's record needs: where the account came from, or that it was created. */
-export type TransferOutcome = Outcome & { origin?: Origin; createdAtTarget?: boolean };
+/**
+ * A transfer's outcome, with what the ledger's record needs: where the account came from, or that it was created;
+ * under `move`, the origin copy it disabled and the delete chain it scheduled.
+ */
+export type TransferOutcome = Outcome & { origin?: Origin; createdAtTarget?: boolean; retired?: Origin; deleteChain?: DeleteChain };
 
 /** The account reached the target (roamed, or found there), and the target's account if a Describe just listed it. */
 type Reached = { outcome: { status: 'done' | 'already-done'; detail: string; sagRequestId?: string; origin: Origin }; onTarget?: SagUser };
@@ -81,7 +85,27 @@ export async function provisionTransfer(event: EmployeeTransferred, ctx: WorkerC
   const t: Transfer = { sag: sagFor(ctx), event, userName: ctx.ledgerRecord?.userName ?? userNameFor(event.from.userNamePolicy, event.employee), ctx };
   const reached = await roam(t, event.from, true);
   if (!('outcome' in reached)) return reached;
-  return enableOnTarget(t, reached);
+  const outcome = await enableOnTarget(t, reached);
+  return event.transferPolicy === 'move' ? retireOrigin(t, reached.outcome.origin, outcome) : outcome;
+}
+
+/**
+ * `transferPolicy: "move"`: once the account is on the target (roamed, or found there) and enabled, the copy it came
+ * from is disabled and its sessions closed, and its delete is scheduled for the next billing cycle, with the leave
+ * worker's steps (the delete step deletes the disabled copies only; the enabled target is kept). A redelivery finds
+ * the origin disabled and the chain in the ledger, and schedules no second one.
+ */
+async function retireOrigin(t: Transfer, origin: Origin, outcome: TransferOutcome): Promise<TransferOutcome> {
+  if (origin.smartAGId === t.event.to.smartAGId || !('detail' in outcome)) return outcome;
+  const found = await settle(() => t.sag.findUser(origin.regionId, origin.smartAGId, t.userName));
+  if (!found.ok) throw asWorkerError(found.error);
+  const user = found.value.user;
+  if (!user) return { ...outcome, detail: `${outcome.detail}; move: nothing left on ${origin.smartAGId}` };
+  await revoke(t.sag, { place: origin, userName: t.userName, user });
+  const recorded = t.ctx.ledgerRecord?.deleteChain;
+  const deleteChain = recorded?.eventId === t.event.id ? recorded : await scheduleDelete(t.event, t.ctx, new Date());
+  const detail = `${outcome.detail}; move: disabled on ${origin.smartAGId}, delete due ${deleteChain.dueAt}`;
+  return { ...outcome, detail, retired: origin, deleteChain };
 }
 
 /** Roams from `origin` to the target; `fallback`: once the deferral budget is spent, look elsewhere for the account. */
@@ -219,7 +243,9 @@ export function transferEffect(r: LedgerRecord, e: EmployeeTransferred, outcome:
   const origin = o.origin && !o.createdAtTarget ? o.origin : undefined;
   const known = origin && r.accounts.find((a) => a.smartAGId === origin.smartAGId && a.state !== 'deleted');
   const sites = origin && !known ? [origin, e.to] : [e.to];
-  return withEnabledAccounts(r, e.employee.email, userName, sites);
+  const next = withEnabledAccounts(r, e.employee.email, userName, sites);
+  if (!o.retired) return next;
+  return { ...next, accounts: withAccount(next.accounts, o.retired, 'disabled'), deleteChain: o.deleteChain ?? next.deleteChain };
 }
 
 /**
