@@ -8,14 +8,19 @@
  * | success | done |
  * | `ClientUser.UserExist` | Describe on the target: listed → already done (a duplicate, or a replay of an old transfer); not listed → retry |
  * | unknown outcome (timeout, reset, 5xx, non-JSON) | Describe on the target: listed → done; otherwise retry |
- * | any other error | Describe on the origin: user missing → defer (the join may still be in flight); once the deferral budget is spent with neither the origin nor the ledger holding an account, create it at the target (the employee never had one); user listed → Roam once more (see below) |
+ * | any other error | Describe on the origin: user missing → defer (the join may still be in flight); once the deferral budget is spent, roam from another copy the ledger lists (Describe confirms it), else create the account at the target (the employee never had one, or a leave deleted it); user listed → Roam once more (see below) |
  * | the second Roam refused again, the user listed on the origin | dead letter `sag.<Code>` |
  * | throttling, ServiceUnavailable, connection refused | retry |
  * | `SAG.InstanceNoFound`, `ClientUser.NotSupportAction`, `SAG.CidrEmpty`, `SAG.CidrOverlap`, `ClientUser.UserOverLimit`, `ClientUser.NameInvalid` | dead letter `sag.<Code>` |
  *
+ * Then, when the ledger ordered the transfer (it is the employee's newest event) and its record shows a leave, the
+ * target's copy is Described and enabled if disabled: a roam copies the origin's state, and a leaver's copy is
+ * disabled (a transfer newer than the leave, applied before the older rehire). With `transferPolicy: "move"` the
+ * origin's copy is then disabled, kicked out and its delete scheduled (the leave worker's steps).
+ *
  * The real API documents no code for "user missing on the origin" (the emulator answers `ClientUser.UserNotExist`);
  * so the decision is made by Describe on the origin, not by the code, and works whichever code the service uses.
- * The user name follows the origin site's policy, the same one the join used.
+ * The user name is the ledger's (the one the join created, which roams keep), else the origin site's policy.
  *
  * Reads that can change under a decision:
  *
@@ -23,7 +28,7 @@
  * | --- | --- | --- | --- |
  * | a refusal is permanent | Describe on the origin, after the Roam | the join lands between the Roam and the Describe (seen under load: join done 6 ms before the transfer judged its refusal) | a user listed after a refusal means "Roam again", not "permanent"; only a refusal with the user listed before the call is judged |
  * | defer | Describe on the origin says missing | the join lands right after | deferring is safe: the next delivery roams |
- * | already done / done | Describe on the target lists the user | nothing removes accounts in this product | — |
+ * | already done / done | Describe on the target lists the user | only a leave's delete step removes accounts, and it holds the employee's ledger claim, never at the same time as this transfer | — |
  * | retry (`sag.inconsistent`) | Describe on the target misses a user Roam called existing | the service's read may lag its write | retrying is safe: the next try reconciles again |
  */
 import { TransientError } from '../errors.js';
