@@ -93,7 +93,8 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   LEDGER_TABLE: WORKERS,
   TABLESTORE_TIMEOUT_MS: WORKERS,
   LEDGER_LEASE_SECONDS: WORKERS,
-  LEAVER_DELETE_GRACE_DAYS: ['leave-worker'],
+  // The transfer worker schedules the origin's delete under `transferPolicy: "move"`.
+  LEAVER_DELETE_GRACE_DAYS: ['leave-worker', 'transfer-worker'],
   WEBHOOK_MAX_BODY_BYTES: ['webhook'],
   WEBHOOK_TOLERANCE_SECONDS: ['webhook'],
   HR_WEBHOOK_SECRET: ['webhook'],

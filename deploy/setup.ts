@@ -34,8 +34,8 @@ export type QueueRole = keyof QueueNames;
  * - VisibilityTimeout: how long a message received by the trigger's event stream stays invisible. The stream
  *   deletes it after the push succeeded or was dead-lettered; until then a redelivery would duplicate work. The
  *   longest the stream can hold a message is 4 deliveries (1 push + 3 BACKOFF_RETRY retries) × the function timeout
- *   + 3 gaps of ≤ 20 s + the 3 s batch window: join/transfer (timeout 120 s) 543 s → 600; enrich (240 s) 1023 s →
- *   1200. Whether the stream extends visibility itself is undocumented; these values do not rely on it.
+ *   + 3 gaps of ≤ 20 s + the 3 s batch window: join (timeout 120 s) 543 s → 600; transfer, enrich, leave (240 s)
+ *   1023 s → 1200. Whether the stream extends visibility itself is undocumented; these values do not rely on it.
  *   deploy/check-s-yaml.ts checks them against the timeouts in s.yaml. The dead-letter queue is read by people and
  *   `npm run redrive` (which makes kept records visible again after 1 s): 300 s.
  * - MessageRetentionPeriod: worker queues 4 days (the MNS default): a retry is a new message, so this only has to
@@ -47,7 +47,8 @@ export type QueueRole = keyof QueueNames;
  */
 export const QUEUE_ATTRIBUTES: Record<QueueRole, QueueAttributes> = {
   join: { VisibilityTimeout: 600, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
-  transfer: { VisibilityTimeout: 600, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
+  // The transfer worker's timeout is 240 s (up to S + 12 SAG calls per try): 1200 s, as for enrich and leave.
+  transfer: { VisibilityTimeout: 1_200, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
   enrich: { VisibilityTimeout: 1_200, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },
   // The leave worker's timeout is 240 s like enrich (one Describe per instance of the directory): 1200 s.
   leave: { VisibilityTimeout: 1_200, MessageRetentionPeriod: 345_600, MaximumMessageSize: 65_536, DelaySeconds: 0 },

@@ -11,7 +11,7 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import MNSClient from '@alicloud/mns/lib/client.js';
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
-import { startMnsEmulator, type MnsEmulator } from '../emulators/mns/index.js';
+import { startMnsEmulator, type MessageSnapshot, type MnsEmulator } from '../emulators/mns/index.js';
 import { startSagEmulator, type SagEmulator } from '../emulators/sag/index.js';
 import { startHrEmulator, type HrEmulator } from '../emulators/hr/index.js';
 import { startTablestoreEmulator, type TablestoreEmulator } from '../emulators/tablestore/index.js';
@@ -76,6 +76,10 @@ export interface StackOptions {
   wrap?: (functionName: string, handler: WorkerHandler) => WorkerHandler;
 }
 
+export interface IdleOptions {
+  scheduledDeletes?: 'done' | 'pending';
+}
+
 export type WorkerHandler = (event: Buffer, context: FcContext) => Promise<unknown>;
 
 export interface Stack {
@@ -99,8 +103,12 @@ export interface Stack {
   runners: Record<string, TriggerRunner>;
   /** Replaces the site directory (parsed JSON) and rebuilds the handlers. Throws ConfigError on a bad directory. */
   reloadSites(sites: unknown): void;
-  /** Resolves once every queue is empty (visible, delayed and in-flight) and no batch is being handled. */
-  waitForIdle(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every queue is empty (visible, delayed and in-flight) and no batch is being handled. With
+   * `scheduledDeletes: 'pending'`, delayed hops of leavers' delete steps (due next billing cycle) may remain: the
+   * stack is idle when nothing else is left (a delete step re-enqueued after a failure still counts as work).
+   */
+  waitForIdle(timeoutMs?: number, opts?: IdleOptions): Promise<void>;
   /** Drains and decodes every dead-letter message currently in the dead-letter queue. */
   drainDeadLetters(): Promise<unknown[]>;
   stop(): Promise<void>;
@@ -274,11 +282,32 @@ function startRunners(opts: StackOptions, mnsClient: MNSClient, queues: QueueNam
   return runners;
 }
 
-async function waitUntilIdle(mns: MnsEmulator, workQueues: string[], runners: Record<string, TriggerRunner>, timeoutMs: number): Promise<void> {
+/** A delayed hop of a delete step towards its due time (not a retry of a failed one, which carries `delivery`). */
+function isScheduledDelete(m: MessageSnapshot): boolean {
+  const body = m.body as { event?: { type?: string }; delivery?: unknown } | undefined;
+  return m.state === 'delayed' && body?.event?.type === 'employee.leave-delete' && body.delivery === undefined;
+}
+
+/** True while a work queue holds work: any message, or with scheduled deletes pending, any but those. */
+function queuesBusy(mns: MnsEmulator, workQueues: string[], opts: IdleOptions): boolean {
+  const holding = workQueues.filter((q) => mns.queueDepth(q) > 0);
+  if (!holding.length) return false;
+  if (opts.scheduledDeletes !== 'pending') return true;
+  const queues = mns.snapshot().queues.filter((q) => holding.includes(q.name));
+  return queues.some((q) => q.active + q.inactive > 0 || !q.messages.every(isScheduledDelete));
+}
+
+async function waitUntilIdle(
+  mns: MnsEmulator,
+  workQueues: string[],
+  runners: Record<string, TriggerRunner>,
+  timeoutMs: number,
+  opts: IdleOptions,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let quietSince = 0;
   while (Date.now() < deadline) {
-    const busy = workQueues.some((q) => mns.queueDepth(q) > 0) || Object.values(runners).some((r) => !r.idle);
+    const busy = Object.values(runners).some((r) => !r.idle) || queuesBusy(mns, workQueues, opts);
     if (!busy) {
       if (!quietSince) quietSince = Date.now();
       if (Date.now() - quietSince >= 150) return;
@@ -362,7 +391,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       handlers.build(env);
       publishFunctions(emulators.fc, env);
     },
-    waitForIdle: (timeoutMs = 30_000) => waitUntilIdle(emulators.mns, workQueues, runners, timeoutMs),
+    waitForIdle: (timeoutMs = 30_000, idle = {}) => waitUntilIdle(emulators.mns, workQueues, runners, timeoutMs, idle),
     drainDeadLetters: () => drainQueue(mnsClient, queues.deadLetter),
     async stop() {
       unwatch();

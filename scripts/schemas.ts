@@ -37,7 +37,11 @@ export function renderSchemas(): Record<string, string> {
       'employee.enrich (schemaVersion 1): a thin DingTalk/WeCom event awaiting enrichment',
       EnrichRequestSchema,
     ),
-    'queue-message.v1.json': doc('queue-message.v1.json', 'Queue message: a canonical event with delivery bookkeeping', QueueMessageSchema),
+    'queue-message.v1.json': doc(
+      'queue-message.v1.json',
+      'Queue message of hr-join, hr-transfer, hr-leave and hr-enrich: a join, transfer, leave, leave delete step or thin event, with delivery bookkeeping',
+      QueueMessageSchema,
+    ),
     'dead-letter.v1.json': doc('dead-letter.v1.json', 'Dead-letter record hr-sag-sync.dead-letter/1', DeadLetterSchema),
   };
 }

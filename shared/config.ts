@@ -9,7 +9,7 @@
  * | `MNS_ENDPOINT` | `http://{accountId}.mns.{region}-internal.aliyuncs.com` | queue endpoint |
  * | `MNS_ACCOUNT_ID` (or `FC_ACCOUNT_ID`, or the FC context) | — | account owning the queues |
  * | `SAG_ENDPOINT` | `https://smartag.cn-shanghai.aliyuncs.com` | SAG API endpoint |
- * | `SAG_TIMEOUT_MS` | `10000` | per SAG call |
+ * | `SAG_TIMEOUT_MS` | `5000` | per SAG call (deploy:check sizes the worker timeouts with it: shared/workers/sag-calls.ts) |
  * | `SAG_MAX_CALLS_PER_SECOND` | `0` (no ceiling) | optional ceiling on one instance's SAG call rate; the adaptive pacer finds the rate without it |
  * | `BREAKER_BASE_SECONDS` | `60` | first pause of a scope after a systemic error (credentials, permission, deleted instance) before one probe call |
  * | `BREAKER_MAX_SECONDS` | `3600` | longest pause between probes (the pause doubles per failed probe); both scaled by `RETRY_DELAY_SCALE` |
@@ -248,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accountId: env.MNS_ACCOUNT_ID?.trim() || env.FC_ACCOUNT_ID?.trim() || undefined,
     mnsEndpoint,
     sagEndpoint,
-    sagTimeoutMs: int(env, 'SAG_TIMEOUT_MS', 10_000, 100, 120_000),
+    sagTimeoutMs: int(env, 'SAG_TIMEOUT_MS', 5_000, 100, 120_000),
     sagMaxCallsPerSecond: num(env, 'SAG_MAX_CALLS_PER_SECOND', 0, 0, 100_000),
     breaker: breakerFrom(env),
     queues,

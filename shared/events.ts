@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { USER_NAME_POLICIES } from './sites.js';
+import { TRANSFER_POLICIES, USER_NAME_POLICIES } from './sites.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
 
@@ -60,6 +60,12 @@ const transferredObject = () =>
     type: z.literal('employee.transferred'),
     from: SiteRefSchema,
     to: SiteRefSchema,
+    /**
+     * The directory's `transferPolicy` when the event was routed; absent means `roam`. With `move`, the worker
+     * disables the origin's copy once the account is on the target and schedules its delete, as for a leaver. The
+     * event carries it (like the sites) so the transfer worker needs no site directory.
+     */
+    transferPolicy: z.optional(z.enum(TRANSFER_POLICIES)),
   });
 export const EmployeeTransferredSchema = z.lazy(transferredObject);
 export type EmployeeTransferred = z.infer<typeof EmployeeTransferredSchema>;
@@ -100,6 +106,11 @@ const leaveDeleteObject = () =>
     dueAt: isoTime(),
     /** When the hop that carried this message was to end; the hop ending at `dueAt` is the last one. */
     hopEndsAt: z.optional(isoTime()),
+    /**
+     * The chain's id, recorded in the ledger when the leave applied: a step of any other chain for the same leave
+     * (a duplicate delivery applied at the same time) stops. Absent on steps scheduled before chains had ids.
+     */
+    chain: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   });
 export const EmployeeLeaveDeleteSchema = z.lazy(leaveDeleteObject);
 export type EmployeeLeaveDelete = z.infer<typeof EmployeeLeaveDeleteSchema>;
@@ -112,7 +123,7 @@ export type LeaveStep = z.infer<typeof LeaveStepSchema>;
  * A thin HR event (DingTalk, WeCom: only a user id) waiting for enrichment: the enrich worker fetches the user
  * from the HR API, resolves the site and routes it like any other event (routing.ts).
  */
-export const EnrichRequestSchema = z.lazy(() =>
+const enrichObject = () =>
   z.object({
     schemaVersion: z.literal(EVENT_SCHEMA_VERSION),
     id: eventIdSchema(),
@@ -122,8 +133,8 @@ export const EnrichRequestSchema = z.lazy(() =>
     /** `created`: a join; `modified`: a possible transfer (the previous site is found in SAG itself). */
     change: z.enum(['created', 'modified']),
     employee: z.object({ id: nonEmpty() }),
-  }),
-);
+  });
+export const EnrichRequestSchema = z.lazy(enrichObject);
 export type EnrichRequest = z.infer<typeof EnrichRequestSchema>;
 
 export const CanonicalEventSchema = z.lazy(() => z.discriminatedUnion('type', [joinedObject(), transferredObject()]));
@@ -151,7 +162,12 @@ export type Delivery = z.infer<typeof DeliverySchema>;
 export function queueMessageSchema<E extends z.core.$ZodType>(event: E) {
   return z.object({ event, delivery: z.optional(DeliverySchema) });
 }
-export const QueueMessageSchema = z.lazy(() => queueMessageSchema(CanonicalEventSchema));
+/** What any worker queue carries: a join, a transfer, a leave, a leave's delete step, or a thin event to enrich. */
+export const WorkerQueueEventSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [joinedObject(), transferredObject(), leftObject(), leaveDeleteObject(), enrichObject()]),
+);
+/** A message of any worker queue (the published `queue-message.v1.json`). */
+export const QueueMessageSchema = z.lazy(() => queueMessageSchema(WorkerQueueEventSchema));
 export type QueueMessage<E = CanonicalEvent> = { event: E; delivery?: Delivery };
 
 /**

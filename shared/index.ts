@@ -47,6 +47,7 @@ export { joinWorker } from './workers/join.js';
 export { transferWorker } from './workers/transfer.js';
 export { enrichWorker } from './workers/enrich.js';
 export { leaveWorker } from './workers/leave.js';
+export { SAG_CALLS_PER_TRY, sagCallsPerTry, type SagCallBudget } from './workers/sag-calls.js';
 export { createWebhookHandler, type WebhookOptions } from './webhook/webhook.js';
 export { decodePath, type HttpResponse } from './webhook/http-event.js';
 export { GenericPayloadSchema } from './webhook/sources/generic.js';

@@ -18,3 +18,10 @@ export const AES_KEY_PATTERN = /^[A-Za-z0-9+/]{43}$/;
 
 /** MNS's longest message delay, in seconds (7 days): longer waits are scheduled in hops. */
 export const MNS_MAX_DELAY_SECONDS = 604_800;
+
+/**
+ * The longest hop of a leaver's delete step (3 days). MNS deletes a message at MessageRetentionPeriod after it was
+ * sent, delayed or not (the message model, https://www.alibabacloud.com/help/doc-detail/27477.htm): a 7-day delay in a queue that keeps
+ * messages 4 days (the default, and the leave queue's) would lose the step. 3 days leaves a day to receive it.
+ */
+export const LEAVE_DELETE_HOP_MAX_SECONDS = 259_200;

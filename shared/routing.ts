@@ -90,7 +90,15 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
       queue: queues.transfer,
       eventId: id,
       type: 'employee.transferred',
-      message: { event: { ...common, type: 'employee.transferred', from: siteRef(from), to: siteRef(to) } },
+      message: {
+        event: {
+          ...common,
+          type: 'employee.transferred',
+          from: siteRef(from),
+          to: siteRef(to),
+          ...(directory.transferPolicy === 'move' ? { transferPolicy: 'move' as const } : {}),
+        },
+      },
     };
   }
   if (to) return join(to);

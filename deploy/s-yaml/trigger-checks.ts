@@ -1,5 +1,5 @@
 /** Checks of the triggers: the webhook's HTTP trigger, each worker's MNS trigger, its run options and timeouts. */
-import { MNS_CALL_TIMEOUT_MS, SOFT_DEADLINE_SHARE } from '../../shared/index.js';
+import { MNS_CALL_TIMEOUT_MS, SAG_CALLS_PER_TRY, type SagCallBudget, SOFT_DEADLINE_SHARE, sagCallsPerTry } from '../../shared/index.js';
 import { QUEUE_ENV } from '../function-env.js';
 import { QUEUE_ATTRIBUTES } from '../setup.js';
 import { perFunction } from './check.js';
@@ -216,15 +216,27 @@ export const checkRunOptions = perFunction((f, _ctx, rendered: RenderedView) => 
 });
 
 /**
+ * The worst-case SAG calls of one try (shared/workers/sag-calls.ts). A worker that does not read the directory itself
+ * (the transfer worker) is sized with the directory the others read: the largest one in s.yaml.
+ */
+function sagCalls(f: FunctionView, rendered: RenderedView): number | undefined {
+  const budget = (SAG_CALLS_PER_TRY as Record<string, SagCallBudget>)[f.name];
+  if (!budget) return undefined;
+  if (!budget.perInstance) return budget.fixed;
+  const instances = f.sites?.instances ?? Math.max(0, ...rendered.functions.map((g) => g.sites?.instances ?? 0));
+  return instances ? sagCallsPerTry(budget, instances) : undefined;
+}
+
+/**
  * The worker's timeout is below the push limit and, as a warning, fits the worst case of one batch (every call at
  * its timeout) with the values s.yaml passes: the runtime starts no try after SOFT_DEADLINE_SHARE of T, a running
  * try takes ≤ D, then one re-enqueue or dead-letter send.
  */
-export const checkTimeouts = perFunction((f) => {
+export const checkTimeouts = perFunction((f, _ctx, rendered) => {
   if (!mnsTrigger(f) || !Number.isInteger(f.timeout)) return [];
   const { name, timeout, config, known } = f;
   if (timeout >= PUSH_LIMIT_SECONDS) return [problem(name, 'props.timeout', `${timeout} s is not below the trigger's ${PUSH_LIMIT_SECONDS} s push limit`)];
-  const k = known?.sagCallsPerTry === 'per-instance' ? f.sites?.instances : known?.sagCallsPerTry;
+  const k = sagCalls(f, rendered);
   if (!config || k === undefined) return [];
   const wait = config.sagMaxCallsPerSecond > 0 ? config.workerConcurrency / config.sagMaxCallsPerSecond : 0;
   const hr = (known?.hrCallsPerTry ?? 0) * (config.hrApiTimeoutMs / 1000);

@@ -22,8 +22,12 @@ export interface OrderedEvent {
   type?: string;
 }
 
-/** The lifecycle step of an event type; other types rank between a join and a leave. */
-const LIFECYCLE_RANK: Readonly<Record<string, number>> = { 'employee.joined': 0, 'employee.transferred': 1, 'employee.left': 2 };
+/**
+ * The lifecycle step of an event type; other types rank between a join and a leave. A leave's delete step is the
+ * leave itself (same id and HR time), so it ranks as the leave: once it applied, a transfer stamped with the leave's
+ * second stays stale, as it was before.
+ */
+const LIFECYCLE_RANK: Readonly<Record<string, number>> = { 'employee.joined': 0, 'employee.transferred': 1, 'employee.left': 2, 'employee.leave-delete': 2 };
 const rank = (type: string | undefined) => LIFECYCLE_RANK[type ?? ''] ?? 1;
 
 /** True when `event` must not be applied because a newer event of the employee was applied. */

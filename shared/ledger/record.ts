@@ -10,6 +10,7 @@
  * | `accounts` | STRING (JSON) | `[{site, regionId, smartAGId, state}]`: the instances holding the account |
  * | `lastEventAt`, `lastEventId`, `lastEventType` | STRING | HR time, id and type of the newest event applied for this employee |
  * | `pending` | STRING (JSON) | the event being applied now, and until when its claim holds |
+ * | `deleteChain` | STRING (JSON) | the leave whose delete step is scheduled: its event id, the chain's id and the due time |
  * | `history` | STRING (JSON) | the last {@link HISTORY_LIMIT} outcomes, newest last |
  */
 import type { Cell, CellValue } from '../tablestore/plain-buffer.js';
@@ -45,6 +46,16 @@ export interface PendingClaim {
   expiresAt: number;
 }
 
+/**
+ * The delete step a leave scheduled (shared/workers/leave-delete.ts). One chain per leave: a duplicate delivery
+ * of the leave finds it and schedules none, and a step of another chain (two deliveries applied at once) stops.
+ */
+export interface DeleteChain {
+  eventId: string;
+  chain: string;
+  dueAt: string;
+}
+
 export interface LedgerRecord {
   key: string;
   version: number;
@@ -55,6 +66,7 @@ export interface LedgerRecord {
   lastEventId?: string;
   lastEventType?: string;
   pending?: PendingClaim;
+  deleteChain?: DeleteChain;
   history: HistoryEntry[];
 }
 
@@ -85,6 +97,7 @@ export function toColumns(r: LedgerRecord): Cell[] {
     ['lastEventId', r.lastEventId],
     ['lastEventType', r.lastEventType],
     ['pending', r.pending && JSON.stringify(r.pending)],
+    ['deleteChain', r.deleteChain && JSON.stringify(r.deleteChain)],
   ];
   for (const [name, value] of optional) if (value !== undefined) cells.push({ name, value });
   return cells;
@@ -112,6 +125,7 @@ export function fromColumns(key: string, c: Record<string, CellValue>): LedgerRe
     lastEventId: str('lastEventId'),
     lastEventType: str('lastEventType'),
     pending: json<PendingClaim | undefined>('pending', undefined),
+    deleteChain: json<DeleteChain | undefined>('deleteChain', undefined),
     history: json<HistoryEntry[]>('history', []),
   };
 }

@@ -72,7 +72,7 @@ async function handleWithLedger<E extends LedgerEvent, D>(
   }
   let outcome: Outcome;
   try {
-    outcome = await def.handle(event, ctx);
+    outcome = await def.handle(event, { ...ctx, ledgerRecord: claim.record });
   } catch (err) {
     const permanent = err instanceof PermanentError;
     const reason = err instanceof Error && 'reason' in err ? String((err as { reason: unknown }).reason) : 'worker.unexpected-error';

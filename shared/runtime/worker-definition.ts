@@ -6,6 +6,7 @@ import type * as z from 'zod/mini';
 import type { Config } from '../config.js';
 import type { Credentials } from '../credentials.js';
 import type { Delivery } from '../events.js';
+import type { LedgerRecord } from '../ledger/record.js';
 import type { Logger } from '../logger.js';
 import type { QueueFactory, QueueSender } from '../mns/queue.js';
 
@@ -34,6 +35,12 @@ export interface WorkerContext<D = unknown> {
    * ThrottledError instead, so that the runtime re-enqueues the message in time.
    */
   deadline: number;
+  /**
+   * The employee's ledger row as the ledger step claimed it for this event (shared/ledger/step.ts); absent without
+   * a ledger. The worker may read it (e.g. which instances hold the account, whether a leave disabled them); SAG
+   * stays the truth.
+   */
+  ledgerRecord?: LedgerRecord;
 }
 
 /** The shape every canonical event shares, as far as the runtime needs it (ids for the log lines). */

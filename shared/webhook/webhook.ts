@@ -92,6 +92,14 @@ function sourceFor(req: WebhookRequest, ready: NonNullable<Boot['ready']>): Sour
   return source;
 }
 
+/** The `action` a 202 answer names for each enqueued type. */
+const ACTION_OF: Readonly<Record<Extract<RoutedAction, { kind: 'enqueue' }>['type'], string>> = {
+  'employee.joined': 'join',
+  'employee.transferred': 'transfer',
+  'employee.left': 'leave',
+  'employee.enrich': 'enrich',
+};
+
 /** Sends each routed event to its queue (or nowhere: duplicate, no-op) and names what was done with it. */
 async function enqueue(routed: RoutedAction[], queue: QueueSender, accepted: RecentKeys, nowMs: number): Promise<string[]> {
   return Promise.all(
@@ -100,7 +108,7 @@ async function enqueue(routed: RoutedAction[], queue: QueueSender, accepted: Rec
       if (r.kind === 'noop') return 'noop';
       await queue.send(r.queue, r.kind === 'dead-letter' ? r.record : r.message);
       if (r.kind === 'dead-letter') return 'dead-lettered';
-      return r.type === 'employee.joined' ? 'join' : r.type === 'employee.transferred' ? 'transfer' : 'enrich';
+      return ACTION_OF[r.type];
     }),
   );
 }

@@ -34,6 +34,8 @@ import { asWorkerError, settle } from '../sag/outcome.js';
 import { sagFor } from '../sag/for-context.js';
 import { withEnabledAccounts } from '../ledger/accounts.js';
 import { withLedger } from '../ledger/step.js';
+import type { SagUser } from '../sag/client.js';
+import { enableAccount } from './enable.js';
 
 const sameMail = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -61,7 +63,7 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   if (!found.ok) throw asWorkerError(found.error);
   const user = found.value.user;
   if (user && sameMail(user.userMail || userName, employee.email)) {
-    if (user.state === 1) return enableRehired(sag, event, userName);
+    if (user.state === 1) return enableRehired(sag, event, user);
     return {
       status: exists ? 'already-done' : 'done',
       detail: exists ? 'user already exists with this email' : `reconciled after ${err.sagCode}`,
@@ -79,15 +81,9 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
 }
 
 /** A rehire: the account is there, disabled by a leave; enable it (idempotent: Describe decides a lost answer). */
-async function enableRehired(sag: ReturnType<typeof sagFor>, event: EmployeeJoined, userName: string): Promise<Outcome> {
-  const { regionId, smartAGId } = event.site;
-  const enabled = await settle(() => sag.call('EnableSmartAccessGatewayUser', { RegionId: regionId, SmartAGId: smartAGId, UserName: userName }));
-  if (enabled.ok) return { status: 'done', detail: `rehire: enabled on ${smartAGId}`, sagRequestId: enabled.value.RequestId };
-  if (enabled.error.kind === 'transient') throw asWorkerError(enabled.error);
-  const now = await settle(() => sag.findUser(regionId, smartAGId, userName));
-  if (!now.ok) throw asWorkerError(now.error);
-  if (now.value.user?.state === 0) return { status: 'done', detail: `rehire: enabled on ${smartAGId} (reconciled)`, sagRequestId: now.value.requestId };
-  throw asWorkerError(enabled.error);
+async function enableRehired(sag: ReturnType<typeof sagFor>, event: EmployeeJoined, user: SagUser): Promise<Outcome> {
+  const r = await enableAccount(sag, event.site, user.userName, user);
+  return { status: 'done', detail: `rehire: enabled on ${event.site.smartAGId}`, sagRequestId: r.requestId };
 }
 
 /** The join worker, with the ledger step around it (shared/ledger/step.ts): ordered, recorded. */

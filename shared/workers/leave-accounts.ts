@@ -75,3 +75,22 @@ export async function describeAgain(sag: SagClient, a: FoundAccount): Promise<Sa
   if (!hit.ok) throw asWorkerError(hit.error);
   return hit.value.user;
 }
+
+/** Disables one account (if enabled) and closes its sessions; true if it was enabled. */
+export async function revoke(sag: SagClient, a: FoundAccount): Promise<boolean> {
+  const { regionId, smartAGId } = a.place;
+  let changed = false;
+  if (a.user.state !== 1) {
+    const disabled = await settle(() => sag.call('DisableSmartAccessGatewayUser', { RegionId: regionId, SmartAGId: smartAGId, UserName: a.userName }));
+    if (!disabled.ok) {
+      if (disabled.error.kind === 'transient') throw asWorkerError(disabled.error);
+      const now = await describeAgain(sag, a);
+      if (!now) return false;
+      if (now.state !== 1) throw asWorkerError(disabled.error);
+    }
+    changed = true;
+  }
+  const kicked = await settle(() => sag.call('KickOutClients', { RegionId: regionId, SmartAGId: smartAGId, Username: a.userName }));
+  if (!kicked.ok) throw asWorkerError(kicked.error);
+  return changed;
+}

@@ -8,7 +8,7 @@
  * the account's time zone is unverified, and a delete tried too early is refused and waits one more cycle, so
  * either answer converges.
  */
-import { MNS_MAX_DELAY_SECONDS } from '../limits.js';
+import { LEAVE_DELETE_HOP_MAX_SECONDS } from '../limits.js';
 
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -26,8 +26,8 @@ export function deleteDueAt(disabledAt: Date, graceDays: number): Date {
   return new Date(nextMonthLocal - SHANGHAI_OFFSET_MS + graceDays * DAY_MS);
 }
 
-/** Seconds until the next hop towards `due` (at most MNS's 7-day delay); 0 when it is due. */
+/** Seconds until the next hop towards `due` (at most {@link LEAVE_DELETE_HOP_MAX_SECONDS}, within the queue's retention); 0 when it is due. */
 export function nextHopSeconds(now: Date, due: Date): number {
   const left = Math.ceil((due.getTime() - now.getTime()) / 1000);
-  return left <= 0 ? 0 : Math.min(left, MNS_MAX_DELAY_SECONDS);
+  return left <= 0 ? 0 : Math.min(left, LEAVE_DELETE_HOP_MAX_SECONDS);
 }

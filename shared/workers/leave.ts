@@ -19,37 +19,16 @@
  */
 import { type EmployeeLeft, LeaveStepSchema, type LeaveStep } from '../events.js';
 import { withAccount } from '../ledger/accounts.js';
-import type { AccountRef, LedgerRecord } from '../ledger/record.js';
+import type { AccountRef, DeleteChain, LedgerRecord } from '../ledger/record.js';
 import { withLedger } from '../ledger/step.js';
-import type { SagClient } from '../sag/client.js';
 import { sagFor } from '../sag/for-context.js';
-import { asWorkerError, settle } from '../sag/outcome.js';
 import { SiteDirectory } from '../sites.js';
 import type { Outcome, WorkerContext, WorkerDefinition } from '../worker-runtime.js';
-import { describeAgain, type FoundAccount, findAccounts, type LeaveDeps } from './leave-accounts.js';
+import { findAccounts, type LeaveDeps, revoke } from './leave-accounts.js';
 import { deleteAccounts, hopTowardsDelete, isDeleteDue, scheduleDelete } from './leave-delete.js';
 
 /** An outcome of a leave step with what it did per instance, for the ledger's record of the accounts. */
-export type LeaveOutcome = Outcome & { accounts?: AccountRef[] };
-
-/** Disables one account (if enabled) and closes its sessions; true if it was enabled. */
-async function revoke(sag: SagClient, a: FoundAccount): Promise<boolean> {
-  const { regionId, smartAGId } = a.place;
-  let changed = false;
-  if (a.user.state !== 1) {
-    const disabled = await settle(() => sag.call('DisableSmartAccessGatewayUser', { RegionId: regionId, SmartAGId: smartAGId, UserName: a.userName }));
-    if (!disabled.ok) {
-      if (disabled.error.kind === 'transient') throw asWorkerError(disabled.error);
-      const now = await describeAgain(sag, a);
-      if (!now) return false;
-      if (now.state !== 1) throw asWorkerError(disabled.error);
-    }
-    changed = true;
-  }
-  const kicked = await settle(() => sag.call('KickOutClients', { RegionId: regionId, SmartAGId: smartAGId, Username: a.userName }));
-  if (!kicked.ok) throw asWorkerError(kicked.error);
-  return changed;
-}
+export type LeaveOutcome = Outcome & { accounts?: AccountRef[]; deleteChain?: DeleteChain };
 
 /** `employee.left`: disable and kick out everywhere, then schedule the delete. */
 export async function revokeLeaver(event: EmployeeLeft, ctx: WorkerContext<LeaveDeps>): Promise<LeaveOutcome> {
@@ -62,23 +41,26 @@ export async function revokeLeaver(event: EmployeeLeft, ctx: WorkerContext<Leave
   for (const a of search.found) if (await revoke(sag, a)) changed++;
   const accounts = search.found.map((a): AccountRef => ({ site: a.place.id, regionId: a.place.regionId, smartAGId: a.place.smartAGId, state: 'disabled' }));
   if (!accounts.length) return { status: 'already-done', detail: 'no account on any instance', accounts };
-  const due = await scheduleDelete(event, ctx, new Date());
+  // One delete chain per leave: a duplicate delivery of this leave finds the chain in the ledger and adds none.
+  const recorded = search.record?.deleteChain;
+  const deleteChain = recorded?.eventId === event.id ? recorded : await scheduleDelete(event, ctx, new Date());
+  const due = deleteChain.dueAt;
   const where = accounts.map((a) => a.smartAGId).join(', ');
   return changed
-    ? { status: 'done', detail: `disabled and kicked out on ${where}; delete due ${due}`, accounts }
-    : { status: 'already-done', detail: `already disabled on ${where}; delete due ${due}`, accounts };
+    ? { status: 'done', detail: `disabled and kicked out on ${where}; delete due ${due}`, accounts, deleteChain }
+    : { status: 'already-done', detail: `already disabled on ${where}; delete due ${due}`, accounts, deleteChain };
 }
 
 /** The record after a leave step: the instances it saw get their new state; the ones the ledger listed but SAG no longer has are deleted. */
 export function leaveEffect(r: LedgerRecord, event: LeaveStep, outcome: Outcome): LedgerRecord {
-  const seen = (outcome as LeaveOutcome).accounts;
+  const { accounts: seen, deleteChain } = outcome as LeaveOutcome;
   if (!seen) return r;
   const gone = r.accounts.filter((a) => a.state !== 'deleted' && !seen.some((s) => s.smartAGId === a.smartAGId));
   let accounts = r.accounts;
   for (const a of [...seen, ...gone.map((g) => ({ ...g, state: 'deleted' as const }))]) {
     accounts = withAccount(accounts, { id: a.site, regionId: a.regionId, smartAGId: a.smartAGId }, a.state);
   }
-  return { ...r, email: r.email ?? event.employee.email, accounts };
+  return { ...r, email: r.email ?? event.employee.email, accounts, deleteChain: deleteChain ?? r.deleteChain };
 }
 
 const ledgered = withLedger<LeaveStep, LeaveDeps>(
@@ -93,7 +75,7 @@ const ledgered = withLedger<LeaveStep, LeaveDeps>(
 );
 
 /**
- * The leave worker. A delete step that is not due yet only hops on (re-enqueued, at most 7 days at a time) and
+ * The leave worker. A delete step that is not due yet only hops on (re-enqueued, at most 3 days at a time) and
  * never claims the ledger; a due one is ordered like the leave it belongs to.
  */
 export const leaveWorker: WorkerDefinition<LeaveStep, LeaveDeps> = {

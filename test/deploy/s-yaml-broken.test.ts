@@ -39,7 +39,7 @@ beforeAll(async () => {
     '      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 2',
     '      code: ./dist/transfer-worker\n      concurrencyConfig:\n        reservedConcurrency: 20',
   );
-  t = plant(t, "    SAG_TIMEOUT_MS: ${env('SAG_TIMEOUT_MS', '10000')}\n", '');
+  t = plant(t, "    SAG_TIMEOUT_MS: ${env('SAG_TIMEOUT_MS', '5000')}\n", '');
   // An optional ceiling that, with 20 transfer instances, no longer fits the account's budget.
   t = plant(t, "SAG_MAX_CALLS_PER_SECOND: ${env('SAG_MAX_CALLS_PER_SECOND', '0')}", "SAG_MAX_CALLS_PER_SECOND: ${env('SAG_MAX_CALLS_PER_SECOND', '2')}");
   t = plant(t, "SAG_ENDPOINT: ${env('SAG_ENDPOINT', 'https://smartag.cn-shanghai.aliyuncs.com')}", 'SAG_ENDPOINT: https://smartag.cn-shanghai.aliyuncs.com');
@@ -97,12 +97,14 @@ describe('deploy/check-s-yaml.ts on a broken s.yaml', () => {
   });
 
   it('a worker timeout too short for its worst case is a warning naming the arithmetic, not a failure', () => {
-    for (const w of ['join-worker', 'transfer-worker']) {
-      const hit = warnings().find((l) => l.startsWith(`${w}: props.timeout: 60 s may cut the worst case short`));
-      expect(hit, warnings().join('\n')).toMatch(
-        /≤ 2 SAG calls × \(10 s SAG_TIMEOUT_MS \+ 2 s rate-limiter wait\) = 24 s, .*needs T ≥ 73 s; raise the timeout to 73–299 s/,
-      );
-    }
+    // The worst cases declared with the workers (shared/workers/sag-calls.ts): a join's rehire makes 4 calls, a
+    // transfer up to S + 12 (3 SAG instances in the sample directory), at 5 s each plus a 2 s wait for the ceiling.
+    const join = warnings().find((l) => l.startsWith('join-worker: props.timeout: 60 s may cut the worst case short'));
+    expect(join, warnings().join('\n')).toMatch(
+      /≤ 4 SAG calls × \(5 s SAG_TIMEOUT_MS \+ 2 s rate-limiter wait\) = 28 s, .*needs T ≥ 83 s; raise the timeout to 83–299 s/,
+    );
+    const transfer = warnings().find((l) => l.startsWith('transfer-worker: props.timeout: 240 s may cut the worst case short'));
+    expect(transfer, warnings().join('\n')).toMatch(/≤ 15 SAG calls × \(5 s SAG_TIMEOUT_MS \+ 2 s rate-limiter wait\) = 105 s, .*needs T ≥ 275 s/);
     expect(problems().some((p) => p.includes('may cut the worst case short'))).toBe(false);
   });
 

@@ -1,14 +1,15 @@
 /**
  * Chaos on the local stack: 1,000 employees through the generic webhook, with every SAG action failing now and
  * then in every way a transient failure can look, and MNS SendMessage failing too. Every fault here is transient,
- * so the invariant is strict: every accepted event is applied, nothing is lost, no account is duplicated, and not
- * one dead letter appears.
+ * so the invariant is strict: every accepted event is applied, nothing is lost, no account is duplicated, every
+ * leaver is disabled everywhere with the delete scheduled, and not one dead letter appears.
  *
  * | traffic | share |
  * | --- | --- |
  * | joins | every employee, over 3 offices |
  * | transfers to another office | 40% of employees; 10% of those delivered before their join |
- * | duplicate deliveries (the same change again, as a new webhook delivery) | 10% of joins and of transfers |
+ * | leaves (after the join and any transfer; a thin leave for half of them) | 10% of employees; 10% of those delivered before their join |
+ * | duplicate deliveries (the same change again, as a new webhook delivery) | 10% of joins, of transfers and of leaves |
  *
  * | fault | where | probability per call |
  * | --- | --- | --- |
@@ -19,6 +20,9 @@
  * | HTML 502 from a "load balancer" | every SAG action | 0.02 |
  * | `InternalError` 500 | MNS SendMessage (webhook enqueue, re-enqueues, dead letters) | 0.05 |
  *
+ * The leavers' delete steps are due next billing cycle: they stay delayed on the leave queue (hops of 7 days × 0.02),
+ * and the stack counts as idle with only those left (`waitForIdle(…, { scheduledDeletes: 'pending' })`).
+ *
  * The webhook answers 503 when its enqueue still fails after the send's own retries; the test then retries like
  * an HR system (same webhook-id, new timestamp). Delays are scaled down: the run takes about 25 s on a quiet
  * 2-core machine (Node 20.20); the timeouts leave room for a machine busy with other work.
@@ -26,7 +30,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
 import { mapLimit } from '../../shared/concurrency.js';
-import { addFault, captureLogs, join, postSigned, transfer } from '../helpers/stack.js';
+import { addFault, captureLogs, join, leave, postSigned, transfer } from '../helpers/stack.js';
 
 const EMPLOYEES = 1000;
 const OFFICES = ['Shanghai', 'Hangzhou', 'Beijing'];
@@ -93,6 +97,11 @@ function traffic() {
       early: moves && i % 50 < 2,
       dupJoin: i % 10 === 7,
       dupMove: i % 50 === 10 || i % 50 === 21,
+      // Leaves: i % 20 ∈ {3, 10} (half of them movers); early: i % 100 = 3; duplicated: i % 100 = 10; thin: i % 20 = 10.
+      leaves: i % 20 === 3 || i % 20 === 10,
+      earlyLeave: i % 100 === 3,
+      dupLeave: i % 100 === 10,
+      thinLeave: i % 20 === 10,
     };
   });
   const joinOf = (e: (typeof employees)[number], n = 0): Delivery => ({ payload: join(e.id, e.email, e.office), id: `msg_join_${e.id}_${n}` });
@@ -100,10 +109,16 @@ function traffic() {
     payload: transfer(e.id, e.email, e.office, e.to as string),
     id: `msg_move_${e.id}_${n}`,
   });
+  const leaveOf = (e: (typeof employees)[number], n = 0): Delivery => ({
+    payload: leave(e.id, e.thinLeave ? undefined : e.email),
+    id: `msg_leave_${e.id}_${n}`,
+  });
   const movers = employees.filter((e) => e.to);
+  const leavers = employees.filter((e) => e.leaves);
   return {
     employees,
-    early: movers.filter((e) => e.early).map((e) => transferOf(e)),
+    early: [...movers.filter((e) => e.early).map((e) => transferOf(e)), ...leavers.filter((e) => e.earlyLeave).map((e) => leaveOf(e))],
+    leaves: leavers.filter((e) => !e.earlyLeave).flatMap((e) => (e.dupLeave ? [leaveOf(e), leaveOf(e, 1)] : [leaveOf(e)])),
     joins: employees.flatMap((e) => (e.dupJoin ? [joinOf(e), joinOf(e, 1)] : [joinOf(e)])),
     transfers: movers.filter((e) => !e.early).flatMap((e) => (e.dupMove ? [transferOf(e), transferOf(e, 1)] : [transferOf(e)])),
   };
@@ -111,29 +126,51 @@ function traffic() {
 
 it('1,000 employees under SAG and MNS faults: every accepted event applied, nothing lost or duplicated, no dead letter', async () => {
   const t = traffic();
-  expect(t.early.length).toBe(40); // 10% of the 400 transfers come before their join
+  expect(t.early.length).toBe(50); // 10% of the 400 transfers and of the 100 leaves come before their join
+  expect(t.leaves.length).toBe(100); // 90 after their join, and 10 duplicates
   expect(t.joins.length).toBe(1100); // 10% duplicated
   expect(t.transfers.length).toBe(400); // 360 after their join, and 40 duplicates
   const accepted = [...(await mapLimit(t.early, 16, deliver))];
   accepted.push(...(await mapLimit(t.joins, 32, deliver)));
-  accepted.push(...(await mapLimit(t.transfers, 32, deliver)));
-  await stack.waitForIdle(120_000);
+  accepted.push(...(await mapLimit([...t.transfers, ...t.leaves], 32, deliver)));
+  await stack.waitForIdle(120_000, { scheduledDeletes: 'pending' });
 
   // Every accepted event applied: one finishing outcome line per event id. An event the ledger finds older than one
   // already applied for its employee (a duplicate join delivered after the transfer) is finished as stale.
   const ended = (l: Record<string, any>) =>
-    l.result === 'done' || l.result === 'already-done' || (l.result === 'skipped' && String(l.detail).startsWith('stale'));
+    l.result === 'done' || l.result === 'already-done' || (l.result === 'skipped' && /^(stale|leave\.unknown-employee)/.test(String(l.detail)));
   const finished = new Set(logs.lines.filter((l) => l.msg === 'outcome' && ended(l)).map((l) => l.eventId));
   const unapplied = accepted.filter((a) => !finished.has(a.eventId));
   expect(unapplied).toEqual([]);
-  expect(accepted.every((a) => a.action === 'join' || a.action === 'transfer')).toBe(true);
+  expect(accepted.every((a) => ['join', 'transfer', 'leave'].includes(a.action))).toBe(true);
 
-  // Every account where it belongs, exactly once per instance.
+  // Every account where it belongs, enabled, exactly once per instance; every leaver disabled everywhere.
   const site = (office: string) => stack.directory.resolve({ office })?.smartAGId as string;
-  const mails = new Map(stack.directory.sites.map((s) => [s.smartAGId, stack.sag.listUsers(s.smartAGId).map((u) => u.userMail)]));
-  const missing = t.employees.filter((e) => !mails.get(site(e.office))?.includes(e.email) || (e.to && !mails.get(site(e.to))?.includes(e.email)));
+  const users = new Map(stack.directory.sites.map((s) => [s.smartAGId, stack.sag.listUsers(s.smartAGId)]));
+  const enabledOn = (smartAGId: string, email: string) => users.get(smartAGId)?.some((u) => u.userMail === email && u.state === 0);
+  const stayers = t.employees.filter((e) => !e.leaves);
+  const missing = stayers.filter((e) => !enabledOn(site(e.office), e.email) || (e.to && !enabledOn(site(e.to), e.email)));
   expect(missing.map((e) => e.id)).toEqual([]);
-  for (const [id, list] of mails) expect(list.length, `duplicates on ${id}`).toBe(new Set(list).size);
+  const leavers = t.employees.filter((e) => e.leaves);
+  const stillEnabled = leavers.filter((e) => [...users.keys()].some((i) => enabledOn(i, e.email)));
+  expect(
+    stillEnabled.map((e) => e.id),
+    'leavers still enabled',
+  ).toEqual([]);
+  for (const [id, list] of users) expect(list.length, `duplicates on ${id}`).toBe(new Set(list.map((u) => u.userMail)).size);
+
+  // What is left on the leave queue: the delete steps scheduled for next cycle, one for every leaver whose (disabled)
+  // account exists. A leave handled before its join was applied found nothing to revoke and scheduled nothing; the
+  // older join is then stale, so that leaver has no account at all.
+  const leaveQueue = stack.mns.snapshot().queues.find((q) => q.name === stack.queues.leave);
+  const scheduledFor = new Set(leaveQueue?.messages.map((m) => (m.body as { event: { employee: { id: string } } }).event.employee.id));
+  const holdsAccount = (e: (typeof leavers)[number]) => [...users.values()].some((list) => list.some((u) => u.userMail === e.email));
+  expect(
+    leavers.filter((e) => holdsAccount(e) && !scheduledFor.has(e.id)).map((e) => e.id),
+    'leavers with an account and no scheduled delete',
+  ).toEqual([]);
+  expect(leavers.filter(holdsAccount).length).toBeGreaterThan(0);
+  expect([...scheduledFor].filter((id) => !leavers.some((e) => e.id === id))).toEqual([]);
 
   // Nothing dead-lettered, by the workers or by the trigger.
   expect(await stack.drainDeadLetters()).toEqual([]);

@@ -10,6 +10,7 @@ import type { Ledger } from '../../shared/ledger/ledger.js';
 import { ledgerKey, type LedgerRecord } from '../../shared/ledger/record.js';
 import { dingTalkRequest, feishuRequest, feishuUserCreated, feishuUserUpdated, weComContactXml, weComRequest } from '../../local/hr-samples.js';
 import type { SignedRequest } from '../../local/sample.js';
+import { encodeMessage, routeEvent } from '../../shared/index.js';
 import { addFault, captureLogs, clearFaults, join, postSigned, stackLedger, transfer } from '../helpers/stack.js';
 
 let stack: Stack;
@@ -58,6 +59,7 @@ describe('leave lifecycle', () => {
     stack.sag.openSessions(HZ, mail, 1);
     const r = await postSigned(stack, leave('LV1', mail, at(4)), { id: 'msg_lv1_leave' });
     expect(r.status).toBe(202);
+    expect(r.body.action).toBe('leave');
     const revoked = (i: string) => userOn(i, mail)?.state === 1 && !userOn(i, mail)?.online?.length;
     await until('disabled and kicked out on both', () => revoked(SH) && revoked(HZ));
     expect(userOn(SH, mail)?.online ?? []).toEqual([]);
@@ -107,6 +109,40 @@ describe('leave lifecycle', () => {
     expect(rec?.accounts.find((a) => a.smartAGId === BJ)?.state).toBe('enabled');
     expect(await stack.drainDeadLetters()).toEqual([]);
     stack.sag.setBillingClock({});
+  }, 60_000);
+
+  it('the same leave delivered three times (twice at once, once after it applied): one delete chain, one delete step', async () => {
+    const mail = 'lv5@example.com';
+    await postSigned(stack, join('LV5', mail, 'Shanghai', at(2)), { id: 'msg_lv5_join' });
+    await stack.waitForIdle();
+    stack.sag.markTraffic(SH, mail); // the first delete is refused: the chain waits a cycle, still one chain
+    const routed = routeEvent(
+      { kind: 'left', source: 'generic', sourceEventId: 'msg_lv5_leave', occurredAt: at(4), employee: { id: 'LV5', email: mail } },
+      stack.directory,
+      stack.queues,
+      'webhook',
+    );
+    if (routed.kind !== 'enqueue') throw new Error('the leave was not routed to a queue');
+    const send = () => stack.mnsClient.sendMessage(routed.queue, { MessageBody: encodeMessage(routed.message) });
+    await Promise.all([send(), send()]); // an at-least-once redelivery: the same event id, handled at once
+    await until('disabled', () => userOn(SH, mail)?.state === 1);
+    await until('the leave applied', async () => ((await record('LV5'))?.history ?? []).some((h) => h.type === 'employee.left' && h.result === 'done'));
+    await send(); // and once more after it applied
+    await until('the delete refused', async () => ((await record('LV5'))?.history ?? []).some((h) => h.type === 'employee.leave-delete'));
+    stack.sag.setBillingClock({ offsetMs: 40 * DAY_MS });
+    await until('deleted', () => !userOn(SH, mail));
+    await stack.waitForIdle();
+    stack.sag.setBillingClock({});
+    // Every run of a due delete step, from the outcome lines (the ledger may record a step handled while a copy of
+    // the leave held the claim as superseded): one chain makes one refused try and one delete; a second chain would
+    // add its own refused try and a "no account left" after the delete.
+    const due = logs.lines
+      .filter((l) => l.msg === 'outcome' && l.eventId === routed.eventId && l.fn === 'leave-worker')
+      .map((l) => String(l.detail).match(/^(deleted on|no account left|leave\.delete-refused)/)?.[1])
+      .filter(Boolean);
+    expect(due).toEqual(['leave.delete-refused', 'deleted on']);
+    expect((await record('LV5'))?.deleteChain?.eventId).toBe(routed.eventId);
+    expect(await stack.drainDeadLetters()).toEqual([]);
   }, 60_000);
 
   it('a leave delivered before its join, then the older join: skipped, no account made', async () => {

@@ -22,7 +22,7 @@ export async function postSigned(
   return { status: res.status, body };
 }
 
-/** HR times default to one morning: a join at 08:00, transfers at 09:00 (pass `timestamp` to order events). */
+/** HR times default to one morning: a join at 08:00, transfers at 09:00, leaves at 10:00 (pass `timestamp` to order events). */
 export const join = (employeeId: string, email: string, office = 'Shanghai', timestamp = '2026-11-23T08:00:00Z') => ({
   type: 'employee.joined',
   timestamp,
@@ -33,6 +33,13 @@ export const transfer = (employeeId: string, email: string, from: string, to: st
   type: 'employee.transferred',
   timestamp,
   data: { employeeId, name: `Employee ${employeeId}`, email, from: { office: from }, to: { office: to } },
+});
+
+/** A leave; without `email` the ledger supplies it (thin sources). */
+export const leave = (employeeId: string, email: string | undefined, timestamp = '2026-11-23T10:00:00Z') => ({
+  type: 'employee.left',
+  timestamp,
+  data: { employeeId, ...(email ? { email } : {}) },
 });
 
 export async function addFault(url: string, fault: unknown): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EmployeeLeaveDelete } from '../../shared/events.js';
 import { emptyRecord, type LedgerRecord } from '../../shared/ledger/record.js';
-import { isDeleteDue } from '../../shared/workers/leave-delete.js';
+import { isDeleteDue, isOtherChain } from '../../shared/workers/leave-delete.js';
 import { leaveEffect } from '../../shared/workers/leave.js';
 
 const step = (dueAt: string, hopEndsAt?: string): EmployeeLeaveDelete => ({
@@ -28,6 +28,21 @@ describe('isDeleteDue', () => {
   });
 });
 
+describe('isOtherChain', () => {
+  const rec = (chain?: string): LedgerRecord => ({
+    ...emptyRecord('generic:E1'),
+    ...(chain ? { deleteChain: { eventId: step('2026-12-31T16:00:00Z').id, chain, dueAt: '2026-12-31T16:00:00Z' } } : {}),
+  });
+  it('stops a step of another chain than the recorded one; a step without an id, or with no chain recorded, goes on', () => {
+    const s = { ...step('2026-12-31T16:00:00Z'), chain: 'c1' };
+    expect(isOtherChain(s, rec('c1'))).toBe(false);
+    expect(isOtherChain(s, rec('c2'))).toBe(true);
+    expect(isOtherChain(s, rec())).toBe(false);
+    expect(isOtherChain(s, undefined)).toBe(false);
+    expect(isOtherChain(step('2026-12-31T16:00:00Z'), rec('c2'))).toBe(false);
+  });
+});
+
 describe('leaveEffect', () => {
   const base: LedgerRecord = {
     ...emptyRecord('generic:E1'),
@@ -50,6 +65,14 @@ describe('leaveEffect', () => {
     const r = leaveEffect(base, left, outcome);
     expect(Object.fromEntries(r.accounts.map((a) => [a.smartAGId, a.state]))).toEqual({ 'sag-sh': 'disabled', 'sag-hz': 'disabled', 'sag-bj': 'deleted' });
     expect(r.email).toBe('ann@example.com');
+  });
+
+  it('records the delete chain the leave scheduled, and keeps it when a step reports none', () => {
+    const chain = { eventId: left.id, chain: 'c1', dueAt: '2026-12-31T16:00:00.000Z' };
+    const seen = [{ site: 'sh', regionId: 'cn-shanghai', smartAGId: 'sag-sh', state: 'disabled' as const }];
+    const r = leaveEffect(base, left, { status: 'done', accounts: seen, deleteChain: chain } as never);
+    expect(r.deleteChain).toEqual(chain);
+    expect(leaveEffect(r, left, { status: 'done', accounts: seen } as never).deleteChain).toEqual(chain);
   });
 
   it('leaves the record as it was when the step saw nothing (an unknown employee)', () => {

@@ -25,6 +25,12 @@ describe('the ordering rule', () => {
     expect(isStale(moved, { id: 'evt_9', occurredAt: '2026-11-23T09:00:00Z', type: 'employee.joined' })).toBe(true);
   });
 
+  it("ranks a leave's delete step as the leave: a transfer stamped with the leave's second stays stale after the delete", () => {
+    const deleted = { ...applied, lastEventType: 'employee.leave-delete' };
+    expect(isStale(deleted, { id: 'evt_9', occurredAt: '2026-11-23T09:00:00Z', type: 'employee.transferred' })).toBe(true);
+    expect(isStale(deleted, { id: 'evt_9', occurredAt: '2026-11-23T09:00:00Z', type: 'employee.joined' })).toBe(true);
+  });
+
   it('breaks equal HR times of the same type by event id, the same way on every worker', () => {
     expect(isStale(applied, { id: 'evt_4', occurredAt: '2026-11-23T09:00:00Z' })).toBe(true);
     expect(isStale(applied, { id: 'evt_6', occurredAt: '2026-11-23T09:00:00Z' })).toBe(false);

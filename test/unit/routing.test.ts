@@ -44,6 +44,14 @@ describe('routeEvent', () => {
     if (r.kind === 'dead-letter') expect(r.record).toMatchObject({ reason: 'site.unmapped', retryable: false, function: 'webhook' });
   });
 
+  it("carries the directory's transferPolicy on a transfer when it is move (absent means roam)", () => {
+    const moving = SiteDirectory.parse({ transferPolicy: 'move', sites: dir.sites });
+    const moved = routeEvent(transfer({ office: 'Shanghai' }, { office: 'Beijing' }), moving, DEFAULT_QUEUE_NAMES, 'webhook');
+    expect(moved.kind === 'enqueue' && moved.message.event).toMatchObject({ type: 'employee.transferred', transferPolicy: 'move' });
+    const roamed = route(transfer({ office: 'Shanghai' }, { office: 'Beijing' }));
+    expect(roamed.kind === 'enqueue' && 'transferPolicy' in roamed.message.event).toBe(false);
+  });
+
   it('follows the transfer decision table', () => {
     expect(route(transfer({ office: 'Shanghai' }, { site: 'sh' })).kind).toBe('noop');
     const t = route(transfer({ office: 'Shanghai' }, { office: 'Beijing' }));

@@ -45,5 +45,14 @@ describe('published JSON Schemas', () => {
     const del = JSON.parse(renderSchemas()['employee.leave-delete.v1.json'] as string);
     expect(del.properties.type.const).toBe('employee.leave-delete');
     expect(del.required).toContain('dueAt');
+    expect(Object.keys(del.properties)).toEqual(expect.arrayContaining(['hopEndsAt', 'chain']));
+  });
+
+  it('publish the queue message of every worker queue: joins, transfers, leaves, delete steps and thin events', () => {
+    const msg = JSON.parse(renderSchemas()['queue-message.v1.json'] as string);
+    const types = msg.properties.event.oneOf.map((e: { properties: { type: { const: string } } }) => e.properties.type.const);
+    expect(types).toEqual(['employee.joined', 'employee.transferred', 'employee.left', 'employee.leave-delete', 'employee.enrich']);
+    expect(msg.required).toEqual(['event']);
+    expect(Object.keys(msg.properties.delivery.properties)).toEqual(expect.arrayContaining(['attempts', 'deferrals']));
   });
 });
