@@ -18,3 +18,10 @@ export const AES_KEY_PATTERN = /^[A-Za-z0-9+/]{43}$/;
 
 /** MNS's longest message delay, in seconds (7 days): longer waits are scheduled in hops. */
 export const MNS_MAX_DELAY_SECONDS = 604_800;
+
+/**
+ * How far before the roster read began a reconcile stamps the events that grant access (join, enable, transfer):
+ * an HR list API may lag its own change events by a few minutes and clocks drift, so a grant yields to every event
+ * applied in that window (shared/reconcile/apply.ts has the rule).
+ */
+export const RECONCILE_GRANT_MARGIN_SECONDS = 300;
