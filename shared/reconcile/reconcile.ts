@@ -100,8 +100,9 @@ export function countActions(actions: readonly PlanAction[]): { counts: ActionCo
   const counts = Object.fromEntries(ACTION_KINDS.map((k) => [k, 0])) as ActionCounts;
   const bySite: Record<string, Partial<ActionCounts>> = {};
   const add = (site: string, k: ActionKind) => {
-    const s = (bySite[site] ??= {});
+    const s = bySite[site] ?? {};
     s[k] = (s[k] ?? 0) + 1;
+    bySite[site] = s;
   };
   for (const a of actions) {
     counts[a.kind]++;
