@@ -11,7 +11,8 @@ import { mapLimit } from '../../shared/concurrency.js';
 import type { Ledger } from '../../shared/ledger/ledger.js';
 import { ledgerKey } from '../../shared/ledger/record.js';
 import { reconcileDeps } from '../../shared/reconcile/deps.js';
-import { reconcile } from '../../shared/reconcile/reconcile.js';
+import { waitForSettled } from '../../shared/reconcile/drain.js';
+import { applyPlan, preparePlan, reconcile } from '../../shared/reconcile/reconcile.js';
 import type { RosterEmployee } from '../../shared/roster/roster.js';
 import sample from '../../config/sites.sample.json' with { type: 'json' };
 import { captureLogs, stackLedger } from '../helpers/stack.js';
@@ -77,14 +78,17 @@ describe('reconcile', () => {
     for (let k = 0; k < 10; k++) stack.sag.seedUser(siteOf(k).smartAGId, { userMail: `it-admin-${k}@corp.example.com` });
     for (let k = 0; k < 3; k++) stack.sag.seedUser(siteOf(k).smartAGId, { userMail: `contractor-${k}@vendor.example.com` });
 
-    const first = await reconcile(deps(employees));
+    const d = deps(employees);
+    const prepared = await preparePlan(d);
+    const first = await applyPlan(d, prepared);
     expect(first.counts).toEqual({ join: 100, enable: 5, transfer: 50, leave: 30, adopt: 5 });
     expect(first.guard.hold).toBe(false);
     expect(first.protectedAccounts).toBe(10);
     expect(first.unmanaged.map((u) => u.userName).sort()).toEqual([0, 1, 2].map((k) => `contractor-${k}@vendor.example.com`));
     expect(first.bySite['sh-hq']?.join).toBe(34);
     expect(first.enqueued).toBe(185);
-    await stack.waitForIdle(60_000);
+    const ids = new Set(prepared.events.map((e) => e.event.id));
+    expect(await waitForSettled(ledger, 'generic', ids, { timeoutMs: 30_000 })).toBe(185);
     expect(await stack.drainDeadLetters()).toEqual([]);
 
     for (let i = 0; i < 1000; i++) {
