@@ -68,3 +68,15 @@ export { Ledger } from './ledger/ledger.js';
 export { configuredLedger, ledgerClient } from './ledger/for-context.js';
 export { ledgerKey, type LedgerRecord, type HistoryEntry, type AccountRef } from './ledger/record.js';
 export { ensureLedgerTable, ledgerTableSpec, type EnsureResult } from './ledger/table.js';
+/** Roster readers (reconcile, backfill): the contract, and one reader per source. */
+export {
+  ROSTER_SOURCES,
+  RosterReadError,
+  type Roster,
+  type RosterEmployee,
+  type RosterProblem,
+  type RosterProgress,
+  type RosterReader,
+  type RosterSource,
+} from './roster/roster.js';
+export { FileRosterReader, type FileRosterOptions, type RosterFileFormat } from './roster/file.js';
