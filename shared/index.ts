@@ -80,3 +80,22 @@ export {
   type RosterSource,
 } from './roster/roster.js';
 export { FileRosterReader, type FileRosterOptions, type RosterFileFormat } from './roster/file.js';
+/** Reconcile and backfill: roster × directory against SAG and the ledger, the mass-change guard, held plans. */
+export {
+  reconcile,
+  preparePlan,
+  applyPlan,
+  countActions,
+  type ReconcileReport,
+  type ReconcileDeps,
+  type ReconcileOptions,
+  type ReconcileProgress,
+  type PreparedPlan,
+  type ActionCounts,
+} from './reconcile/reconcile.js';
+export { reconcileDeps, type ReconcileWiring } from './reconcile/deps.js';
+export { releasePlan, UnknownPlanError, type ReleaseResult } from './reconcile/release.js';
+export { waitForSettled, settledEvents } from './reconcile/drain.js';
+export { eventSourceFor, type PlannedEvent } from './reconcile/apply.js';
+export { ACTION_KINDS, type ActionKind, type PlanAction, type UnmanagedAccount } from './reconcile/plan.js';
+export { DEFAULT_RECONCILE_SCHEDULE, type ReconcileConfig } from './config.js';

@@ -37,3 +37,9 @@ export function staticReader(r: Roster | (() => Roster), failPage?: number): Ros
     },
   };
 }
+
+/** A roster file's CSV text (header + one row per employee). */
+export function toCsv(employees: readonly RosterEmployee[]): string {
+  const rows = employees.map((e) => [e.employeeId, e.name, e.email ?? '', e.location.office ?? '', e.status].join(','));
+  return `employeeId,name,email,office,status\n${rows.join('\n')}\n`;
+}
