@@ -1,0 +1,77 @@
+/**
+ * Bad roster rows and failed reads on the local stack: each bad row is reported with its line and reason and the
+ * rest is applied; an employee whose row is bad is never taken for a leaver; an HR API failing on page 7 of 10
+ * applies nothing, and the error names the source and the page.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startStack, type Stack } from '../../local/stack.js';
+import { loadConfig } from '../../shared/config.js';
+import { reconcileDeps } from '../../shared/reconcile/deps.js';
+import { reconcile } from '../../shared/reconcile/reconcile.js';
+import { RosterReadError } from '../../shared/roster/roster.js';
+import { captureLogs } from '../helpers/stack.js';
+import { employee, roster, staticReader, toCsv } from '../helpers/roster.js';
+import { cli, localEnv } from '../cli/run-cli.js';
+
+let stack: Stack;
+const logs = captureLogs();
+const allUsers = () => stack.sag.snapshot().instances.flatMap((i) => i.users);
+
+beforeAll(async () => {
+  stack = await startStack({ env: { LOG_LEVEL: 'error' } });
+}, 30_000);
+afterAll(async () => {
+  await stack?.stop();
+  logs.restore();
+});
+
+describe('bad rows and failed reads', () => {
+  it('reports each bad row with its line and applies the rest', async () => {
+    const good = Array.from({ length: 20 }, (_, i) => employee(i));
+    const csv = `${toCsv(good)}E90001,No Mail,,Shanghai,active\nE90002,Bad Mail,not-an-email,Shanghai,active\nE90003,Far Away,far@corp.example.com,Suzhou,active\nE00001,Twin,twin@corp.example.com,Beijing,active\n`;
+    const path = join(mkdtempSync(join(tmpdir(), 'reconcile-rows-')), 'roster.csv');
+    writeFileSync(path, csv);
+    const r = await cli(['reconcile', '--local', '--json', '--file', path, '--wait', '60s'], localEnv(stack));
+    expect(r.code).toBe(1);
+    const doc = r.json();
+    const problems = doc.report.problems
+      .map((p: { origin: { line: number }; reason: string }) => [p.origin.line, p.reason])
+      .sort((a: number[], b: number[]) => (a[0] as number) - (b[0] as number));
+    expect(problems).toEqual([
+      [3, 'employee-id.duplicate'],
+      [22, 'email.missing'],
+      [23, 'email.invalid'],
+      [24, 'site.unmapped'],
+      [25, 'employee-id.duplicate'],
+    ]);
+    // 20 rows, less E00001 (listed twice, so neither row is used) and the unmapped office: 19 joins.
+    expect(doc.report.counts.join).toBe(19);
+    expect(doc.settled).toBe(19);
+    expect(allUsers()).toHaveLength(19);
+    expect(r.stdout).not.toContain('far@corp.example.com');
+
+    // E00001 gets its account once its rows are fixed; nobody with a bad row was planned as a leaver.
+    writeFileSync(path, toCsv(good));
+    const fixed = (await cli(['reconcile', '--local', '--json', '--file', path, '--dry-run'], localEnv(stack))).json();
+    expect(fixed.report.counts).toMatchObject({ join: 1, leave: 0 });
+  }, 60_000);
+
+  it('an HR API failing on page 7 of 10 applies nothing; the error names the source and the page', async () => {
+    const before = JSON.stringify(stack.sag.snapshot());
+    const deps = reconcileDeps({
+      config: loadConfig(stack.env),
+      directory: stack.directory,
+      credentials: LOCAL_CREDENTIALS,
+      accountId: LOCAL_ACCOUNT_ID,
+      reader: staticReader(roster([employee(500)], 'feishu'), 7),
+    });
+    const err = await reconcile(deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RosterReadError);
+    expect((err as RosterReadError).message).toMatch(/^feishu roster: .*\(page 7\); nothing was applied$/);
+    expect(stack.mns.queueDepth('hr-join') + stack.mns.queueDepth('hr-leave') + stack.mns.queueDepth('hr-transfer')).toBe(0);
+    expect(JSON.stringify(stack.sag.snapshot())).toBe(before);
+  });
+});
