@@ -51,8 +51,10 @@ const ALL: readonly FunctionName[] = FUNCTIONS.map((f) => f.name);
 const WORKERS: readonly FunctionName[] = WORKER_FUNCTIONS.map((f) => f.name);
 /** The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs (all-or-none). */
 const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker'];
-/** The site directory: the webhook routes by it; the enrich and leave workers Describe across its instances. */
-const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker'];
+/** The site directory: the webhook routes by it; the enrich and leave workers and the reconcile Describe across its instances. */
+const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker', 'reconcile'];
+/** What calls SAG and the ledger: the workers, and the reconcile (Describe, the ledger's range read, held plans). */
+const SAG_AND_LEDGER: readonly FunctionName[] = [...WORKERS, 'reconcile'];
 
 /**
  * Which functions need each variable the code reads. A variable the code reads that is missing here fails the
@@ -69,11 +71,11 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   LEAVE_QUEUE: ALL,
   DEAD_LETTER_QUEUE: ALL,
   LOG_LEVEL: ALL,
-  SAG_ENDPOINT: WORKERS,
-  SAG_TIMEOUT_MS: WORKERS,
-  SAG_MAX_CALLS_PER_SECOND: WORKERS,
-  BREAKER_BASE_SECONDS: WORKERS,
-  BREAKER_MAX_SECONDS: WORKERS,
+  SAG_ENDPOINT: SAG_AND_LEDGER,
+  SAG_TIMEOUT_MS: SAG_AND_LEDGER,
+  SAG_MAX_CALLS_PER_SECOND: SAG_AND_LEDGER,
+  BREAKER_BASE_SECONDS: SAG_AND_LEDGER,
+  BREAKER_MAX_SECONDS: SAG_AND_LEDGER,
   WORKER_CONCURRENCY: WORKERS,
   RETRY_INLINE_ATTEMPTS: WORKERS,
   RETRY_INLINE_BASE_DELAY_MS: WORKERS,
@@ -82,12 +84,12 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   RETRY_MAX_DELAY_SECONDS: WORKERS,
   RETRY_MAX_DEFERRALS: WORKERS,
   RETRY_DEFER_DELAY_SECONDS: WORKERS,
-  RETRY_DELAY_SCALE: WORKERS,
-  TABLESTORE_INSTANCE: WORKERS,
-  TABLESTORE_ENDPOINT: WORKERS,
-  LEDGER_TABLE: WORKERS,
-  TABLESTORE_TIMEOUT_MS: WORKERS,
-  LEDGER_LEASE_SECONDS: WORKERS,
+  RETRY_DELAY_SCALE: SAG_AND_LEDGER,
+  TABLESTORE_INSTANCE: SAG_AND_LEDGER,
+  TABLESTORE_ENDPOINT: SAG_AND_LEDGER,
+  LEDGER_TABLE: SAG_AND_LEDGER,
+  TABLESTORE_TIMEOUT_MS: SAG_AND_LEDGER,
+  LEDGER_LEASE_SECONDS: SAG_AND_LEDGER,
   LEAVER_DELETE_GRACE_DAYS: ['leave-worker'],
   WEBHOOK_MAX_BODY_BYTES: ['webhook'],
   WEBHOOK_TOLERANCE_SECONDS: ['webhook'],
@@ -107,6 +109,11 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   DINGTALK_API_ENDPOINT: ['enrich-worker'],
   WECOM_API_ENDPOINT: ['enrich-worker'],
   HR_API_TIMEOUT_MS: ['enrich-worker'],
+  RECONCILE_SOURCE: ['reconcile'],
+  RECONCILE_FILE: ['reconcile'],
+  RECONCILE_SCHEDULE: ['reconcile'],
+  RECONCILE_MAX_LEAVES: ['reconcile'],
+  RECONCILE_MAX_LEAVE_PERCENT: ['reconcile'],
 } satisfies Record<string, readonly FunctionName[]>;
 
 /** Every variable the functions read (the keys of ENV_NEEDS). */

@@ -105,7 +105,7 @@ export interface ReconcileConfig {
 }
 
 /** FC's timer cron: six fields (seconds first), or `@every <n>m|h`. */
-const SCHEDULE = /^(@every \d+[mh]|(\S+\s+){5}\S+)$/;
+export const RECONCILE_SCHEDULE_PATTERN = /^(@every \d+[mh]|(\S+\s+){5}\S+)$/;
 /** Hourly, on the hour (UTC). */
 export const DEFAULT_RECONCILE_SCHEDULE = '0 0 * * * *';
 
@@ -117,7 +117,7 @@ function reconcileFrom(env: NodeJS.ProcessEnv): ReconcileConfig {
   const file = env.RECONCILE_FILE?.trim() || undefined;
   if (source === 'file' && !file) throw new ConfigError('RECONCILE_SOURCE=file needs RECONCILE_FILE (the roster file)');
   const schedule = env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE;
-  if (!SCHEDULE.test(schedule)) throw new ConfigError(`RECONCILE_SCHEDULE must be a six-field cron (seconds first) or "@every 30m" (got "${schedule}")`);
+  if (!RECONCILE_SCHEDULE_PATTERN.test(schedule)) throw new ConfigError(`RECONCILE_SCHEDULE must be a six-field cron (seconds first) or "@every 30m" (got "${schedule}")`);
   return {
     source: source as RosterSource | undefined,
     file,

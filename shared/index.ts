@@ -98,4 +98,5 @@ export { releasePlan, UnknownPlanError, type ReleaseResult } from './reconcile/r
 export { waitForSettled, settledEvents } from './reconcile/drain.js';
 export { eventSourceFor, type PlannedEvent } from './reconcile/apply.js';
 export { ACTION_KINDS, type ActionKind, type PlanAction, type UnmanagedAccount } from './reconcile/plan.js';
-export { DEFAULT_RECONCILE_SCHEDULE, type ReconcileConfig } from './config.js';
+export { DEFAULT_RECONCILE_SCHEDULE, RECONCILE_SCHEDULE_PATTERN, type ReconcileConfig } from './config.js';
+export { createReconcileHandler, parseTimerEvent, type ReconcileOutcome, type ReconcileHandlerOptions } from './reconcile/timer.js';

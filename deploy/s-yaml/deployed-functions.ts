@@ -19,6 +19,7 @@ const TRAITS: Record<FunctionName, DeployTraits> = {
   'transfer-worker': { callsSag: true, sites: false, sagCallsPerTry: 2 },
   'enrich-worker': { callsSag: true, sites: true, sagCallsPerTry: 'per-instance', hrCallsPerTry: 2 },
   'leave-worker': { callsSag: true, sites: true, sagCallsPerTry: 'per-instance' },
+  reconcile: { callsSag: true, sites: true },
 };
 
 export type DeployedFunction = FunctionSpec & DeployTraits;
