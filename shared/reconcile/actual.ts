@@ -16,8 +16,12 @@ import type { SagClient } from '../sag/client.js';
 import type { SiteDirectory, SiteEntry } from '../sites.js';
 
 export const DESCRIBE_PAGE_SIZE = 100;
-/** Instances described at once (each one's pages in order); the pacer sets the actual call rate. */
-const INSTANCES_AT_ONCE = 8;
+/**
+ * Describe calls in flight at most: instances at once, and an instance's pages after the first (which gives the
+ * total) at once. The pacer (rate and concurrency from SAG's answers) sets what actually goes out.
+ */
+const INSTANCES_AT_ONCE = 16;
+const PAGES_AT_ONCE = 4;
 
 /** A client user on one of the directory's instances. */
 export interface ActualAccount {
@@ -52,17 +56,30 @@ export interface ActualProgress {
   ledgerRows: number;
 }
 
-/** Every client user of one instance, page by page. */
+/**
+ * Every client user of one instance: the first page gives the total, the rest are read a few at a time; a page
+ * that comes back full beyond the total (users added meanwhile) is followed until a short one.
+ */
 async function describeInstance(sag: SagClient, site: SiteEntry, onPage: (n: number) => void): Promise<{ accounts: ActualAccount[]; calls: number }> {
   const seen = new Map<string, ActualAccount>();
   let calls = 0;
-  for (let page = 1; ; page++) {
+  const read = async (page: number): Promise<number> => {
     const { users, totalCount } = await sag.listUsers(site.regionId, site.smartAGId, page, DESCRIBE_PAGE_SIZE);
     calls++;
     for (const u of users) seen.set(u.userName, { site, userName: u.userName, userMail: u.userMail, state: u.state === 1 ? 'disabled' : 'enabled' });
     onPage(users.length);
-    if (users.length < DESCRIBE_PAGE_SIZE || page * DESCRIBE_PAGE_SIZE >= totalCount) return { accounts: [...seen.values()], calls };
-  }
+    return users.length < DESCRIBE_PAGE_SIZE ? 0 : totalCount;
+  };
+  const total = await read(1);
+  const pages = Math.ceil(total / DESCRIBE_PAGE_SIZE);
+  const counts = await mapLimit(
+    Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2),
+    PAGES_AT_ONCE,
+    read,
+  );
+  // The last page came back full: the instance grew while it was read; go on until a short page.
+  for (let page = pages + 1, full = pages > 1 ? counts[counts.length - 1] !== 0 : total > 0; full; page++) full = (await read(page)) !== 0;
+  return { accounts: [...seen.values()], calls };
 }
 
 /** The ledger key range of one HR source: `{source}:` up to (not including) `{source};`. */

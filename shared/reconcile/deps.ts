@@ -34,7 +34,16 @@ export interface ReconcileWiring {
   sagEndpoint?: string;
   sender?: QueueSender;
   log?: Logger;
+  /**
+   * Until when (epoch ms) a throttled or queued Describe may keep waiting for its turn (default: 10 minutes from
+   * now; the timer function passes its soft deadline). A reconcile reads hundreds of pages through one pacer, so
+   * a call may queue far longer than a worker's single call.
+   */
+  deadline?: number;
 }
+
+/** How long a reconcile's Describe may wait for its pacing turn when no deadline is given. */
+export const RECONCILE_SAG_WAIT_MS = 10 * 60_000;
 
 /** Throws ConfigError when no ledger is configured: a reconcile needs it (managed accounts, held plans). */
 export function reconcileDeps(w: ReconcileWiring): ReconcileDeps {
@@ -44,7 +53,9 @@ export function reconcileDeps(w: ReconcileWiring): ReconcileDeps {
   return {
     reader: w.reader,
     directory: w.directory,
-    sag: new SagClient({ endpoint: w.sagEndpoint ?? config.sagEndpoint, credentials: w.credentials, timeoutMs: config.sagTimeoutMs, flow }),
+    sag: new SagClient({ endpoint: w.sagEndpoint ?? config.sagEndpoint, credentials: w.credentials, timeoutMs: config.sagTimeoutMs, flow }).withDeadline(
+      w.deadline ?? Date.now() + RECONCILE_SAG_WAIT_MS,
+    ),
     ledger: configuredLedger(config.ledger, w.credentials),
     plans: new PlanStore(ledgerClient(config.ledger, w.credentials), config.ledger.table),
     sender:

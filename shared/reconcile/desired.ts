@@ -53,7 +53,7 @@ export function desiredState(roster: Roster, directory: SiteDirectory): DesiredS
     }
     const site = resolveSite(directory, e.location);
     if (!site) problems.push({ origin: e.origin, reason: 'site.unmapped', detail: `no site for ${describeLocation(e.location)}`, employeeId: e.employeeId });
-    active.set(e.employeeId, { employee: { ...e, email: e.email }, site });
+    active.set(e.employeeId, { employee: e as RosterEmployee & { email: string }, site });
   }
   return { active, departed, listed, problems };
 }

@@ -86,11 +86,16 @@ class AccountIndex {
 
   /** The unclaimed accounts named any of `names` or mailed to `email`; they become claimed. */
   claim(names: Array<string | undefined>, email: string | undefined): ActualAccount[] {
-    const out = new Set<ActualAccount>();
-    for (const n of names) if (n) for (const a of this.byName.get(lower(n)) ?? []) out.add(a);
-    if (email) for (const a of this.byMail.get(lower(email)) ?? []) out.add(a);
-    const mine = [...out].filter((a) => !this.claimed.has(a));
-    for (const a of mine) this.claimed.add(a);
+    const mine: ActualAccount[] = [];
+    const take = (list: ActualAccount[] | undefined) => {
+      for (const a of list ?? []) {
+        if (this.claimed.has(a)) continue;
+        this.claimed.add(a);
+        mine.push(a);
+      }
+    };
+    for (const n of names) if (n) take(this.byName.get(lower(n)));
+    if (email) take(this.byMail.get(lower(email)));
     return mine;
   }
 }

@@ -22,7 +22,7 @@ import type { QueueSender } from '../mns/queue.js';
 import type { Roster, RosterProblem, RosterProgress, RosterReader, RosterSource } from '../roster/roster.js';
 import type { SagClient } from '../sag/client.js';
 import type { SiteDirectory } from '../sites.js';
-import { readActual, type ActualProgress } from './actual.js';
+import { readActual, type ActualProgress, type ActualState } from './actual.js';
 import { adoptAccounts, eventSourceFor, eventsFor, sendEvents, type PlannedEvent } from './apply.js';
 import { desiredState } from './desired.js';
 import { guardLeaves, type GuardLimits, type GuardVerdict } from './guard.js';
@@ -88,7 +88,7 @@ export interface ReconcileReport {
   describeCalls: number;
 }
 
-/** A plan ready to apply: its report (nothing applied yet) and its events. */
+/** A plan ready to apply: its report (nothing applied yet) and its events (none for a dry run). */
 export interface PreparedPlan {
   report: ReconcileReport;
   plan: Plan;
@@ -114,32 +114,38 @@ export function countActions(actions: readonly PlanAction[]): { counts: ActionCo
   return { counts, bySite };
 }
 
-/** Reads the roster (all of it, or a RosterReadError), then SAG and the ledger. */
-async function readBoth(
-  deps: ReconcileDeps,
-  progress: ReconcileProgress,
-  emit: () => void,
-): Promise<{ roster: Roster; basisAt: string; actual: Awaited<ReturnType<typeof readActual>> }> {
+/**
+ * Reads the roster (all of it, or a RosterReadError) and, at the same time, SAG and the ledger (both only read,
+ * so nothing is lost by reading them alongside a roster that turns out unreadable). The roster's error wins.
+ */
+async function readBoth(deps: ReconcileDeps, progress: ReconcileProgress, emit: () => void): Promise<{ roster: Roster; basisAt: string; actual: ActualState }> {
   const basisAt = (deps.now?.() ?? new Date()).toISOString();
-  const roster = await deps.reader.read((p: RosterProgress) => {
-    progress.rosterRows = p.rows;
-    emit();
-  });
-  progress.rosterRows = roster.employees.length + roster.problems.length;
-  progress.phase = 'actual';
-  emit();
-  const actual = await readActual({
+  const rosterRead = deps.reader
+    .read((p: RosterProgress) => {
+      progress.rosterRows = p.rows;
+      emit();
+    })
+    .then((roster) => {
+      progress.rosterRows = roster.employees.length + roster.problems.length;
+      progress.phase = 'actual';
+      emit();
+      return roster;
+    });
+  const actualRead = readActual({
     sag: deps.sag,
     ledger: deps.ledger,
     directory: deps.directory,
-    eventSource: eventSourceFor(roster.source),
+    eventSource: eventSourceFor(deps.reader.source),
     onProgress: (p: ActualProgress) => {
       progress.accounts = p.accounts;
       progress.ledgerRows = p.ledgerRows;
       emit();
     },
   });
-  return { roster, basisAt, actual };
+  const [roster, actual] = await Promise.allSettled([rosterRead, actualRead]);
+  if (roster.status === 'rejected') throw roster.reason;
+  if (actual.status === 'rejected') throw actual.reason;
+  return { roster: roster.value, basisAt, actual: actual.value };
 }
 
 /** Reads, plans and guards; changes nothing. Throws RosterReadError when the roster cannot be read to the end. */
@@ -150,7 +156,8 @@ export async function preparePlan(deps: ReconcileDeps, options: ReconcileOptions
   const eventSource = eventSourceFor(roster.source);
   const desired = desiredState(roster, deps.directory);
   const plan = planReconcile(desired, actual, deps.directory, { adopt: options.adopt, leaves: options.leaves });
-  const events = eventsFor(plan.actions, eventSource, basisAt);
+  // A dry run sends nothing: its events are not made.
+  const events = options.dryRun ? [] : eventsFor(plan.actions, eventSource, basisAt);
   const leaves = plan.actions.filter((a) => a.kind === 'leave').length;
   const lastRosterSize = await deps.plans.lastRosterSize(eventSource);
   const guard = guardLeaves({ leaves, managed: plan.managed, rosterSize: desired.listed.size, activeCount: desired.active.size, lastRosterSize }, deps.limits);

@@ -20,6 +20,7 @@
 import * as z from 'zod/mini';
 import { loadConfig, type Config } from '../config.js';
 import { resolveCredentials, type FcContext } from '../credentials.js';
+import { SOFT_DEADLINE_SHARE } from '../limits.js';
 import { createLogger } from '../logger.js';
 import type { QueueSender } from '../mns/queue.js';
 import type { RosterReader, RosterSource } from '../roster/roster.js';
@@ -27,6 +28,9 @@ import { SiteDirectory } from '../sites.js';
 import { reconcileDeps } from './deps.js';
 import { reconcile, type ActionCounts } from './reconcile.js';
 import { configuredRosterReader } from './roster-reader.js';
+
+/** The function's timeout when the context does not say (s.yaml gives it 900 s). */
+const DEFAULT_TIMEOUT_S = 900;
 
 const TimerEventSchema = z.lazy(() =>
   z.object({ triggerTime: z.iso.datetime({ offset: true }), triggerName: z.string().check(z.minLength(1)), payload: z.optional(z.string()) }),
@@ -89,6 +93,7 @@ export function createReconcileHandler(options: ReconcileHandlerOptions = {}) {
       reader: readerFor(config, source),
       accountId: context.accountId,
       sender: options.sender,
+      deadline: Date.now() + SOFT_DEADLINE_SHARE * (context.function?.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
       log: log.child({ requestId: context.requestId, triggerName: timer.triggerName }),
     });
     const report = await reconcile(deps).catch((err: unknown) => {
