@@ -36,6 +36,7 @@ export async function waitForSettled(
     const n = await settledEvents(ledger, eventSource, eventIds);
     opts.onProgress?.(n);
     if (n >= eventIds.size || Date.now() >= deadline) return n;
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+    // Each poll reads every row of the source: poll a large plan less often (1,000 events: once a second).
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? Math.min(5_000, 250 + eventIds.size * 0.75)));
   }
 }

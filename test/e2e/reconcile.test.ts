@@ -88,7 +88,7 @@ describe('reconcile', () => {
     expect(first.bySite['sh-hq']?.join).toBe(34);
     expect(first.enqueued).toBe(185);
     const ids = new Set(prepared.events.map((e) => e.event.id));
-    expect(await waitForSettled(ledger, 'generic', ids, { timeoutMs: 30_000 })).toBe(185);
+    expect(await waitForSettled(ledger, 'generic', ids, { timeoutMs: 60_000 })).toBe(185);
     expect(await stack.drainDeadLetters()).toEqual([]);
 
     for (let i = 0; i < 1000; i++) {
