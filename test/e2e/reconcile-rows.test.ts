@@ -11,6 +11,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startStack, type Stack } from '../
 import { loadConfig } from '../../shared/config.js';
 import { reconcileDeps } from '../../shared/reconcile/deps.js';
 import { reconcile } from '../../shared/reconcile/reconcile.js';
+import { createReconcileHandler, parseTimerEvent } from '../../shared/reconcile/timer.js';
 import { RosterReadError } from '../../shared/roster/roster.js';
 import { captureLogs } from '../helpers/stack.js';
 import { employee, roster, staticReader, toCsv } from '../helpers/roster.js';
@@ -73,5 +74,33 @@ describe('bad rows and failed reads', () => {
     expect((err as RosterReadError).message).toMatch(/^feishu roster: .*\(page 7\); nothing was applied$/);
     expect(stack.mns.queueDepth('hr-join') + stack.mns.queueDepth('hr-leave') + stack.mns.queueDepth('hr-transfer')).toBe(0);
     expect(JSON.stringify(stack.sag.snapshot())).toBe(before);
+  });
+
+  it('the timer handler: a timer event reconciles the configured roster file; anything else is refused; no source is off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reconcile-timer-'));
+    writeFileSync(join(dir, 'roster.csv'), toCsv([employee(800), employee(801)]));
+    const env = {
+      ...stack.env,
+      RECONCILE_SOURCE: 'file',
+      RECONCILE_FILE: 'roster.csv',
+      FC_FUNC_CODE_PATH: dir,
+      RECONCILE_MAX_LEAVE_PERCENT: '100',
+      RECONCILE_MAX_LEAVES: '100',
+    };
+    const context = { credentials: LOCAL_CREDENTIALS, accountId: LOCAL_ACCOUNT_ID, function: { timeout: 60 } };
+    const timer = Buffer.from(JSON.stringify({ triggerTime: '2026-11-23T08:00:00Z', triggerName: 'schedule', payload: 'reconcile' }));
+    const handler = createReconcileHandler({ env });
+    const out = await handler(timer, context);
+    expect(out).toMatchObject({ status: 'applied', triggerTime: '2026-11-23T08:00:00Z', counts: { join: 2 }, enqueued: expect.any(Number) });
+    expect(await handler('{"not":"a timer"}', context)).toMatchObject({ status: 'refused' });
+    expect(await handler(Buffer.from('not json'), context)).toMatchObject({ status: 'refused' });
+    expect(await createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: '' } })(timer, context)).toMatchObject({ status: 'off' });
+    await expect(createReconcileHandler({ env: { ...env, RECONCILE_MAX_LEAVES: 'many' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError' });
+    await expect(createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: 'wecom' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError' });
+    // A failing read throws (the invocation fails, nothing applied) and logs one error line naming the source.
+    const failing = createReconcileHandler({ env, readerFor: () => staticReader(roster([employee(802)], 'file'), 3) });
+    await expect(failing(timer, context)).rejects.toMatchObject({ name: 'RosterReadError', page: 3 });
+    expect(logs.lines.filter((l) => l.msg?.startsWith('reconcile failed'))).toEqual([expect.objectContaining({ level: 'error', source: 'file' })]);
+    expect(parseTimerEvent({ triggerTime: 'yesterday', triggerName: 'x' })).toBeUndefined();
   });
 });

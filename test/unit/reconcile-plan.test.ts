@@ -1,5 +1,6 @@
 /** The reconcile plan, the guard and the events' stamps: pure rules, on input data. */
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config.js';
 import { isStale } from '../../shared/ledger/ordering.js';
 import type { ActualAccount, ActualState, ManagedRecord } from '../../shared/reconcile/actual.js';
 import { eventSourceFor, eventsFor, stampsFor } from '../../shared/reconcile/apply.js';
@@ -145,5 +146,20 @@ describe('reconcile events', () => {
     const [left] = eventsFor([{ kind: 'leave', employee: { id: 'E1', name: 'E1' }, why: 'departed', sites: ['sh'] }], 'generic', basisAt);
     expect(isStale({ lastEventAt: basisAt, lastEventId: 'evt_zzz', lastEventType: 'employee.joined' }, left?.event as never)).toBe(false);
     expect(isStale({ lastEventAt: '2026-11-23T08:00:01Z', lastEventId: 'evt_rehire', lastEventType: 'employee.joined' }, left?.event as never)).toBe(true);
+  });
+});
+
+describe('reconcile configuration', () => {
+  it('defaults, and a clear error for each bad knob', () => {
+    expect(loadConfig({}).reconcile).toEqual({ source: undefined, file: undefined, schedule: '0 0 * * * *', maxLeaves: 20, maxLeavePercent: 5 });
+    expect(loadConfig({ RECONCILE_SOURCE: 'file', RECONCILE_FILE: 'r.csv', RECONCILE_SCHEDULE: '@every 30m' }).reconcile).toMatchObject({
+      source: 'file',
+      file: 'r.csv',
+      schedule: '@every 30m',
+    });
+    expect(() => loadConfig({ RECONCILE_SOURCE: 'sap' })).toThrow(/RECONCILE_SOURCE must be one of feishu, dingtalk, wecom, file/);
+    expect(() => loadConfig({ RECONCILE_SOURCE: 'file' })).toThrow(/RECONCILE_FILE/);
+    expect(() => loadConfig({ RECONCILE_SCHEDULE: '0 * * * *' })).toThrow(/six-field cron/);
+    expect(() => loadConfig({ RECONCILE_MAX_LEAVE_PERCENT: '101' })).toThrow(/RECONCILE_MAX_LEAVE_PERCENT must be a number from 0 to 100/);
   });
 });
