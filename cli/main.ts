@@ -29,7 +29,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export function program(ctx: CommandContext): Command {
   const io = ctx.io;
   const root = new Command('hr-sag-sync')
-    .description('Operate hr-sag-sync: dead letters, queues, checks, setup and signed test requests.')
+    .description('Operate hr-sag-sync: dead letters, queues, checks, setup, signed test requests, reconcile and backfill.')
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()

@@ -73,6 +73,12 @@ describe('mass-change guard', () => {
     const again = (await cli(['reconcile', '--local', '--json', '--file', cut], env)).json();
     expect(again.report.heldPlanId).toBe(doc.report.heldPlanId);
 
+    // A backfill never plans a leave: the same roster enqueues nothing, with an ETA on stderr.
+    const backfill = await cli(['backfill', '--local', '--json', '--file', cut, '--sag-rate', '20'], env);
+    expect(backfill.code).toBe(0);
+    expect(backfill.json().report).toMatchObject({ counts: { join: 0, leave: 0 }, leavesSkipped: 180, enqueued: 0 });
+    expect(backfill.stderr).toContain('ETA');
+
     const released = await cli(['reconcile', '--local', '--json', '--release', doc.report.heldPlanId], env);
     expect(released.code).toBe(0);
     expect(released.json()).toMatchObject({ id: doc.report.heldPlanId, leaves: 180 });

@@ -54,6 +54,16 @@ describe('bad rows and failed reads', () => {
     expect(allUsers()).toHaveLength(19);
     expect(r.stdout).not.toContain('far@corp.example.com');
 
+    // The text form: counts per action and per site, the problems with their lines, then the first rows.
+    writeFileSync(path, `${csv}E00500,New Hire,new.hire@corp.example.com,Hangzhou,active\n`);
+    const text = await cli(['reconcile', '--local', '--file', path, '--dry-run'], localEnv(stack));
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^action +join +enable +transfer +leave +adopt\nall +1 +0 +0 +0 +0$/m);
+    expect(text.stdout).toMatch(/^hz-rd +1 +0 +0 +0 +0$/m);
+    expect(text.stdout).toContain('problem  line 22  email.missing');
+    expect(text.stdout).toMatch(/^join +E00500 +n\*\*\*@corp\.example\.com +hz-rd$/m);
+    expect(text.stdout).toContain('dry run: nothing applied');
+
     // E00001 gets its account once its rows are fixed; nobody with a bad row was planned as a leaver.
     writeFileSync(path, toCsv(good));
     const fixed = (await cli(['reconcile', '--local', '--json', '--file', path, '--dry-run'], localEnv(stack))).json();
