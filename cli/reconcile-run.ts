@@ -15,7 +15,6 @@ import { resolveTarget, type TargetFlags } from './target.js';
 import type { CommandContext } from './context.js';
 import {
   ACTION_KINDS,
-  FileRosterReader,
   ROSTER_SOURCES,
   SiteDirectory,
   UnknownPlanError,
@@ -25,6 +24,7 @@ import {
   preparePlan,
   reconcileDeps,
   releasePlan,
+  rosterReaderFor,
   waitForSettled,
   type Config,
   type PlanAction,
@@ -60,13 +60,10 @@ export interface ReconcileDocument {
   settled?: number;
 }
 
-/** The roster reader of a source. API sources come with their readers (shared/roster/). */
-export function rosterReader(source: RosterSource, file: string | undefined): RosterReader {
-  if (source === 'file') {
-    if (!file) throw new UsageError('--source file needs --file <roster.csv|json|jsonl> (or RECONCILE_FILE)');
-    return new FileRosterReader(resolve(file));
-  }
-  throw new UsageError(`--source ${source}: this build reads rosters from files only; use --file`);
+/** The roster reader of a source (shared/roster/for-config.ts), a file's path resolved from the working directory. */
+export function rosterReader(source: RosterSource, file: string | undefined, config: Config): RosterReader {
+  if (source === 'file' && !file) throw new UsageError('--source file needs --file <roster.csv|json|jsonl> (or RECONCILE_FILE)');
+  return rosterReaderFor(source, { config, file: file && resolve(file) });
 }
 
 /** `--release` reads no roster: it sends a held plan's events. */
@@ -85,7 +82,7 @@ function sourceOf(flags: ReconcileFlags, config: Config): RosterSource {
 async function wiring(io: Io, flags: ReconcileFlags): Promise<{ deps: ReconcileDeps; config: Config }> {
   const target = await resolveTarget(io, flags);
   const config = loadConfig(target.env);
-  const reader = flags.release ? NO_ROSTER : rosterReader(sourceOf(flags, config), flags.file ?? config.reconcile.file);
+  const reader = flags.release ? NO_ROSTER : rosterReader(sourceOf(flags, config), flags.file ?? config.reconcile.file, config);
   const deps = reconcileDeps({
     config,
     directory: SiteDirectory.fromEnv(target.env),

@@ -39,7 +39,7 @@ export const isSecretName = (name: string): boolean => (SECRET_ENV as readonly s
  */
 export const SOURCE_ENV = {
   generic: ['HR_WEBHOOK_SECRET'],
-  feishu: ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN'],
+  feishu: ['FEISHU_ENCRYPT_KEY', 'FEISHU_VERIFICATION_TOKEN', 'FEISHU_APP_ID', 'FEISHU_APP_SECRET'],
   dingtalk: ['DINGTALK_TOKEN', 'DINGTALK_AES_KEY', 'DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET'],
   wecom: ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'WECOM_CORP_ID', 'WECOM_CORP_SECRET'],
 } as const;
@@ -49,12 +49,17 @@ export const PLATFORM_ENV = /^(FC_|ALIBABA_CLOUD_)/;
 
 const ALL: readonly FunctionName[] = FUNCTIONS.map((f) => f.name);
 const WORKERS: readonly FunctionName[] = WORKER_FUNCTIONS.map((f) => f.name);
-/** The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs (all-or-none). */
-const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker'];
+/**
+ * The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs, the reconcile
+ * reads the DingTalk/WeCom rosters (all-or-none, so the reconcile gets the whole group).
+ */
+const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker', 'reconcile'];
 /** The site directory: the webhook routes by it; the enrich and leave workers and the reconcile Describe across its instances. */
 const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker', 'reconcile'];
 /** What calls SAG and the ledger: the workers, and the reconcile (Describe, the ledger's range read, held plans). */
 const SAG_AND_LEDGER: readonly FunctionName[] = [...WORKERS, 'reconcile'];
+/** The functions that read whole HR rosters (shared/roster/): the scheduled reconcile. */
+const ROSTER: readonly FunctionName[] = ['reconcile'];
 
 /**
  * Which functions need each variable the code reads. A variable the code reads that is missing here fails the
@@ -106,14 +111,17 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   WECOM_CORP_SECRET: HR_SOURCE,
   SITES_JSON: SITES,
   SITES_FILE: SITES,
-  DINGTALK_API_ENDPOINT: ['enrich-worker'],
-  WECOM_API_ENDPOINT: ['enrich-worker'],
-  HR_API_TIMEOUT_MS: ['enrich-worker'],
+  DINGTALK_API_ENDPOINT: ['enrich-worker', 'reconcile'],
+  WECOM_API_ENDPOINT: ['enrich-worker', 'reconcile'],
+  HR_API_TIMEOUT_MS: ['enrich-worker', 'reconcile'],
   RECONCILE_SOURCE: ['reconcile'],
   RECONCILE_FILE: ['reconcile'],
   RECONCILE_SCHEDULE: ['reconcile'],
   RECONCILE_MAX_LEAVES: ['reconcile'],
   RECONCILE_MAX_LEAVE_PERCENT: ['reconcile'],
+  FEISHU_APP_ID: ROSTER,
+  FEISHU_APP_SECRET: ROSTER,
+  FEISHU_API_ENDPOINT: ROSTER,
 } satisfies Record<string, readonly FunctionName[]>;
 
 /** Every variable the functions read (the keys of ENV_NEEDS). */

@@ -32,6 +32,8 @@
  * | `WECOM_TOKEN`, `WECOM_ENCODING_AES_KEY`, `WECOM_CORP_ID`, `WECOM_CORP_SECRET` | — | WeCom; all four, or none (off) |
  * | `DINGTALK_API_ENDPOINT`, `WECOM_API_ENDPOINT` | `https://oapi.dingtalk.com`, `https://qyapi.weixin.qq.com` | HR user APIs (enrichment) |
  * | `HR_API_TIMEOUT_MS` | `5000` | per HR API call |
+ * | `FEISHU_APP_ID`, `FEISHU_APP_SECRET` | — | Feishu/Lark app credentials for reading the roster (contact v3, `tenant_access_token`); both or neither |
+ * | `FEISHU_API_ENDPOINT` | `https://open.feishu.cn` | Feishu open platform API (Lark: `https://open.larksuite.com`) |
  * | `TABLESTORE_INSTANCE` | — | Tablestore instance of the employee ledger; unset = no ledger (SAG alone decides) |
  * | `TABLESTORE_ENDPOINT` | `https://{instance}.{region}.ots.aliyuncs.com` | its endpoint (the VPC one from inside a VPC) |
  * | `LEDGER_TABLE` | `hr_sag_ledger` | the ledger table |
@@ -87,6 +89,8 @@ export interface Config {
   webhook: { maxBodyBytes: number; toleranceSeconds: number; genericSecrets: string[] };
   sources: SourcesConfig;
   hrApiTimeoutMs: number;
+  /** The Feishu app whose `tenant_access_token` reads the roster (reconcile); undefined when not configured. */
+  feishuApp?: FeishuAppConfig;
   /** The employee ledger (Tablestore); undefined when not configured. */
   ledger?: LedgerConfig;
   /** Days after the start of the next billing cycle before a leaver's disabled account is deleted. */
@@ -133,6 +137,12 @@ export interface SourcesConfig {
   wecom?: { token: string; encodingAesKey: string; corpId: string; corpSecret: string; apiEndpoint: string };
 }
 
+export interface FeishuAppConfig {
+  appId: string;
+  appSecret: string;
+  apiEndpoint: string;
+}
+
 /** All of `names` set (→ their values), none set (→ undefined), or a ConfigError naming the missing ones. */
 function allOrNone(env: NodeJS.ProcessEnv, source: string, names: string[]): string[] | undefined {
   const values = names.map((n) => env[n]?.trim() ?? '');
@@ -177,6 +187,12 @@ function sourcesFrom(env: NodeJS.ProcessEnv): SourcesConfig {
     };
   }
   return out;
+}
+
+function feishuAppFrom(env: NodeJS.ProcessEnv): FeishuAppConfig | undefined {
+  const app = allOrNone(env, 'The Feishu app', ['FEISHU_APP_ID', 'FEISHU_APP_SECRET']);
+  if (!app) return undefined;
+  return { appId: app[0] as string, appSecret: app[1] as string, apiEndpoint: endpoint(env, 'FEISHU_API_ENDPOINT', 'https://open.feishu.cn') };
 }
 
 function ledgerFrom(env: NodeJS.ProcessEnv, region: string): LedgerConfig | undefined {
@@ -293,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sources: sourcesFrom(env),
     hrApiTimeoutMs: int(env, 'HR_API_TIMEOUT_MS', 5_000, 100, 60_000),
+    feishuApp: feishuAppFrom(env),
     ledger: ledgerFrom(env, region),
     leaverDeleteGraceDays: int(env, 'LEAVER_DELETE_GRACE_DAYS', 0, 0, 365),
     reconcile: reconcileFrom(env),

@@ -5,7 +5,7 @@
  * internals. Adapters' helpers and parsing details stay unexported. The bundles stay small: package.json declares
  * `"sideEffects": false`, so esbuild drops whatever a function does not use.
  */
-export { loadConfig, DEFAULT_QUEUE_NAMES, type Config, type QueueNames, type RetryPolicy } from './config.js';
+export { loadConfig, DEFAULT_QUEUE_NAMES, type Config, type FeishuAppConfig, type QueueNames, type RetryPolicy } from './config.js';
 export { FUNCTIONS, WORKER_FUNCTIONS, type FunctionName, type FunctionRole, type FunctionSpec } from './catalogue.js';
 export { AES_KEY_PATTERN, MNS_CALL_TIMEOUT_MS, MNS_MAX_DELAY_SECONDS, SOFT_DEADLINE_SHARE } from './limits.js';
 export { resolveCredentials, type Credentials, type FcContext } from './credentials.js';
@@ -80,6 +80,11 @@ export {
   type RosterSource,
 } from './roster/roster.js';
 export { FileRosterReader, type FileRosterOptions, type RosterFileFormat } from './roster/file.js';
+export { FeishuRosterReader, type FeishuRosterOptions } from './roster/feishu.js';
+export { DingTalkRosterReader, type DingTalkRosterOptions } from './roster/dingtalk.js';
+export { WeComRosterReader, type WeComRosterOptions } from './roster/wecom.js';
+export type { RetryOptions as RosterRetryOptions } from './roster/api-pages.js';
+export { rosterReaderFor, type RosterReaderOptions } from './roster/for-config.js';
 /** Reconcile and backfill: roster × directory against SAG and the ledger, the mass-change guard, held plans. */
 export {
   reconcile,

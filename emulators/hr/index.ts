@@ -87,6 +87,8 @@ export interface FeishuHandle {
   addUser(user: FeishuUserSeed): void;
   /** Resigned users stay readable by id (`status.is_resigned: true`) and leave `find_by_department`. */
   resign(userId: string, resigned?: boolean): void;
+  /** Expires every tenant_access_token now (the next call with one gets 99991677). Returns how many were live. */
+  expireTokens(): number;
 }
 
 /** A running HR emulator. */
@@ -193,5 +195,6 @@ function feishuHandle(store: HrStore): FeishuHandle {
     addDepartment: (d) => feishu.addDepartment(d),
     addUser: (u) => feishu.addUser(u),
     resign: (id, resigned) => feishu.setResigned(id, resigned),
+    expireTokens: () => feishu.expireTokens(),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The HR user APIs the enrich worker reads (DingTalk and WeCom send only user ids). One small client per vendor
- * over Node's fetch, with the access token cached per function instance until shortly before it expires.
+ * over Node's fetch (hr-http.ts), with the access token cached per function instance until shortly before it
+ * expires.
  *
  * Failures map to the worker runtime's vocabulary:
  * - user unknown to the HR system → PermanentError `hr.user-not-found`;
@@ -10,6 +11,8 @@
  * - an invalid or expired token → the token is dropped and the call retried once.
  */
 import { PermanentError, TransientError } from '../errors.js';
+import type { Location } from '../sites.js';
+import { AccessToken, BUSY_CODES, dingTalkToken, fetchJson, TOKEN_CODES, weComToken, type DingTalkApp, type WeComApp } from './hr-http.js';
 
 /** What enrichment needs from the HR system. */
 export interface HrUser {
@@ -24,32 +27,8 @@ export interface HrDirectoryClient {
   getUser(userId: string): Promise<HrUser>;
 }
 
-interface TokenCache {
-  token?: string;
-  expiresAt: number;
-}
-
-async function fetchJson(url: string, init: RequestInit, timeoutMs: number): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw new TransientError('hr.api-unavailable', `HR API unreachable: ${(err as Error).name}`, {}, { cause: err });
-  }
-  const text = await res.text().catch(() => '');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new TransientError('hr.api-unavailable', `HR API answered HTTP ${res.status} with a non-JSON body`);
-  }
-  if (res.status >= 500) throw new TransientError('hr.api-unavailable', `HR API answered HTTP ${res.status}`);
-  if (!body || typeof body !== 'object') throw new TransientError('hr.api-unavailable', 'HR API answered a non-object');
-  return body as Record<string, unknown>;
-}
-
-const TOKEN_CODES = new Set([40014, 42001, 40001 /* WeCom: invalid credential when the token is bad */]);
-const BUSY_CODES = new Set([-1, 45009, 45033, 90018, 88]);
+/** Where an HR user works, as routing reads it: the work place as the office, and the departments. */
+export const hrUserLocation = (user: HrUser): Location => ({ offices: user.workPlace ? [user.workPlace] : [], departmentIds: user.departmentIds });
 
 function check(body: Record<string, unknown>, what: string, notFound: number[]): void {
   const code = Number(body.errcode ?? 0);
@@ -61,8 +40,7 @@ function check(body: Record<string, unknown>, what: string, notFound: number[]):
 }
 
 abstract class TokenClient implements HrDirectoryClient {
-  private cache: TokenCache = { expiresAt: 0 };
-  private pending?: Promise<string>;
+  private readonly token = new AccessToken(() => this.fetchToken());
 
   constructor(protected readonly timeoutMs: number) {}
 
@@ -71,25 +49,12 @@ abstract class TokenClient implements HrDirectoryClient {
   protected abstract toUser(userId: string, body: Record<string, unknown>): HrUser;
   protected abstract readonly notFoundCodes: number[];
 
-  private async token(): Promise<string> {
-    if (this.cache.token && Date.now() < this.cache.expiresAt) return this.cache.token;
-    this.pending ??= this.fetchToken()
-      .then(({ token, expiresIn }) => {
-        this.cache = { token, expiresAt: Date.now() + Math.max(60, expiresIn - 300) * 1000 };
-        return token;
-      })
-      .finally(() => {
-        this.pending = undefined;
-      });
-    return this.pending;
-  }
-
   async getUser(userId: string): Promise<HrUser> {
     for (let i = 0; i < 2; i++) {
-      const body = await this.fetchUser(await this.token(), userId);
+      const body = await this.fetchUser(await this.token.get(), userId);
       const code = Number(body.errcode ?? 0);
       if (TOKEN_CODES.has(code) && i === 0) {
-        this.cache = { expiresAt: 0 };
+        this.token.drop();
         continue;
       }
       check(body, 'user lookup', this.notFoundCodes);
@@ -97,35 +62,33 @@ abstract class TokenClient implements HrDirectoryClient {
     }
     throw new TransientError('hr.api-unavailable', 'the HR API kept refusing fresh tokens');
   }
-
-  protected tokenFrom(body: Record<string, unknown>): { token: string; expiresIn: number } {
-    const code = Number(body.errcode ?? 0);
-    if (code !== 0) {
-      const msg = `token: errcode ${code} ${String(body.errmsg ?? '')}`.trim();
-      if (BUSY_CODES.has(code)) throw new TransientError('hr.api-unavailable', msg, { upstreamCode: String(code) });
-      throw new PermanentError('hr.credentials-invalid', msg, { upstreamCode: String(code) });
-    }
-    if (typeof body.access_token !== 'string' || !body.access_token) throw new TransientError('hr.api-unavailable', 'token answer without access_token');
-    return { token: body.access_token, expiresIn: Number(body.expires_in ?? 7200) };
-  }
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+
+/** A DingTalk user as `topapi/v2/user/get` answers it (`result`), also an item of `topapi/v2/user/list`. */
+export function dingTalkUser(userId: string, r: Record<string, unknown>): HrUser {
+  const depts = Array.isArray(r.dept_id_list) ? r.dept_id_list.map(String) : [];
+  return { userId, name: str(r.name) ?? '', email: str(r.email) ?? str(r.org_email), departmentIds: depts, workPlace: str(r.work_place) };
+}
+
+/** A WeCom member as `cgi-bin/user/get` answers it (email, else the enterprise mailbox `biz_mail`; address as work place). */
+export function weComUser(userId: string, body: Record<string, unknown>): HrUser {
+  const depts = Array.isArray(body.department) ? body.department.map(String) : [];
+  return { userId, name: str(body.name) ?? '', email: str(body.email) ?? str(body.biz_mail), departmentIds: depts, workPlace: str(body.address) };
+}
 
 /** DingTalk: `GET /gettoken?appkey&appsecret`, `POST /topapi/v2/user/get?access_token` (60121: no such user). */
 export class DingTalkDirectory extends TokenClient {
   protected readonly notFoundCodes = [60121, 60111];
   constructor(
-    private readonly o: { endpoint: string; appKey: string; appSecret: string },
+    private readonly o: DingTalkApp,
     timeoutMs: number,
   ) {
     super(timeoutMs);
   }
-  protected async fetchToken() {
-    const u = new URL('/gettoken', this.o.endpoint);
-    u.searchParams.set('appkey', this.o.appKey);
-    u.searchParams.set('appsecret', this.o.appSecret);
-    return this.tokenFrom(await fetchJson(u.href, { method: 'GET' }, this.timeoutMs));
+  protected fetchToken() {
+    return dingTalkToken(this.o, this.timeoutMs);
   }
   protected fetchUser(token: string, userId: string) {
     const u = new URL('/topapi/v2/user/get', this.o.endpoint);
@@ -137,9 +100,7 @@ export class DingTalkDirectory extends TokenClient {
     );
   }
   protected toUser(userId: string, body: Record<string, unknown>): HrUser {
-    const r = (body.result ?? {}) as Record<string, unknown>;
-    const depts = Array.isArray(r.dept_id_list) ? r.dept_id_list.map(String) : [];
-    return { userId, name: str(r.name) ?? '', email: str(r.email) ?? str(r.org_email), departmentIds: depts, workPlace: str(r.work_place) };
+    return dingTalkUser(userId, (body.result ?? {}) as Record<string, unknown>);
   }
 }
 
@@ -147,16 +108,13 @@ export class DingTalkDirectory extends TokenClient {
 export class WeComDirectory extends TokenClient {
   protected readonly notFoundCodes = [60111];
   constructor(
-    private readonly o: { endpoint: string; corpId: string; corpSecret: string },
+    private readonly o: WeComApp,
     timeoutMs: number,
   ) {
     super(timeoutMs);
   }
-  protected async fetchToken() {
-    const u = new URL('/cgi-bin/gettoken', this.o.endpoint);
-    u.searchParams.set('corpid', this.o.corpId);
-    u.searchParams.set('corpsecret', this.o.corpSecret);
-    return this.tokenFrom(await fetchJson(u.href, { method: 'GET' }, this.timeoutMs));
+  protected fetchToken() {
+    return weComToken(this.o, this.timeoutMs);
   }
   protected fetchUser(token: string, userId: string) {
     const u = new URL('/cgi-bin/user/get', this.o.endpoint);
@@ -165,7 +123,6 @@ export class WeComDirectory extends TokenClient {
     return fetchJson(u.href, { method: 'GET' }, this.timeoutMs);
   }
   protected toUser(userId: string, body: Record<string, unknown>): HrUser {
-    const depts = Array.isArray(body.department) ? body.department.map(String) : [];
-    return { userId, name: str(body.name) ?? '', email: str(body.email) ?? str(body.biz_mail), departmentIds: depts, workPlace: str(body.address) };
+    return weComUser(userId, body);
   }
 }

@@ -23,7 +23,10 @@
  * | `status.unknown`, `field.invalid` | a quote never closed: the rest of the file cannot be split into rows |
  * | `employee-id.duplicate`: every row of an id listed twice | a JSON array that is not valid JSON |
  * | `row.unparsable`: broken quoting on one line, a JSON Lines line that is not an object | |
- * | `row.columns`: more CSV fields than the header names (an unquoted comma) | |
+ * | `row.columns`: more CSV fields than the header names (an unquoted comma) | a file that cannot be opened or read (page 0) |
+ *
+ * The error's `page` is the line (1-based; the header is line 1). An unknown office or site is not the reader's to
+ * judge: the plan resolves locations with the site directory.
  *
  * An employee id on several rows keeps **none** of them: the file does not say which is right, and every row is
  * reported (each naming the others' lines). The problems carry the employee id, so a reconcile can leave that

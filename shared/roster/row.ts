@@ -56,6 +56,9 @@ export type RowValues = Partial<Record<RosterField, unknown>>;
 
 const Email = z.lazy(() => z.email().check(z.maxLength(64)));
 
+/** An email a SAG account can take (as the webhooks check it: a valid address of at most 64 characters). */
+export const isRosterEmail = (email: string): boolean => Email.safeParse(email).success;
+
 type Checked = { ok: true; employee: RosterEmployee } | { ok: false; problem: RosterProblem };
 
 const fail = (line: number, reason: string, detail: string, employeeId?: string): Checked => ({
@@ -101,7 +104,7 @@ export function checkRow(values: RowValues, line: number): Checked {
   if (name === undefined || name.length > 256) return fail(line, 'field.invalid', 'name must be text of at most 256 characters', id);
   const email = typeof values.email === 'number' ? undefined : text(values.email);
   if (email === undefined) return fail(line, 'field.invalid', 'email must be a string', id);
-  const valid = email !== '' && Email.safeParse(email).success;
+  const valid = email !== '' && isRosterEmail(email);
   if (status === 'active' && email === '') return fail(line, 'email.missing', 'an active employee needs an email (a SAG account is made for it)', id);
   if (status === 'active' && !valid) return fail(line, 'email.invalid', 'email is not a valid address of at most 64 characters', id);
   // A departed employee needs only the id (the ledger knows the account); an unusable email is left out.

@@ -23,7 +23,7 @@
  */
 import { PermanentError } from '../errors.js';
 import { EnrichRequestSchema, type EnrichRequest } from '../events.js';
-import { DingTalkDirectory, WeComDirectory, type HrDirectoryClient } from '../hr/hr-api.js';
+import { DingTalkDirectory, hrUserLocation, WeComDirectory, type HrDirectoryClient } from '../hr/hr-api.js';
 import { routeEvent, type InboundEvent, type RoutedAction } from '../routing.js';
 import { ledgerFor } from '../ledger/for-context.js';
 import { ledgerKey } from '../ledger/record.js';
@@ -47,7 +47,7 @@ export async function enrich(event: EnrichRequest, ctx: WorkerContext<EnrichDeps
   const user = await client.getUser(event.employee.id);
   if (!user.email) throw new PermanentError('hr.email-missing', `${event.source} user ${event.employee.id} has no email; a SAG account needs one`);
   const employee = { id: user.userId, email: user.email, name: user.name };
-  const location: Location = { offices: user.workPlace ? [user.workPlace] : [], departmentIds: user.departmentIds };
+  const location: Location = hrUserLocation(user);
   const base = { source: event.source, sourceEventId: event.id, occurredAt: event.occurredAt, employee };
   const { directory } = ctx.deps;
 

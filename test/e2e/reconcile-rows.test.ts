@@ -106,7 +106,7 @@ describe('bad rows and failed reads', () => {
     expect(await handler(Buffer.from('not json'), context)).toMatchObject({ status: 'refused' });
     expect(await createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: '' } })(timer, context)).toMatchObject({ status: 'off' });
     await expect(createReconcileHandler({ env: { ...env, RECONCILE_MAX_LEAVES: 'many' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError' });
-    await expect(createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: 'wecom' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError' });
+    await expect(createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: 'feishu' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('FEISHU_APP_ID') });
     // A failing read throws (the invocation fails, nothing applied) and logs one error line naming the source.
     const failing = createReconcileHandler({ env, readerFor: () => staticReader(roster([employee(802)], 'file'), 3) });
     await expect(failing(timer, context)).rejects.toMatchObject({ name: 'RosterReadError', page: 3 });

@@ -169,7 +169,8 @@ describe('CSV', () => {
 
   it('refuses a file that cannot be opened', async () => {
     const err = await unreadable(new FileRosterReader(join(dir, 'missing.csv')).read());
-    expect(err.message).toContain('ENOENT');
+    expect([err.page, err.message]).toEqual([0, expect.stringContaining('ENOENT')]);
+    expect((await unreadable(new FileRosterReader(dir).read())).message).toContain('EISDIR');
   });
 
   it('reports progress every 1,000 rows', async () => {

@@ -38,7 +38,7 @@ const userObject = () =>
     department_ids: z.optional(z.array(z.string())),
     status: z.optional(z.object({ is_resigned: z.optional(z.boolean()) })),
   });
-type FeishuUser = z.infer<ReturnType<typeof userObject>>;
+export type FeishuUser = z.infer<ReturnType<typeof userObject>>;
 
 const EventSchema = z.lazy(() =>
   z.object({
@@ -64,10 +64,14 @@ function sameSecret(a: string | undefined, b: string): boolean {
 
 const location = (u: FeishuUser): Location => ({ offices: [u.work_station, u.city].filter((o): o is string => !!o), departmentIds: u.department_ids ?? [] });
 
+/** A Feishu user's employee id (`user_id`, else `open_id`), email (else `enterprise_email`) and location: events and the contact v3 lists alike. */
+export function feishuUserFields(u: FeishuUser): { id?: string; email?: string; location: Location } {
+  return { id: u.user_id || u.open_id, email: u.email || u.enterprise_email, location: location(u) };
+}
+
 function employeeOf(u: FeishuUser, path: string) {
-  const email = u.email || u.enterprise_email;
+  const { id, email } = feishuUserFields(u);
   const checked = JoinedUser.safeParse({ email, name: u.name });
-  const id = u.user_id || u.open_id;
   const issues = checked.success
     ? []
     : toFieldIssues(checked.error.issues).map((i) => ({ path: `${path}.${i.path === 'email' ? 'email' : i.path}`, message: i.message }));
@@ -78,9 +82,8 @@ function employeeOf(u: FeishuUser, path: string) {
 
 /** A leaver: the id is enough (the ledger knows the email); the email is kept when the event carries a valid one. */
 function leaverOf(u: FeishuUser, path: string): { id: string; email?: string } {
-  const id = u.user_id || u.open_id;
+  const { id, email } = feishuUserFields(u);
   if (!id) throw new ValidationError('the Feishu user has no id', [{ path: `${path}.user_id`, message: 'is required (or open_id)' }]);
-  const email = u.email || u.enterprise_email;
   return email && JoinedUser.safeParse({ email }).success && email.length <= 64 ? { id, email } : { id };
 }
 
