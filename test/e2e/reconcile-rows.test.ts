@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startStack, type Stack } from '../../local/stack.js';
 import { loadConfig } from '../../shared/config.js';
 import { reconcileDeps } from '../../shared/reconcile/deps.js';
-import { reconcile } from '../../shared/reconcile/reconcile.js';
+import { preparePlan, reconcile } from '../../shared/reconcile/reconcile.js';
+import { rosterReaderFor } from '../../shared/roster/for-config.js';
 import { createReconcileHandler, parseTimerEvent } from '../../shared/reconcile/timer.js';
 import { RosterReadError } from '../../shared/roster/roster.js';
 import { captureLogs } from '../helpers/stack.js';
@@ -86,6 +87,42 @@ describe('bad rows and failed reads', () => {
     expect(JSON.stringify(stack.sag.snapshot())).toBe(before);
   });
 
+  it('the DingTalk roster failing on page 7 (a 502 past its retries) applies nothing; the error names the source and the page', async () => {
+    const users = Array.from({ length: 900 }, (_, i) => ({
+      userid: `dt${i}`,
+      name: `DT ${i}`,
+      email: `dt${i}@corp.example.com`,
+      dept_id_list: [101 + (i % 3)],
+      work_place: 'Shanghai',
+    }));
+    stack.hr.seed({ dingtalk: { users } }); // in the stack's departments 101–103
+    const config = loadConfig(stack.env);
+    const real = rosterReaderFor('dingtalk', { config, retry: { delayScale: 0.001 } });
+    let pages = 0;
+    const reader = {
+      source: real.source,
+      read: (onProgress?: (p: { page: number; rows: number }) => void) =>
+        real.read((p) => {
+          pages = p.page;
+          if (p.page === 6) stack.hr.faults.add({ action: 'dingtalk.user.list', html502: true });
+          onProgress?.(p);
+        }),
+    };
+    const before = JSON.stringify(stack.sag.snapshot());
+    const deps = reconcileDeps({ config, directory: stack.directory, credentials: LOCAL_CREDENTIALS, accountId: LOCAL_ACCOUNT_ID, reader });
+    const err = await reconcile(deps).catch((e: unknown) => e);
+    stack.hr.faults.clear();
+    expect(err).toMatchObject({ name: 'RosterReadError', source: 'dingtalk', page: 7 });
+    expect((err as Error).message).toMatch(/^dingtalk roster: .*\(page 7\); nothing was applied$/);
+    expect(pages).toBe(6);
+    expect(stack.mns.queueDepth('hr-join') + stack.mns.queueDepth('hr-leave') + stack.mns.queueDepth('hr-transfer')).toBe(0);
+    expect(JSON.stringify(stack.sag.snapshot())).toBe(before);
+    // Read whole, the same roster plans 900 joins.
+    const whole = await preparePlan({ ...deps, reader: real }, { dryRun: true });
+    expect(whole.report.counts.join).toBe(900);
+    expect(whole.report.roster.pages).toBeGreaterThanOrEqual(10);
+  });
+
   it('the timer handler: a timer event reconciles the configured roster file; anything else is refused; no source is off', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'reconcile-timer-'));
     writeFileSync(join(dir, 'roster.csv'), toCsv([employee(800), employee(801)]));
@@ -106,7 +143,10 @@ describe('bad rows and failed reads', () => {
     expect(await handler(Buffer.from('not json'), context)).toMatchObject({ status: 'refused' });
     expect(await createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: '' } })(timer, context)).toMatchObject({ status: 'off' });
     await expect(createReconcileHandler({ env: { ...env, RECONCILE_MAX_LEAVES: 'many' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError' });
-    await expect(createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: 'feishu' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('FEISHU_APP_ID') });
+    await expect(createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: 'feishu' } })(timer, context)).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('FEISHU_APP_ID'),
+    });
     // A failing read throws (the invocation fails, nothing applied) and logs one error line naming the source.
     const failing = createReconcileHandler({ env, readerFor: () => staticReader(roster([employee(802)], 'file'), 3) });
     await expect(failing(timer, context)).rejects.toMatchObject({ name: 'RosterReadError', page: 3 });
