@@ -121,7 +121,8 @@ function reconcileFrom(env: NodeJS.ProcessEnv): ReconcileConfig {
   const file = env.RECONCILE_FILE?.trim() || undefined;
   if (source === 'file' && !file) throw new ConfigError('RECONCILE_SOURCE=file needs RECONCILE_FILE (the roster file)');
   const schedule = env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE;
-  if (!RECONCILE_SCHEDULE_PATTERN.test(schedule)) throw new ConfigError(`RECONCILE_SCHEDULE must be a six-field cron (seconds first) or "@every 30m" (got "${schedule}")`);
+  if (!RECONCILE_SCHEDULE_PATTERN.test(schedule))
+    throw new ConfigError(`RECONCILE_SCHEDULE must be a six-field cron (seconds first) or "@every 30m" (got "${schedule}")`);
   return {
     source: source as RosterSource | undefined,
     file,

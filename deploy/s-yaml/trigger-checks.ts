@@ -43,14 +43,23 @@ function mnsTrigger(f: FunctionView): { base: string; tc: unknown } | undefined 
 export const checkTimerTrigger = perFunction(({ name, known, triggers, env }) => {
   if (known?.trigger !== 'timer') return [];
   const timers = triggers.filter((t) => t.triggerType === 'timer');
-  if (timers.length !== 1 || triggers.length !== 1) return [problem(name, 'props.triggers', `needs exactly one trigger, of type timer (got ${triggers.map((t) => str(t.triggerType)).join(', ') || 'none'})`)];
+  if (timers.length !== 1 || triggers.length !== 1)
+    return [problem(name, 'props.triggers', `needs exactly one trigger, of type timer (got ${triggers.map((t) => str(t.triggerType)).join(', ') || 'none'})`)];
   const tc = (timers[0] as Obj).triggerConfig;
   const key = 'props.triggers[0].triggerConfig';
   if (!isObj(tc)) return [problem(name, key, 'missing')];
   const out: Problem[] = [];
   const cron = str(tc.cronExpression ?? '');
-  if (!RECONCILE_SCHEDULE_PATTERN.test(cron)) out.push(problem(name, `${key}.cronExpression`, `must be FC's six-field cron (seconds first) or "@every 30m" (got ${cron || '(none)'})`));
-  else if (env.RECONCILE_SCHEDULE !== cron) out.push(problem(name, `${key}.cronExpression`, `must equal RECONCILE_SCHEDULE ${str(env.RECONCILE_SCHEDULE)} (got ${cron}): render both from \${env('RECONCILE_SCHEDULE', …)}`));
+  if (!RECONCILE_SCHEDULE_PATTERN.test(cron))
+    out.push(problem(name, `${key}.cronExpression`, `must be FC's six-field cron (seconds first) or "@every 30m" (got ${cron || '(none)'})`));
+  else if (env.RECONCILE_SCHEDULE !== cron)
+    out.push(
+      problem(
+        name,
+        `${key}.cronExpression`,
+        `must equal RECONCILE_SCHEDULE ${str(env.RECONCILE_SCHEDULE)} (got ${cron}): render both from \${env('RECONCILE_SCHEDULE', …)}`,
+      ),
+    );
   if (tc.enable !== true) out.push(problem(name, `${key}.enable`, `must be true, or the schedule never runs (got ${str(tc.enable)})`));
   return out;
 });
