@@ -20,8 +20,8 @@ export const DESCRIBE_PAGE_SIZE = 100;
  * Describe calls in flight at most: instances at once, and an instance's pages after the first (which gives the
  * total) at once. The pacer (rate and concurrency from SAG's answers) sets what actually goes out.
  */
-const INSTANCES_AT_ONCE = 16;
-const PAGES_AT_ONCE = 4;
+const INSTANCES_AT_ONCE = 20;
+const PAGES_AT_ONCE = 2;
 
 /** A client user on one of the directory's instances. */
 export interface ActualAccount {
