@@ -7,9 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import * as backfill from './commands/backfill.js';
 import * as dlq from './commands/dlq.js';
 import * as doctor from './commands/doctor.js';
 import * as queues from './commands/queues.js';
+import * as reconcile from './commands/reconcile.js';
 import * as setup from './commands/setup.js';
 import * as sign from './commands/sign.js';
 import * as smoke from './commands/smoke.js';
@@ -20,7 +22,7 @@ import { colours, eprintln, paint, processIo, type Io } from './io.js';
 import { ConfigError } from '../shared/index.js';
 
 /** The commands, in the order `--help` lists them. */
-const COMMANDS: Array<{ register(parent: Command, ctx: CommandContext): void }> = [status, dlq, queues, doctor, smoke, setup, sign];
+const COMMANDS: Array<{ register(parent: Command, ctx: CommandContext): void }> = [status, dlq, queues, doctor, smoke, setup, sign, reconcile, backfill];
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -28,7 +30,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 export function program(ctx: CommandContext): Command {
   const io = ctx.io;
   const root = new Command('hr-sag-sync')
-    .description('Operate hr-sag-sync: dead letters, queues, checks, a smoke test, setup and signed test requests.')
+    .description('Operate hr-sag-sync: dead letters, queues, checks, a smoke test, setup, signed test requests, reconcile and backfill.')
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()

@@ -48,7 +48,7 @@ import {
 import { at, formatProblem, isError, isObj, type Obj, type Problem } from './s-yaml/problem.js';
 import { checkRawYaml as rawChecks } from './s-yaml/raw-checks.js';
 import { parseDotEnv, renderWithS, requiredEnv, type Rendered } from './s-yaml/render.js';
-import { checkHttpTrigger, checkMnsTrigger, checkRunOptions, checkTimeouts } from './s-yaml/trigger-checks.js';
+import { checkHttpTrigger, checkMnsTrigger, checkRunOptions, checkTimeouts, checkTimerTrigger } from './s-yaml/trigger-checks.js';
 import { viewOf, type CheckContext, type Ctx } from './s-yaml/view.js';
 
 export { ENV_NEEDS, QUEUE_ENV, SECRET_ENV, isSecretName } from './function-env.js';
@@ -74,6 +74,7 @@ export const CHECKS: readonly Check[] = [
   checkCodeValidation,
   checkWebhookSecrets,
   checkHttpTrigger,
+  checkTimerTrigger,
   checkMnsTrigger,
   checkRunOptions,
   checkTimeouts,

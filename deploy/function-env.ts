@@ -49,15 +49,17 @@ export const PLATFORM_ENV = /^(FC_|ALIBABA_CLOUD_)/;
 
 const ALL: readonly FunctionName[] = FUNCTIONS.map((f) => f.name);
 const WORKERS: readonly FunctionName[] = WORKER_FUNCTIONS.map((f) => f.name);
-/** The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs (all-or-none). */
-const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker'];
-/** The site directory: the webhook routes by it; the enrich and leave workers Describe across its instances. */
-const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker'];
 /**
- * The functions that read whole HR rosters (shared/roster/): the reconcile function, once the catalogue has it.
- * Until then the roster readers run only in the operator's tools, and s.yaml passes these variables to no function.
+ * The HR source credentials: the webhook verifies/decrypts, the enrich worker calls the HR user APIs, the reconcile
+ * reads the DingTalk/WeCom rosters (all-or-none, so the reconcile gets the whole group).
  */
-const ROSTER: readonly FunctionName[] = [];
+const HR_SOURCE: readonly FunctionName[] = ['webhook', 'enrich-worker', 'reconcile'];
+/** The site directory: the webhook routes by it; the enrich and leave workers and the reconcile Describe across its instances. */
+const SITES: readonly FunctionName[] = [...HR_SOURCE, 'leave-worker', 'reconcile'];
+/** What calls SAG and the ledger: the workers, and the reconcile (Describe, the ledger's range read, held plans). */
+const SAG_AND_LEDGER: readonly FunctionName[] = [...WORKERS, 'reconcile'];
+/** The functions that read whole HR rosters (shared/roster/): the scheduled reconcile. */
+const ROSTER: readonly FunctionName[] = ['reconcile'];
 
 /**
  * Which functions need each variable the code reads. A variable the code reads that is missing here fails the
@@ -74,11 +76,11 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   LEAVE_QUEUE: ALL,
   DEAD_LETTER_QUEUE: ALL,
   LOG_LEVEL: ALL,
-  SAG_ENDPOINT: WORKERS,
-  SAG_TIMEOUT_MS: WORKERS,
-  SAG_MAX_CALLS_PER_SECOND: WORKERS,
-  BREAKER_BASE_SECONDS: WORKERS,
-  BREAKER_MAX_SECONDS: WORKERS,
+  SAG_ENDPOINT: SAG_AND_LEDGER,
+  SAG_TIMEOUT_MS: SAG_AND_LEDGER,
+  SAG_MAX_CALLS_PER_SECOND: SAG_AND_LEDGER,
+  BREAKER_BASE_SECONDS: SAG_AND_LEDGER,
+  BREAKER_MAX_SECONDS: SAG_AND_LEDGER,
   WORKER_CONCURRENCY: WORKERS,
   RETRY_INLINE_ATTEMPTS: WORKERS,
   RETRY_INLINE_BASE_DELAY_MS: WORKERS,
@@ -87,12 +89,12 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   RETRY_MAX_DELAY_SECONDS: WORKERS,
   RETRY_MAX_DEFERRALS: WORKERS,
   RETRY_DEFER_DELAY_SECONDS: WORKERS,
-  RETRY_DELAY_SCALE: WORKERS,
-  TABLESTORE_INSTANCE: WORKERS,
-  TABLESTORE_ENDPOINT: WORKERS,
-  LEDGER_TABLE: WORKERS,
-  TABLESTORE_TIMEOUT_MS: WORKERS,
-  LEDGER_LEASE_SECONDS: WORKERS,
+  RETRY_DELAY_SCALE: SAG_AND_LEDGER,
+  TABLESTORE_INSTANCE: SAG_AND_LEDGER,
+  TABLESTORE_ENDPOINT: SAG_AND_LEDGER,
+  LEDGER_TABLE: SAG_AND_LEDGER,
+  TABLESTORE_TIMEOUT_MS: SAG_AND_LEDGER,
+  LEDGER_LEASE_SECONDS: SAG_AND_LEDGER,
   // The transfer worker schedules the origin's delete under `transferPolicy: "move"`.
   LEAVER_DELETE_GRACE_DAYS: ['leave-worker', 'transfer-worker'],
   WEBHOOK_MAX_BODY_BYTES: ['webhook'],
@@ -110,9 +112,14 @@ export const ENV_NEEDS: Readonly<Record<string, readonly string[]>> = {
   WECOM_CORP_SECRET: HR_SOURCE,
   SITES_JSON: SITES,
   SITES_FILE: SITES,
-  DINGTALK_API_ENDPOINT: ['enrich-worker'],
-  WECOM_API_ENDPOINT: ['enrich-worker'],
-  HR_API_TIMEOUT_MS: ['enrich-worker'],
+  DINGTALK_API_ENDPOINT: ['enrich-worker', 'reconcile'],
+  WECOM_API_ENDPOINT: ['enrich-worker', 'reconcile'],
+  HR_API_TIMEOUT_MS: ['enrich-worker', 'reconcile'],
+  RECONCILE_SOURCE: ['reconcile'],
+  RECONCILE_FILE: ['reconcile'],
+  RECONCILE_SCHEDULE: ['reconcile'],
+  RECONCILE_MAX_LEAVES: ['reconcile'],
+  RECONCILE_MAX_LEAVE_PERCENT: ['reconcile'],
   FEISHU_APP_ID: ROSTER,
   FEISHU_APP_SECRET: ROSTER,
   FEISHU_API_ENDPOINT: ROSTER,

@@ -4,13 +4,13 @@
  */
 import type { QueueNames } from './config.js';
 
-export type FunctionRole = 'webhook' | 'worker';
+export type FunctionRole = 'webhook' | 'worker' | 'reconcile';
 
 export interface FunctionSpec {
   /** The FC function name (without the deployment prefix) and its folder under functions/. */
   name: string;
-  /** How FC invokes it. */
-  trigger: 'http' | 'queue';
+  /** How FC invokes it: an HTTP trigger, an MNS queue trigger, or a timer (cron) trigger. */
+  trigger: 'http' | 'queue' | 'timer';
   /** For queue-triggered functions: which of the configured queues feeds it. */
   queue?: keyof Omit<QueueNames, 'deadLetter'>;
   /** Which RAM role it runs with (deploy/ram/<role>-role-policy.json). */
@@ -23,6 +23,8 @@ export const FUNCTIONS = [
   { name: 'transfer-worker', trigger: 'queue', queue: 'transfer', role: 'worker' },
   { name: 'enrich-worker', trigger: 'queue', queue: 'enrich', role: 'worker' },
   { name: 'leave-worker', trigger: 'queue', queue: 'leave', role: 'worker' },
+  // Describe only on SAG (it plans; the workers act), SendMessage, the ledger table, the HR APIs.
+  { name: 'reconcile', trigger: 'timer', role: 'reconcile' },
 ] as const satisfies readonly FunctionSpec[];
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];

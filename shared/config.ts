@@ -39,12 +39,18 @@
  * | `LEDGER_TABLE` | `hr_sag_ledger` | the ledger table |
  * | `TABLESTORE_TIMEOUT_MS` | `3000` | per ledger call |
  * | `LEDGER_LEASE_SECONDS` | `120` | how long one event's claim on an employee holds before another may take it over |
+ * | `RECONCILE_SOURCE` | — | the roster the scheduled reconcile reads: `feishu`, `dingtalk`, `wecom` or `file` (unset: the timer function does nothing) |
+ * | `RECONCILE_FILE` | — | the roster file of `RECONCILE_SOURCE=file` (relative: the function's code directory) |
+ * | `RECONCILE_SCHEDULE` | `0 0 * * * *` (hourly) | the timer trigger's cron (FC: six fields, seconds first, UTC; or `@every 30m`) |
+ * | `RECONCILE_MAX_LEAVES` | `20` | a plan with more leaves is held (joins and transfers still apply) |
+ * | `RECONCILE_MAX_LEAVE_PERCENT` | `5` | … or with leaves over this % of the managed employees, or a roster that shrank by more than either |
  * | `LOG_LEVEL` | `info` | debug, info, warn, error |
  */
 import { ConfigError } from './errors.js';
 import type { LedgerConfig } from './ledger/for-context.js';
 import type { LogLevel } from './logger.js';
 import { AES_KEY_PATTERN } from './limits.js';
+import { ROSTER_SOURCES, type RosterSource } from './roster/roster.js';
 
 export const DEFAULT_QUEUE_NAMES = { join: 'hr-join', transfer: 'hr-transfer', enrich: 'hr-enrich', leave: 'hr-leave', deadLetter: 'hr-dead-letter' } as const;
 
@@ -89,7 +95,41 @@ export interface Config {
   ledger?: LedgerConfig;
   /** Days after the start of the next billing cycle before a leaver's disabled account is deleted. */
   leaverDeleteGraceDays: number;
+  /** The scheduled reconcile and its mass-change guard (shared/reconcile/). */
+  reconcile: ReconcileConfig;
   logLevel: LogLevel;
+}
+
+export interface ReconcileConfig {
+  source?: RosterSource;
+  file?: string;
+  schedule: string;
+  maxLeaves: number;
+  maxLeavePercent: number;
+}
+
+/** FC's timer cron: six fields (seconds first), or `@every <n>m|h`. */
+export const RECONCILE_SCHEDULE_PATTERN = /^(@every \d+[mh]|(\S+\s+){5}\S+)$/;
+/** Hourly, on the hour (UTC). */
+export const DEFAULT_RECONCILE_SCHEDULE = '0 0 * * * *';
+
+function reconcileFrom(env: NodeJS.ProcessEnv): ReconcileConfig {
+  const source = env.RECONCILE_SOURCE?.trim() || undefined;
+  if (source !== undefined && !(ROSTER_SOURCES as readonly string[]).includes(source)) {
+    throw new ConfigError(`RECONCILE_SOURCE must be one of ${ROSTER_SOURCES.join(', ')} (got "${source}")`);
+  }
+  const file = env.RECONCILE_FILE?.trim() || undefined;
+  if (source === 'file' && !file) throw new ConfigError('RECONCILE_SOURCE=file needs RECONCILE_FILE (the roster file)');
+  const schedule = env.RECONCILE_SCHEDULE?.trim() || DEFAULT_RECONCILE_SCHEDULE;
+  if (!RECONCILE_SCHEDULE_PATTERN.test(schedule))
+    throw new ConfigError(`RECONCILE_SCHEDULE must be a six-field cron (seconds first) or "@every 30m" (got "${schedule}")`);
+  return {
+    source: source as RosterSource | undefined,
+    file,
+    schedule,
+    maxLeaves: int(env, 'RECONCILE_MAX_LEAVES', 20, 0, 1_000_000),
+    maxLeavePercent: num(env, 'RECONCILE_MAX_LEAVE_PERCENT', 5, 0, 100),
+  };
 }
 
 export interface SourcesConfig {
@@ -273,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feishuApp: feishuAppFrom(env),
     ledger: ledgerFrom(env, region),
     leaverDeleteGraceDays: int(env, 'LEAVER_DELETE_GRACE_DAYS', 0, 0, 365),
+    reconcile: reconcileFrom(env),
     logLevel: logLevel(env.LOG_LEVEL),
   };
 }

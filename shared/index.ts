@@ -87,3 +87,23 @@ export { DingTalkRosterReader, type DingTalkRosterOptions } from './roster/dingt
 export { WeComRosterReader, type WeComRosterOptions } from './roster/wecom.js';
 export type { RetryOptions as RosterRetryOptions } from './roster/api-pages.js';
 export { rosterReaderFor, type RosterReaderOptions } from './roster/for-config.js';
+/** Reconcile and backfill: roster × directory against SAG and the ledger, the mass-change guard, held plans. */
+export {
+  reconcile,
+  preparePlan,
+  applyPlan,
+  countActions,
+  type ReconcileReport,
+  type ReconcileDeps,
+  type ReconcileOptions,
+  type ReconcileProgress,
+  type PreparedPlan,
+  type ActionCounts,
+} from './reconcile/reconcile.js';
+export { reconcileDeps, type ReconcileWiring } from './reconcile/deps.js';
+export { releasePlan, UnknownPlanError, type ReleaseResult } from './reconcile/release.js';
+export { waitForSettled, settledEvents } from './reconcile/drain.js';
+export { eventSourceFor, type PlannedEvent } from './reconcile/apply.js';
+export { ACTION_KINDS, type ActionKind, type PlanAction, type UnmanagedAccount } from './reconcile/plan.js';
+export { DEFAULT_RECONCILE_SCHEDULE, RECONCILE_SCHEDULE_PATTERN, type ReconcileConfig } from './config.js';
+export { createReconcileHandler, parseTimerEvent, type ReconcileOutcome, type ReconcileHandlerOptions } from './reconcile/timer.js';

@@ -25,3 +25,10 @@ export const MNS_MAX_DELAY_SECONDS = 604_800;
  * messages 4 days (the default, and the leave queue's) would lose the step. 3 days leaves a day to receive it.
  */
 export const LEAVE_DELETE_HOP_MAX_SECONDS = 259_200;
+
+/**
+ * How far before the roster read began a reconcile stamps the events that grant access (join, enable, transfer):
+ * an HR list API may lag its own change events by a few minutes and clocks drift, so a grant yields to every event
+ * applied in that window (shared/reconcile/apply.ts has the rule).
+ */
+export const RECONCILE_GRANT_MARGIN_SECONDS = 300;

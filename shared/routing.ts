@@ -17,7 +17,7 @@
 import { deadLetter, type DeadLetter } from './mns/dead-letter.js';
 import { EVENT_SCHEMA_VERSION, eventId, type CanonicalEvent, type Employee, type EmployeeLeft, type EnrichRequest, type Source } from './events.js';
 import type { QueueNames } from './config.js';
-import { siteRef, type Location, type SiteDirectory } from './sites.js';
+import { siteRef, type Location, type SiteDirectory, type SiteEntry } from './sites.js';
 
 /** An HR event after a source adapter has verified and normalised it, before sites are resolved. */
 export type InboundEvent =
@@ -36,6 +36,14 @@ export type RoutedAction =
     }
   | { kind: 'dead-letter'; queue: string; eventId: string; record: DeadLetter }
   | { kind: 'noop'; eventId: string; reason: string };
+
+/**
+ * The site an HR location maps to: the one rule every path uses (webhook routing, the enrich worker, the reconcile
+ * plan's desired state), so a roster row lands where its webhook would have.
+ */
+export function resolveSite(directory: SiteDirectory, location: Location | undefined): SiteEntry | undefined {
+  return directory.resolve(location);
+}
 
 export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queues: QueueNames, fn: string): RoutedAction {
   const id = eventId(inbound.source, inbound.sourceEventId);
@@ -78,11 +86,11 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
   });
 
   if (inbound.kind === 'joined') {
-    const site = directory.resolve(inbound.location);
-    return site ? join(site) : unmapped(`no site for ${describe(inbound.location)}`);
+    const site = resolveSite(directory, inbound.location);
+    return site ? join(site) : unmapped(`no site for ${describeLocation(inbound.location)}`);
   }
-  const from = directory.resolve(inbound.from);
-  const to = directory.resolve(inbound.to);
+  const from = resolveSite(directory, inbound.from);
+  const to = resolveSite(directory, inbound.to);
   if (from && to && from.id === to.id) return { kind: 'noop', eventId: id, reason: `transfer within site ${to.id}` };
   if (from && to) {
     return {
@@ -102,11 +110,12 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
     };
   }
   if (to) return join(to);
-  if (from) return { kind: 'noop', eventId: id, reason: `target ${describe(inbound.to)} maps to no site; the account stays on ${from.id}` };
-  return unmapped(`neither ${describe(inbound.from)} nor ${describe(inbound.to)} maps to a site`);
+  if (from) return { kind: 'noop', eventId: id, reason: `target ${describeLocation(inbound.to)} maps to no site; the account stays on ${from.id}` };
+  return unmapped(`neither ${describeLocation(inbound.from)} nor ${describeLocation(inbound.to)} maps to a site`);
 }
 
-function describe(l: Location): string {
+/** A location in words, for reports and dead letters: `office "Suzhou"`. */
+export function describeLocation(l: Location): string {
   if (l.site !== undefined) return `site "${l.site}"`;
   if (l.office !== undefined) return `office "${l.office}"`;
   if (l.offices?.length) return `offices [${l.offices.join(', ')}]`;

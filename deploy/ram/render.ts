@@ -20,6 +20,7 @@ export const POLICY_FILES = [
   'trust-policy.json',
   'webhook-role-policy.json',
   'worker-role-policy.json',
+  'reconcile-role-policy.json',
   'deployer-policy.json',
   'operator-readonly-policy.json',
   'operator-redrive-policy.json',

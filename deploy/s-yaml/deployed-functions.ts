@@ -18,6 +18,7 @@ const TRAITS: Record<FunctionName, DeployTraits> = {
   'transfer-worker': { callsSag: true, sites: false },
   'enrich-worker': { callsSag: true, sites: true, hrCallsPerTry: 2 },
   'leave-worker': { callsSag: true, sites: true },
+  reconcile: { callsSag: true, sites: true },
 };
 
 export type DeployedFunction = FunctionSpec & DeployTraits;

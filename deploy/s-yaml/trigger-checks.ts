@@ -1,5 +1,12 @@
-/** Checks of the triggers: the webhook's HTTP trigger, each worker's MNS trigger, its run options and timeouts. */
-import { MNS_CALL_TIMEOUT_MS, SAG_CALLS_PER_TRY, type SagCallBudget, SOFT_DEADLINE_SHARE, sagCallsPerTry } from '../../shared/index.js';
+/** Checks of the triggers: the webhook's HTTP trigger, each worker's MNS trigger, its run options and timeouts, the reconcile's timer. */
+import {
+  MNS_CALL_TIMEOUT_MS,
+  RECONCILE_SCHEDULE_PATTERN,
+  SAG_CALLS_PER_TRY,
+  type SagCallBudget,
+  SOFT_DEADLINE_SHARE,
+  sagCallsPerTry,
+} from '../../shared/index.js';
 import { QUEUE_ENV } from '../function-env.js';
 import { QUEUE_ATTRIBUTES } from '../setup.js';
 import { perFunction } from './check.js';
@@ -34,6 +41,35 @@ function mnsTrigger(f: FunctionView): { base: string; tc: unknown } | undefined 
   if (!f.isWorker || f.mnsIndex < 0) return undefined;
   return { base: `props.triggers[${f.mnsIndex}].triggerConfig`, tc: (f.triggers[f.mnsIndex] as Obj).triggerConfig };
 }
+
+/**
+ * A timer-triggered function (the reconcile) has exactly one enabled timer trigger whose cron is FC's (six fields,
+ * seconds first, or `@every 30m`: https://www.alibabacloud.com/help/en/functioncompute/api-fc-2023-03-30-struct-timertriggerconfig)
+ * and equals the RECONCILE_SCHEDULE the function is given (so the code reports the schedule that runs it).
+ */
+export const checkTimerTrigger = perFunction(({ name, known, triggers, env }) => {
+  if (known?.trigger !== 'timer') return [];
+  const timers = triggers.filter((t) => t.triggerType === 'timer');
+  if (timers.length !== 1 || triggers.length !== 1)
+    return [problem(name, 'props.triggers', `needs exactly one trigger, of type timer (got ${triggers.map((t) => str(t.triggerType)).join(', ') || 'none'})`)];
+  const tc = (timers[0] as Obj).triggerConfig;
+  const key = 'props.triggers[0].triggerConfig';
+  if (!isObj(tc)) return [problem(name, key, 'missing')];
+  const out: Problem[] = [];
+  const cron = str(tc.cronExpression ?? '');
+  if (!RECONCILE_SCHEDULE_PATTERN.test(cron))
+    out.push(problem(name, `${key}.cronExpression`, `must be FC's six-field cron (seconds first) or "@every 30m" (got ${cron || '(none)'})`));
+  else if (env.RECONCILE_SCHEDULE !== cron)
+    out.push(
+      problem(
+        name,
+        `${key}.cronExpression`,
+        `must equal RECONCILE_SCHEDULE ${str(env.RECONCILE_SCHEDULE)} (got ${cron}): render both from \${env('RECONCILE_SCHEDULE', …)}`,
+      ),
+    );
+  if (tc.enable !== true) out.push(problem(name, `${key}.enable`, `must be true, or the schedule never runs (got ${str(tc.enable)})`));
+  return out;
+});
 
 /** The webhook has one anonymous, public HTTP trigger for POST and GET. */
 export const checkHttpTrigger = perFunction(({ name, triggers }) => {

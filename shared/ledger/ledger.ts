@@ -16,6 +16,7 @@
 import { sleep } from '../concurrency.js';
 import { PermanentError, SystemicError, ThrottledError, TransientError } from '../errors.js';
 import type { TablestoreClient } from '../tablestore/client.js';
+import type { KeyValue } from '../tablestore/plain-buffer.js';
 import { TablestoreError } from '../tablestore/errors.js';
 import { isStale, type OrderedEvent } from './ordering.js';
 import { emptyRecord, fromColumns, toColumns, withHistory, type HistoryEntry, type LedgerRecord, type PendingClaim } from './record.js';
@@ -88,6 +89,48 @@ export class Ledger {
     await this.retryRaces(async () => {
       const record = (await this.read(key)) ?? emptyRecord(key);
       return (await this.write({ ...record, history: withHistory(record.history, entry) })) ? true : undefined;
+    });
+  }
+
+  /**
+   * Every record whose key lies in [`start`, `end`) (a range read, paged by Tablestore), e.g. one HR source's
+   * employees with `start = 'feishu:'`, `end = 'feishu;'`. `keep` maps each record to what the caller keeps (the
+   * rest, e.g. the history, is dropped at once, so a large ledger is never held in memory whole).
+   */
+  async scan<T>(start: string, end: string, keep: (r: LedgerRecord) => T | undefined, onPage?: (rows: number) => void): Promise<T[]> {
+    const out: T[] = [];
+    let from: KeyValue = start;
+    for (;;) {
+      const page = await this.call(() => this.opts.client.getRange(this.opts.table, [{ name: PRIMARY_KEY, value: from }], [{ name: PRIMARY_KEY, value: end }]));
+      for (const row of page.rows) {
+        const kept = keep(fromColumns(String(row.primaryKey[PRIMARY_KEY]), row.columns));
+        if (kept !== undefined) out.push(kept);
+      }
+      onPage?.(page.rows.length);
+      const next = page.next?.[0]?.value;
+      if (next === undefined) return out;
+      from = next;
+    }
+  }
+
+  /**
+   * Changes a record outside any event (an account adopted by a reconcile): `change` applies to the current row
+   * and `entry` is added to its history; the ordering fields (last event, claim) are kept as they are.
+   */
+  async amend(key: string, entry: HistoryEntry, change: (r: LedgerRecord) => LedgerRecord): Promise<LedgerRecord> {
+    return this.retryRaces(async () => {
+      const record = (await this.read(key)) ?? emptyRecord(key);
+      const next = {
+        ...change(record),
+        key,
+        version: record.version,
+        pending: record.pending,
+        lastEventAt: record.lastEventAt,
+        lastEventId: record.lastEventId,
+        lastEventType: record.lastEventType,
+      };
+      const written = { ...next, history: withHistory(record.history, entry) };
+      return (await this.write(written)) ? { ...written, version: written.version + 1 } : undefined;
     });
   }
 

@@ -212,6 +212,27 @@ export class SagClient {
     return {};
   }
 
+  /**
+   * One page of every client user of an instance (DescribeSmartAccessGatewayClientUsers without filters), 1-based,
+   * with the instance's total.
+   */
+  async listUsers(regionId: string, smartAGId: string, pageNumber: number, pageSize: number): Promise<{ users: SagUser[]; totalCount: number }> {
+    const res = await this.call<{ TotalCount?: number; Users?: { User?: RawUser[] } }>('DescribeSmartAccessGatewayClientUsers', {
+      RegionId: regionId,
+      SmartAGId: smartAGId,
+      PageNumber: pageNumber,
+      PageSize: pageSize,
+    });
+    const users = (res.Users?.User ?? []).map((u) => ({
+      userName: u.UserName ?? '',
+      userMail: u.UserMail ?? '',
+      bandwidth: u.Bandwidth,
+      clientIp: u.ClientIp,
+      state: u.State,
+    }));
+    return { users, totalCount: Number(res.TotalCount ?? 0) };
+  }
+
   /** RoamClientUser: makes the origin instance's user usable on the target instance. */
   async roamClientUser(input: RoamInput): Promise<{ requestId?: string }> {
     const res = await this.call('RoamClientUser', {

@@ -61,12 +61,30 @@ describe('RAM policies (deploy/ram)', () => {
     expect(resourcesFor(doc, 'log:PostLogStoreLogs')).toEqual(resourcesFor(loadPolicy('webhook-role-policy.json', at), 'log:PostLogStoreLogs'));
   });
 
+  it('the reconcile role: Describe only on SAG, SendMessage on the join, transfer and leave queues, the ledger rows and range, logs', () => {
+    const doc = loadPolicy('reconcile-role-policy.json', at);
+    expect(sorted(actionsOf(doc))).toEqual([
+      'log:PostLogStoreLogs',
+      'mns:SendMessage',
+      'ots:GetRange',
+      'ots:GetRow',
+      'ots:PutRow',
+      'smartag:DescribeSmartAccessGatewayClientUsers',
+    ]);
+    for (const a of ['ots:GetRange', 'ots:GetRow', 'ots:PutRow']) expect(resourcesFor(doc, a), a).toEqual([LEDGER_TABLE_ARN]);
+    const queues = [DEFAULT_QUEUE_NAMES.join, DEFAULT_QUEUE_NAMES.transfer, DEFAULT_QUEUE_NAMES.leave];
+    expect(sorted(resourcesFor(doc, 'mns:SendMessage'))).toEqual(
+      sorted(queues.flatMap((q) => [`acs:mns:${at.region}:${at.accountId}:/queues/${q}`, `acs:mns:${at.region}:${at.accountId}:/queues/${q}/messages`])),
+    );
+  });
+
   it('the deployer: FC scoped to the product’s functions, PassRole only on the two roles, queue management on the four queues', () => {
     const doc = loadPolicy('deployer-policy.json', at);
     for (const a of actionsOf(doc).filter((x) => x.startsWith('fc:') && x !== 'fc:GetTempBucketToken')) {
       for (const r of resourcesFor(doc, a)) expect(r, a).toMatch(new RegExp(`^acs:fc:${at.region}:${at.accountId}:functions/hr-sag-sync-\\*`));
     }
     expect(sorted(resourcesFor(doc, 'ram:PassRole'))).toEqual([
+      `acs:ram::${at.accountId}:role/hr-sag-sync-reconcile`,
       `acs:ram::${at.accountId}:role/hr-sag-sync-webhook`,
       `acs:ram::${at.accountId}:role/hr-sag-sync-worker`,
     ]);

@@ -80,6 +80,32 @@ describe('s.yaml rendered by s preview', () => {
     expect([...triggers[0]!.triggerConfig.methods].sort()).toEqual(['GET', 'POST']);
   });
 
+  it('the reconcile has one enabled timer trigger on RECONCILE_SCHEDULE (hourly by default), its own role, no queue trigger', () => {
+    const r = resources().reconcile!;
+    expect(r.props.triggers).toEqual([
+      {
+        triggerName: 'schedule',
+        triggerType: 'timer',
+        qualifier: 'LATEST',
+        triggerConfig: { cronExpression: '0 0 * * * *', enable: true, payload: 'reconcile' },
+      },
+    ]);
+    expect(r.props.environmentVariables.RECONCILE_SCHEDULE).toBe('0 0 * * * *');
+    expect(r.props.role).toMatch(/role\/hr-sag-sync-reconcile$/);
+    const broken = structuredClone(spec);
+    broken.resources.reconcile.props.triggers[0].triggerConfig.cronExpression = '0 * * * *';
+    broken.resources.reconcile.props.triggers[0].triggerConfig.enable = false;
+    expect(checkRendered(broken, { env, bundles: 'skip' }).map(formatProblem)).toEqual([
+      `reconcile: props.triggers[0].triggerConfig.cronExpression: must be FC's six-field cron (seconds first) or "@every 30m" (got 0 * * * *)`,
+      'reconcile: props.triggers[0].triggerConfig.enable: must be true, or the schedule never runs (got false)',
+    ]);
+    broken.resources.reconcile.props.triggers[0].triggerConfig.cronExpression = '0 30 * * * *';
+    broken.resources.reconcile.props.triggers[0].triggerConfig.enable = true;
+    expect(checkRendered(broken, { env, bundles: 'skip' }).map(formatProblem)).toEqual([
+      "reconcile: props.triggers[0].triggerConfig.cronExpression: must equal RECONCILE_SCHEDULE 0 0 * * * * (got 0 30 * * * *): render both from ${env('RECONCILE_SCHEDULE', …)}",
+    ]);
+  });
+
   it.each(workers)('%s: MNS trigger with PascalCase keys, event-streaming, ALL + dead-letter ARN, retry, batch window, timeout < 300 s', (name, f) => {
     const t = mnsTrigger(name);
     expect(t.triggerType).toBe('eventbridge');

@@ -3,7 +3,7 @@
  * loads without node_modules, exports `handler`, and works against the emulators — the bundle's shims and
  * tree-shaking are exercised here, not only the TypeScript sources.
  */
-import { cpSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,6 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRET, startStack, type Stack } from '../../local/stack.js';
 import { signedGenericRequest } from '../../local/sample.js';
 import { FUNCTIONS as CATALOGUE, WORKER_FUNCTIONS } from '../../shared/catalogue.js';
+import { loadConfig } from '../../shared/config.js';
+import { reconcileDeps } from '../../shared/reconcile/deps.js';
+import { preparePlan } from '../../shared/reconcile/reconcile.js';
+import { FileRosterReader } from '../../shared/roster/file.js';
+import { employee, toCsv } from '../helpers/roster.js';
 
 const FUNCTIONS = CATALOGUE.map((f) => f.name);
 let stack: Stack;
@@ -149,5 +154,35 @@ describe('function bundles', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ function: 'join-worker', received: 1, results: { done: 1 } });
     expect(stack.sag.listUsers('sag-shhq0000000001').map((u) => u.userMail)).toContain('bundle1@example.com');
     await stack.mnsClient.deleteMessage('hr-join', body.ReceiptHandle);
+  });
+
+  it('the reconcile bundle, invoked with an FC timer event, runs the same reconcile as the shared code: joins on the join queue', async () => {
+    const file = join(isolated, 'reconcile', 'roster.csv');
+    // B1 (the webhook test's join above) is listed too: the roster is the whole company.
+    const b1 = employee(0, { employeeId: 'B1', email: 'bundle1@example.com', location: { office: 'Shanghai' } });
+    writeFileSync(file, toCsv([b1, ...Array.from({ length: 30 }, (_, i) => employee(7000 + i))]));
+    const env = { RECONCILE_SOURCE: 'file', RECONCILE_FILE: file };
+    // What the shared code plans for this roster (a dry run, in this process)…
+    const deps = reconcileDeps({
+      config: loadConfig({ ...stack.env, ...env }),
+      directory: stack.directory,
+      credentials: { accessKeyId: 'local-ak', accessKeySecret: 'local-sk' },
+      reader: new FileRosterReader(file),
+    });
+    const planned = await preparePlan(deps, { dryRun: true });
+    expect(planned.report.counts).toMatchObject({ join: 30, leave: 0 });
+    // …is what the bundle applies, from a timer event (https://www.alibabacloud.com/help/en/fc/formats-of-event-for-different-triggers).
+    const before = stack.mns.queueDepth('hr-join');
+    const timer = { triggerTime: '2026-11-23T08:00:00Z', triggerName: 'schedule', payload: 'reconcile' };
+    const r = await run('reconcile', timer, env);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'applied', triggerTime: timer.triggerTime, counts: planned.report.counts, enqueued: 30, problems: 0 });
+    expect(stack.mns.queueDepth('hr-join') - before).toBe(30);
+    // Anything else is refused without reading or applying; RECONCILE_SOURCE unset turns it off.
+    expect(JSON.parse((await run('reconcile', { hello: 'world' }, env)).stdout)).toMatchObject({ status: 'refused' });
+    expect(JSON.parse((await run('reconcile', timer)).stdout)).toMatchObject({ status: 'off' });
+    expect(stack.mns.queueDepth('hr-join') - before).toBe(30);
+    const bad = await runMisconfigured('reconcile', timer);
+    expect(JSON.parse(bad.thrown)).toMatchObject({ name: 'ConfigError' });
   });
 });
