@@ -5,9 +5,9 @@
  *
  * Paging: {@link DESCRIBE_PAGE_SIZE} users a page. The current API reference gives PageSize a default of 10 and no
  * maximum; an older one gives 50 and a maximum of 100 (unverified which holds): 100 is within both readings. Pages
- * are read until one comes back short or TotalCount is reached. Accounts created while an instance is being paged
- * may be missed or seen twice (Describe pages by offset); both are harmless: a missed account is planned next run,
- * a duplicate is de-duplicated here.
+ * are read until one comes back short or TotalCount is reached. Accounts created or deleted while an instance is
+ * being paged may be missed or seen twice (Describe pages by offset): a read whose pages disagree is repeated, a
+ * duplicate is de-duplicated here, and what is still missed is planned by the next run.
  */
 import { mapLimit } from '../concurrency.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -22,6 +22,8 @@ export const DESCRIBE_PAGE_SIZE = 100;
  */
 const INSTANCES_AT_ONCE = 20;
 const PAGES_AT_ONCE = 2;
+/** Reads of one instance at most when accounts come and go while it is paged (see describeInstance). */
+const READS_PER_INSTANCE = 3;
 
 /** A client user on one of the directory's instances. */
 export interface ActualAccount {
@@ -58,28 +60,41 @@ export interface ActualProgress {
 
 /**
  * Every client user of one instance: the first page gives the total, the rest are read a few at a time; a page
- * that comes back full beyond the total (users added meanwhile) is followed until a short one.
+ * that comes back full beyond the total (users added meanwhile) is followed until a short one. Describe pages by
+ * offset, so an account deleted while the pages are read (a leaver's delete step coming due) shifts the later pages
+ * and hides an account that exists. A read is stable when every page answered the same TotalCount and that many
+ * distinct users were seen; an unstable read is repeated (at most {@link READS_PER_INSTANCE} reads in all) and the
+ * reads are merged, the latest state of an account winning. What is still missed is planned by the next run.
  */
 async function describeInstance(sag: SagClient, site: SiteEntry, onPage: (n: number) => void): Promise<{ accounts: ActualAccount[]; calls: number }> {
   const seen = new Map<string, ActualAccount>();
   let calls = 0;
-  const read = async (page: number): Promise<number> => {
-    const { users, totalCount } = await sag.listUsers(site.regionId, site.smartAGId, page, DESCRIBE_PAGE_SIZE);
-    calls++;
-    for (const u of users) seen.set(u.userName, { site, userName: u.userName, userMail: u.userMail, state: u.state === 1 ? 'disabled' : 'enabled' });
-    onPage(users.length);
-    return users.length < DESCRIBE_PAGE_SIZE ? 0 : totalCount;
-  };
-  const total = await read(1);
-  const pages = Math.ceil(total / DESCRIBE_PAGE_SIZE);
-  const counts = await mapLimit(
-    Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2),
-    PAGES_AT_ONCE,
-    read,
-  );
-  // The last page came back full: the instance grew while it was read; go on until a short page.
-  for (let page = pages + 1, full = pages > 1 ? counts[counts.length - 1] !== 0 : total > 0; full; page++) full = (await read(page)) !== 0;
-  return { accounts: [...seen.values()], calls };
+  for (let reads = 1; ; reads++) {
+    const totals = new Set<number>();
+    const distinct = new Set<string>();
+    const read = async (page: number): Promise<number> => {
+      const { users, totalCount } = await sag.listUsers(site.regionId, site.smartAGId, page, DESCRIBE_PAGE_SIZE);
+      calls++;
+      totals.add(totalCount);
+      for (const u of users) {
+        distinct.add(u.userName);
+        seen.set(u.userName, { site, userName: u.userName, userMail: u.userMail, state: u.state === 1 ? 'disabled' : 'enabled' });
+      }
+      if (reads === 1) onPage(users.length);
+      return users.length < DESCRIBE_PAGE_SIZE ? 0 : totalCount;
+    };
+    const total = await read(1);
+    const pages = Math.ceil(total / DESCRIBE_PAGE_SIZE);
+    const counts = await mapLimit(
+      Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2),
+      PAGES_AT_ONCE,
+      read,
+    );
+    // The last page came back full: the instance grew while it was read; go on until a short page.
+    for (let page = pages + 1, full = pages > 1 ? counts[counts.length - 1] !== 0 : total > 0; full; page++) full = (await read(page)) !== 0;
+    const stable = totals.size === 1 && distinct.size === [...totals][0];
+    if (stable || reads >= READS_PER_INSTANCE) return { accounts: [...seen.values()], calls };
+  }
 }
 
 /** The ledger key range of one HR source: `{source}:` up to (not including) `{source};`. */

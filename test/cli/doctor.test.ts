@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMnsEmulator, type MnsEmulator } from '../../emulators/mns/index.js';
 import { startSagEmulator, type SagEmulator } from '../../emulators/sag/index.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, startStack, type Stack } from '../../local/stack.js';
+import { FUNCTIONS } from '../../shared/index.js';
 import { stackLedger } from '../helpers/stack.js';
 import { cli, localEnv } from './run-cli.js';
 
@@ -217,7 +218,7 @@ describe('beyond the ten', () => {
 
   it('--deployed: a function not deployed, and a bad --fc-endpoint', async () => {
     const { failed } = await doctor({}, ['--local', '--deployed', '--function-prefix', 'other']);
-    expect(failed).toHaveLength(5);
+    expect(failed).toHaveLength(FUNCTIONS.length);
     expect(failed[0]).toMatchObject({ name: 'deployed:other-webhook', detail: 'not deployed', fix: expect.stringContaining('FUNCTION_PREFIX=other') });
     const bad = await cli(['doctor', '--local', '--deployed', '--fc-endpoint', 'fc.example.com'], env);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('--fc-endpoint must be http(s)://host[:port]')]);
