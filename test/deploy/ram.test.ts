@@ -142,9 +142,10 @@ describe('RAM policies (deploy/ram)', () => {
       expect(actionsOf(readonly).every((a) => actionsOf(smoke).includes(a))).toBe(true);
     });
 
-    it('full operator policy: redrive plus what setup calls (create and set the four queues, create the ledger table), no SAG write, no deletion', () => {
+    it('full operator policy: redrive plus what setup calls (create and set the queues, create the ledger table) and what reconcile writes (ledger rows: adoptions, held plans), no SAG write, no deletion', () => {
       const extra = actionsOf(full).filter((a) => !actionsOf(redrive).includes(a));
-      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable']);
+      expect(sorted(extra)).toEqual(['mns:CreateQueue', 'mns:SetQueueAttributes', 'ots:CreateTable', 'ots:PutRow']);
+      expect(resourcesFor(full, 'ots:PutRow')).toEqual([LEDGER_TABLE_ARN]);
       for (const a of extra.filter((x) => x.startsWith('mns:'))) expect(sorted(resourcesFor(full, a)), a).toEqual(sorted(queueArns(false)));
       // Which resource level CreateTable is checked at is not documented: the instance and the table are both named.
       for (const a of ['ots:CreateTable'])
