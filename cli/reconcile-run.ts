@@ -72,14 +72,18 @@ const NO_ROSTER: RosterReader = {
   read: () => Promise.reject(new Error('--release reads no roster')),
 };
 
-function sourceOf(flags: ReconcileFlags, config: Config): RosterSource {
+function sourceOf(flags: Pick<ReconcileFlags, 'source' | 'file'>, config: Config): RosterSource {
   const source = flags.source ?? (flags.file ? 'file' : config.reconcile.source);
   if (!source) throw new UsageError('say which roster to read: --file <roster.csv> or --source feishu|dingtalk|wecom|file (or RECONCILE_SOURCE)');
   if (!(ROSTER_SOURCES as readonly string[]).includes(source)) throw new UsageError(`--source must be one of ${ROSTER_SOURCES.join(', ')} (got "${source}")`);
   return source as RosterSource;
 }
 
-async function wiring(io: Io, flags: ReconcileFlags): Promise<{ deps: ReconcileDeps; config: Config }> {
+/** The reconcile's dependencies for a target and flags (also used by `status` to show what a reconcile would do). */
+export async function wiring(
+  io: Io,
+  flags: Pick<ReconcileFlags, 'source' | 'file' | 'release'> & TargetFlags,
+): Promise<{ deps: ReconcileDeps; config: Config }> {
   const target = await resolveTarget(io, flags);
   const config = loadConfig(target.env);
   const reader = flags.release ? NO_ROSTER : rosterReader(sourceOf(flags, config), flags.file ?? config.reconcile.file, config);
@@ -95,7 +99,8 @@ async function wiring(io: Io, flags: ReconcileFlags): Promise<{ deps: ReconcileD
   return { deps, config };
 }
 
-function siteOf(a: PlanAction): string {
+/** Where an action applies, as the plan's rows print it. */
+export function siteOf(a: PlanAction): string {
   if (a.kind === 'transfer') return `${a.from.id} → ${a.to.id}`;
   if (a.kind === 'leave') return a.sites.join(', ');
   if (a.kind === 'adopt') return a.accounts.map((x) => x.site).join(', ');

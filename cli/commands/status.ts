@@ -6,6 +6,7 @@
  *   DescribeSmartAccessGatewayClientUsers with the user name the site's policy gives (or the email filter);
  * - the queues: messages about the employee waiting in the work queues and the dead-letter queue, peeked (never
  *   received; MNS peeks the first 16 visible messages of each queue).
+ * - what a reconcile would do for them, with `--source`/`--file` or when RECONCILE_SOURCE is set (cli/status-plan.ts).
  * Exits 1 when a dead letter about the employee is waiting.
  */
 import type { Command } from 'commander';
@@ -17,6 +18,7 @@ import { decodeRecord, describeDeadLetter, employeeOf, peek } from '../dead-lett
 import { EXIT } from '../exit-codes.js';
 import { formatAge, printJson, println, table } from '../io.js';
 import { resolveTarget } from '../target.js';
+import { statusPlan, type StatusPlan, type StatusPlanFlags } from '../status-plan.js';
 import {
   SOURCES,
   SagCallError,
@@ -69,6 +71,8 @@ export interface StatusReport {
   ledgerError?: string;
   accounts: AccountRow[];
   messages: MessageRow[];
+  /** What a reconcile would do for them (with `--source`/`--file`, or when RECONCILE_SOURCE is set). */
+  reconcile?: StatusPlan;
 }
 
 /**
@@ -146,7 +150,7 @@ async function accountOn(sag: SagClient, site: SiteEntry, who: { id?: string; em
   }
 }
 
-async function status(ctx: CommandContext, query: string, flags: CommonFlags): Promise<void> {
+async function status(ctx: CommandContext, query: string, flags: CommonFlags & StatusPlanFlags): Promise<void> {
   const target = await resolveTarget(ctx.io, flags);
   const config = loadConfig(target.env);
   const directory = SiteDirectory.fromEnv(target.env);
@@ -159,6 +163,7 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
   who.id ??= ledger.rows?.[0] && idOfKey(ledger.rows[0].key);
   const sag = sagFor(target);
   const accounts = await Promise.all(directory.sites.map((s) => accountOn(sag, s, who)));
+  const reconcile = flags.source || flags.file || config.reconcile.source ? await statusPlan(ctx.io, flags, who) : undefined;
   ctx.exitCode = messages.some((m) => m.role === 'deadLetter') ? EXIT.findings : EXIT.ok;
   if (flags.json)
     return printJson(ctx.io, {
@@ -168,6 +173,7 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
       ledgerError: ledger.error,
       accounts,
       messages,
+      reconcile,
     } satisfies StatusReport);
   println(ctx.io, ['employee', who.id, who.email && maskEmails(who.email)].filter(Boolean).join(' '));
   printLedger(ctx, ledger.rows, ledger.error);
@@ -189,6 +195,23 @@ async function status(ctx: CommandContext, query: string, flags: CommonFlags): P
         messages.map((m) => [m.queue, m.messageId, m.what, formatAge(m.ageSeconds)]),
       ),
     );
+  if (reconcile) printPlan(ctx, reconcile);
+}
+
+function printPlan(ctx: CommandContext, p: StatusPlan): void {
+  println(ctx.io, `\nwhat a reconcile of the ${p.source} roster would do (dry run)`);
+  if (p.error) {
+    println(ctx.io, `no plan: ${p.error}`);
+    return;
+  }
+  for (const pr of p.problems)
+    println(ctx.io, `problem  ${'line' in pr.origin ? `line ${pr.origin.line}` : `page ${pr.origin.page}`}  ${pr.reason}  ${pr.detail}`);
+  if (!p.actions.length) {
+    println(ctx.io, 'nothing');
+    return;
+  }
+  for (const a of p.actions)
+    println(ctx.io, `${a.action}  ${a.site}${a.note ? `  (${a.note})` : ''}${a.action === 'leave' && p.leavesHeld ? '  held by the mass-change guard' : ''}`);
 }
 
 export function register(parent: Command, ctx: CommandContext): void {
@@ -196,6 +219,8 @@ export function register(parent: Command, ctx: CommandContext): void {
     parent
       .command('status')
       .description("one employee: the ledger row and its history, SAG accounts across the directory's instances, messages waiting in the queues")
-      .argument('<employeeIdOrEmail>', 'employee id or email'),
-  ).action((query: string, flags: CommonFlags) => status(ctx, query, flags));
+      .argument('<employeeIdOrEmail>', 'employee id or email')
+      .option('--source <source>', 'also show what a reconcile of this roster would do: feishu, dingtalk, wecom or file (default: RECONCILE_SOURCE)')
+      .option('--file <path>', 'the roster file for --source file'),
+  ).action((query: string, flags: CommonFlags & StatusPlanFlags) => status(ctx, query, flags));
 }

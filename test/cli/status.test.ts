@@ -3,9 +3,12 @@
  * the employee is queued any more) and by employee id, it shows every step: the ledger history, the accounts
  * disabled on both instances, no message waiting. Emails stay out of the text output.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../local/stack.js';
-import { join, postSigned, transfer } from '../helpers/stack.js';
+import { join as joinEvent, postSigned, transfer } from '../helpers/stack.js';
 import { cli, localEnv } from './run-cli.js';
 
 let stack: Stack;
@@ -23,7 +26,7 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 beforeAll(async () => {
   stack = await startStack({ env: { LOG_LEVEL: 'error' } });
   env = localEnv(stack);
-  await postSigned(stack, join('E4004', MAIL, 'Shanghai', '2026-11-23T08:00:00Z'));
+  await postSigned(stack, joinEvent('E4004', MAIL, 'Shanghai', '2026-11-23T08:00:00Z'));
   await stack.waitForIdle();
   await postSigned(stack, transfer('E4004', MAIL, 'Shanghai', 'Hangzhou', '2026-11-23T09:00:00Z'));
   await stack.waitForIdle();
@@ -82,4 +85,20 @@ it('an email the ledger does not know: no rows, accounts unknown where the id is
   expect(doc.ledger).toEqual([]);
   expect(doc.employee).toEqual({ query: 'nobody@example.com', email: 'nobody@example.com' });
   expect(doc.accounts.every((a: { account: string }) => a.account === 'absent')).toBe(true);
+});
+
+it('--file: what a reconcile of that roster would do for them (a dry run: nothing enqueued)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'status-plan-'));
+  const roster = join(dir, 'roster.csv');
+  writeFileSync(roster, `employeeId,name,email,office\nE4004,Dana Lee,${MAIL},Shanghai\nE4005,Eve,eve@example.com,Beijing\n`);
+  const doc = (await cli(['status', 'E4004', '--local', '--json', '--file', roster], env)).json();
+  // Listed as active again in Shanghai, where the leave left a disabled account: a rehire enables it.
+  expect(doc.reconcile).toEqual({ source: 'file', actions: [{ action: 'enable', site: 'sh-hq' }], problems: [], leavesHeld: false });
+  writeFileSync(roster, 'employeeId,name,email,office\nE4004,Dana Lee,not-an-email,Shanghai\n');
+  const bad = (await cli(['status', 'E4004', '--local', '--json', '--file', roster], env)).json();
+  expect(bad.reconcile.actions).toEqual([]);
+  expect(bad.reconcile.problems).toEqual([expect.objectContaining({ origin: { line: 2 }, reason: 'email.invalid', employeeId: 'E4004' })]);
+  const text = await cli(['status', 'E4004', '--local', '--source', 'file', '--file', join(dir, 'missing.csv')], env);
+  expect(text.stdout).toMatch(/what a reconcile of the file roster would do \(dry run\)\nno plan: file roster: .*nothing was applied/);
+  expect(stack.sag.listUsers('sag-shhq0000000001').find((u) => u.userName === MAIL)?.state).toBe(1); // nothing applied
 });
