@@ -144,10 +144,28 @@ function planActive(p: Planner, d: DesiredEmployee): void {
     if (!known) p.plan.actions.push({ kind: 'adopt', employee: who, userName: onSite.userName, accounts: accounts.map(refOf), basis });
     return;
   }
-  if (onSite) return void p.plan.actions.push({ kind: 'enable', employee: who, site: siteRef(site), basis });
+  if (onSite) {
+    adoptName(p, who, onSite, accounts, record, basis);
+    return void p.plan.actions.push({ kind: 'enable', employee: who, site: siteRef(site), basis });
+  }
   const elsewhere = accounts.find((a) => a.state === 'enabled');
-  if (elsewhere) return void p.plan.actions.push({ kind: 'transfer', employee: who, from: siteRef(elsewhere.site), to: siteRef(site), basis });
+  if (elsewhere) {
+    adoptName(p, who, elsewhere, accounts, record, basis);
+    return void p.plan.actions.push({ kind: 'transfer', employee: who, from: siteRef(elsewhere.site), to: siteRef(site), basis });
+  }
   p.plan.actions.push({ kind: 'join', employee: who, site: siteRef(site), basis });
+}
+
+/**
+ * Before an enable or a transfer of an account under another name than the one its worker would use (the ledger's,
+ * else the site's policy: an account made by hand under its own name): adopt it first, so the worker acts on that account (the workers take the ledger's
+ * user name before the policy's) instead of looking for one that does not exist. Adoptions are applied before any
+ * event is sent (apply.ts).
+ */
+function adoptName(p: Planner, who: PlanEmployee, account: ActualAccount, accounts: ActualAccount[], record: ManagedRecord | undefined, basis?: string): void {
+  const workerName = record?.userName ?? userNameFor(account.site.userNamePolicy, { id: who.id, email: who.email ?? '' });
+  if (lower(workerName) === lower(account.userName)) return;
+  p.plan.actions.push({ kind: 'adopt', employee: who, userName: account.userName, accounts: accounts.map(refOf), basis });
 }
 
 /** A leave when the employee holds an enabled, unprotected account. */

@@ -10,10 +10,14 @@ import type { LedgerRecord } from '../ledger/record.js';
 import type { Logger } from '../logger.js';
 import type { QueueFactory, QueueSender } from '../mns/queue.js';
 
-/** How `handle` ended when it did not throw. A thrown error is a failure (see runtime/failure.ts). */
+/**
+ * How `handle` ended when it did not throw. A thrown error is a failure (see runtime/failure.ts). `userName` is the
+ * SAG user name the worker acted on when it is not the one the site's policy gives (an account the ledger knows
+ * under another name, e.g. one made by hand and adopted by a reconcile), so that the ledger keeps recording it.
+ */
 export type Outcome =
-  | { status: 'done'; detail?: string; sagRequestId?: string }
-  | { status: 'already-done'; detail?: string; sagRequestId?: string }
+  | { status: 'done'; detail?: string; sagRequestId?: string; userName?: string }
+  | { status: 'already-done'; detail?: string; sagRequestId?: string; userName?: string }
   | { status: 'skipped'; detail: string }
   | { status: 'defer'; reason: string; message: string; sagRequestId?: string };
 

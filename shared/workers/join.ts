@@ -43,6 +43,11 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   const sag = sagFor(ctx);
   const { site, employee } = event;
   const userName = userNameFor(site.userNamePolicy, employee);
+  const recorded = ctx.ledgerRecord?.userName;
+  if (recorded && recorded !== userName) {
+    const known = await recordedAccount(sag, event, recorded);
+    if (known) return known;
+  }
   const created = await settle(() =>
     sag.createClientUser({
       regionId: site.regionId,
@@ -80,8 +85,22 @@ export async function provisionJoin(event: EmployeeJoined, ctx: WorkerContext<un
   throw asWorkerError(err);
 }
 
+/**
+ * The account the ledger names, when that is not the policy's name (made by hand, adopted by a reconcile): on the
+ * joining site it is the employee's account (enabled if a leave disabled it), and no second one is created.
+ */
+async function recordedAccount(sag: ReturnType<typeof sagFor>, event: EmployeeJoined, userName: string): Promise<Outcome | undefined> {
+  const { site } = event;
+  const found = await settle(() => sag.findUser(site.regionId, site.smartAGId, userName));
+  if (!found.ok) throw asWorkerError(found.error);
+  const user = found.value.user;
+  if (!user || !sameMail(user.userMail || event.employee.email, event.employee.email)) return undefined;
+  if (user.state === 1) return { ...(await enableRehired(sag, event, user)), userName };
+  return { status: 'already-done', detail: `the ledger's account is on ${site.smartAGId}`, sagRequestId: found.value.requestId, userName };
+}
+
 /** A rehire: the account is there, disabled by a leave; enable it (idempotent: Describe decides a lost answer). */
-async function enableRehired(sag: ReturnType<typeof sagFor>, event: EmployeeJoined, user: SagUser): Promise<Outcome> {
+async function enableRehired(sag: ReturnType<typeof sagFor>, event: EmployeeJoined, user: SagUser): Promise<Extract<Outcome, { status: 'done' }>> {
   const r = await enableAccount(sag, event.site, user.userName, user);
   return { status: 'done', detail: `rehire: enabled on ${event.site.smartAGId}`, sagRequestId: r.requestId };
 }
@@ -89,5 +108,5 @@ async function enableRehired(sag: ReturnType<typeof sagFor>, event: EmployeeJoin
 /** The join worker, with the ledger step around it (shared/ledger/step.ts): ordered, recorded. */
 export const joinWorker: WorkerDefinition<EmployeeJoined> = withLedger<EmployeeJoined>(
   { name: 'join-worker', action: 'create-user', queue: (c) => c.queues.join, schema: EmployeeJoinedSchema, handle: provisionJoin },
-  (r, e) => withEnabledAccounts(r, e.employee.email, userNameFor(e.site.userNamePolicy, e.employee), [e.site]),
+  (r, e, o) => withEnabledAccounts(r, e.employee.email, ('userName' in o && o.userName) || userNameFor(e.site.userNamePolicy, e.employee), [e.site]),
 );

@@ -113,4 +113,28 @@ describe('reconcile', () => {
     expect(second.counts).toEqual({ join: 0, enable: 0, transfer: 0, leave: 0, adopt: 0 });
     expect(second.enqueued).toBe(0);
   }, 90_000);
+
+  it('an account made by hand under its own name on the wrong site is adopted, then transferred under that name', async () => {
+    // E03000 works in Shanghai but has a hand-made `dana-vpn` on Hangzhou; E03001's hand-made account on its own site is disabled.
+    const dana = employee(3000);
+    const eve = employee(3001);
+    stack.sag.seedUser(wrongSiteOf(3000).smartAGId, { userMail: dana.email as string, userName: 'dana-vpn' });
+    stack.sag.seedUser(siteOf(3001).smartAGId, { userMail: eve.email as string, userName: 'eve-vpn', state: 1 });
+    const everyone = [...employees, dana, eve];
+    const d = deps(everyone);
+    const prepared = await preparePlan(d);
+    expect(prepared.plan.actions.filter((a) => a.employee.id >= 'E03000').map((a) => [a.kind, a.employee.id])).toEqual([
+      ['adopt', 'E03000'],
+      ['transfer', 'E03000'],
+      ['adopt', 'E03001'],
+      ['enable', 'E03001'],
+    ]);
+    const report = await applyPlan(d, prepared);
+    expect(await waitForSettled(ledger, 'generic', new Set(prepared.events.map((e) => e.event.id)), { timeoutMs: 30_000 })).toBe(report.enqueued);
+    expect(await stack.drainDeadLetters()).toEqual([]);
+    expect(stack.sag.listUsers(siteOf(3000).smartAGId).find((u) => u.userName === 'dana-vpn')?.state).toBe(0); // roamed under its own name
+    expect(stack.sag.listUsers(siteOf(3001).smartAGId).find((u) => u.userName === 'eve-vpn')?.state).toBe(0);
+    expect(stack.sag.listUsers(siteOf(3000).smartAGId).some((u) => u.userName === dana.email)).toBe(false); // not recreated
+    expect((await reconcile(deps(everyone))).counts).toEqual({ join: 0, enable: 0, transfer: 0, leave: 0, adopt: 0 });
+  }, 60_000);
 });
