@@ -21,7 +21,7 @@
  * - self-clocked against a server that counts calls per second: a call that succeeded at t holds one of the
  *   server's slots until t + 1 s; a waiting call may start just then (reclaimAt below), before its
  *   regular token, instead of leaving the freed slot to whoever comes next. Without it, two instances near a 5/s
- *   limit kept 87–89% of it (a freed slot waited ~100 ms on average for the next call); with it, ~98%. It still
+ *   limit kept 87–89% of it (a freed slot waited ~100 ms on average for the next call); with it, 96–97%. It still
  *   takes a regular token, so the long-run rate stays the fill rate (a burst of at most RECLAIM_AHEAD tokens). If
  *   the server refills a token bucket instead of counting a window (how SAG counts is not published), the early
  *   starts are an occasional small burst that the throttling feedback above absorbs;

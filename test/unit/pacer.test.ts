@@ -131,6 +131,20 @@ describe('Pacer', () => {
     c.done('ok');
   });
 
+  it('refuses a call still waiting for a concurrency slot at its deadline, with the expected wait', async () => {
+    const pacer = new Pacer({ now: () => Date.now(), ceiling: 2, maxConcurrency: 2 });
+    const a = await pacer.acquire(FAR());
+    const b = await admitted(pacer); // the second token, 500 ms later
+    expect(pacer.expectedWaitMs()).toBe(500); // the next token is one interval away
+    const waiting = pacer.acquire(Date.now() + 100).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    const refused = await waiting;
+    expect(refused).toBeInstanceOf(PacingDeferred);
+    expect((refused as PacingDeferred).retryAfterMs).toBe(400 + 500); // the token still 400 ms away, plus its own
+    a.done('ok');
+    b.done('ok');
+  });
+
   it('never exceeds the ceiling', async () => {
     const pacer = new Pacer({ now: () => Date.now(), ceiling: 3 });
     await run(pacer, 40, () => 'ok', 10);
