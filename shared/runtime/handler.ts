@@ -11,6 +11,8 @@ import { resolveCredentials, type FcContext } from '../credentials.js';
 import { queueMessageSchema } from '../events.js';
 import { SOFT_DEADLINE_SHARE } from '../limits.js';
 import { createLogger, type Logger } from '../logger.js';
+import { guardedQueue } from '../mns/guarded-queue.js';
+import { flowFor } from '../sag/flow.js';
 import { invocationQueue } from '../mns/queue.js';
 import { decodeBatch, type DecodedMessage } from './decode-batch.js';
 import { LostMessagesError } from './lost-messages-error.js';
@@ -87,7 +89,8 @@ function invocation<E extends WorkerEvent, D>(
 ): Invocation<E, D> {
   const { config, deps } = boot;
   const credentials = resolveCredentials(context, options.env ?? process.env);
-  const queue = (options.queue ?? invocationQueue)(config, credentials, context);
+  // Through the instance's breaker, as its SAG calls (mns/guarded-queue.ts).
+  const queue = guardedQueue((options.queue ?? invocationQueue)(config, credentials, context), flowFor(config).breaker);
   const timeoutMs = (context.function?.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
   return {
     def,

@@ -99,6 +99,52 @@ describe('Pacer', () => {
     first.done('ok');
   });
 
+  it('starts a waiting call when one of its successful calls leaves the server window, and stays at its rate', async () => {
+    // 0.5/s: a token every 2 s; a call that succeeded at t frees its server slot at t + 1 s.
+    const pacer = new Pacer({ now: () => Date.now(), ceiling: 0.5, maxConcurrency: 10 });
+    const t0 = Date.now();
+    const a = await pacer.acquire(FAR());
+    await vi.advanceTimersByTimeAsync(50);
+    a.done('ok');
+    const b = await admitted(pacer);
+    expect(b.sentAt - t0).toBe(1_015); // not 2_000: the slot A held frees at 1_000 (+15 ms margin)
+    const c = await admitted(pacer);
+    expect(c.sentAt - t0).toBe(4_000); // B took a token: the next regular one is two intervals after A's
+    b.done('throttled');
+    c.done('ok');
+    const d = await admitted(pacer);
+    expect(d.sentAt - t0).toBe(5_015); // only successful calls hold a slot, each is taken once
+    d.done('ok');
+  });
+
+  it('starts no call early while the server asked to wait (Retry-After)', async () => {
+    const pacer = new Pacer({ now: () => Date.now(), ceiling: 0.5, maxConcurrency: 10 });
+    const t0 = Date.now();
+    const a = await pacer.acquire(FAR());
+    await vi.advanceTimersByTimeAsync(50);
+    a.done('ok');
+    const b = await admitted(pacer);
+    expect(b.sentAt - t0).toBe(1_015);
+    b.done('throttled', 5_000);
+    const c = await admitted(pacer);
+    expect(c.sentAt - t0).toBe(6_015); // the server's Retry-After holds the next start, early or regular
+    c.done('ok');
+  });
+
+  it('refuses a call still waiting for a concurrency slot at its deadline, with the expected wait', async () => {
+    const pacer = new Pacer({ now: () => Date.now(), ceiling: 2, maxConcurrency: 2 });
+    const a = await pacer.acquire(FAR());
+    const b = await admitted(pacer); // the second token, 500 ms later
+    expect(pacer.expectedWaitMs()).toBe(500); // the next token is one interval away
+    const waiting = pacer.acquire(Date.now() + 100).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    const refused = await waiting;
+    expect(refused).toBeInstanceOf(PacingDeferred);
+    expect((refused as PacingDeferred).retryAfterMs).toBe(400 + 500); // the token still 400 ms away, plus its own
+    a.done('ok');
+    b.done('ok');
+  });
+
   it('never exceeds the ceiling', async () => {
     const pacer = new Pacer({ now: () => Date.now(), ceiling: 3 });
     await run(pacer, 40, () => 'ok', 10);

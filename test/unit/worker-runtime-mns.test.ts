@@ -147,3 +147,62 @@ describe('a worker whose re-enqueue fails', () => {
     expect(emu.queueDepth('dead')).toBe(0);
   });
 });
+
+describe('systemic MNS refusals go through the breaker', () => {
+  const Ev = z.object({ id: z.string(), employee: z.object({ id: z.string() }) });
+  /** A worker that forwards each message to `target` (as enrich forwards to the join queue). */
+  const forwarder = (target: string) =>
+    createWorkerHandler(
+      {
+        name: 'test-forwarder',
+        action: 'test',
+        queue: () => 'work',
+        schema: Ev,
+        async handle(event, ctx) {
+          await ctx.queue.send(target, { event });
+          return { status: 'done', detail: 'forwarded' };
+        },
+      },
+      {
+        env: {
+          JOIN_QUEUE: 'work',
+          DEAD_LETTER_QUEUE: 'dead',
+          RETRY_INLINE_ATTEMPTS: '1',
+          RETRY_DELAY_SCALE: '0.001',
+          ALIBABA_CLOUD_ACCESS_KEY_ID: 'a',
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b',
+        },
+        queue: () => queue(),
+      },
+    );
+  const event = (id: string) =>
+    Buffer.from(JSON.stringify([{ data: { messageId: id, messageBody: JSON.stringify({ event: { id, employee: { id: 'E1' } } }) } }]));
+  /** Counts the sends that reach the emulator for one queue (a rule with a 0 ms delay fires on each). */
+  const counter = (q: string) => emu.faults.add({ action: 'SendMessage', queue: q, delayMs: 0 })[0]!;
+  const fired = (rule: { id: number }) => emu.faults.list().find((r) => r.id === rule.id)?.fired;
+
+  it('a missing queue pauses that queue only: the message waits with its budget untouched, no dead letter', async () => {
+    const handler = forwarder('ghost');
+    const ghost = counter('ghost');
+    const first = await handler(event('m1'), {});
+    expect(first.results.paused).toBe(1);
+    const second = await handler(event('m2'), {});
+    expect(second.results.paused).toBe(1);
+    expect(fired(ghost)).toBe(1); // the second send was refused by the open breaker, not sent
+    expect(emu.queueDepth('work')).toBe(2); // both re-enqueued to their own queue: mns:queue:work stays closed
+    expect(emu.queueDepth('dead')).toBe(0);
+  });
+
+  it('AccessDenied pauses the account, and the first send after the pause closes it again', async () => {
+    const handler = forwarder('dead');
+    const denied = fault({ action: 'SendMessage', queue: undefined, code: 'AccessDenied', httpStatus: 403 });
+    await rejection(handler(event('m3'), {})); // the re-enqueue is refused too: the trigger redelivers the batch
+    await rejection(handler(event('m3'), {}));
+    expect(fired(denied)).toBe(1);
+    emu.faults.clear();
+    await new Promise((r) => setTimeout(r, 100)); // BREAKER_BASE_SECONDS 60 × RETRY_DELAY_SCALE 0.001
+    const after = await handler(event('m3'), {});
+    expect(after.results.done).toBe(1);
+    expect(emu.queueDepth('dead')).toBe(1);
+  });
+});
