@@ -106,15 +106,16 @@ export interface SagCallContext {
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
- * `x-acs-retry-after` in ms, or undefined. Whether the SAG gateway sends this header, and in which unit, is not
- * documented: a number is read as seconds (HTTP Retry-After's unit), bounded to a minute; absent or malformed, the
- * pacer's own schedule applies, so either answer works.
+ * `x-acs-retry-after` in ms, or undefined. Whether the SAG gateway sends this header is not documented; its unit is
+ * the official SDK core's: @alicloud/openapi-core's getThrottlingTimeLeft parses it and @darabonba/typescript's
+ * retry policy waits that many milliseconds (capped at 120,000), so it is read as milliseconds here, bounded to a
+ * minute. Absent or malformed, the pacer's own schedule applies, so either answer on whether it is sent works.
  */
 function retryAfterOf(e: PopError): number | undefined {
   const raw = e.entry?.response?.headers?.['x-acs-retry-after'];
   const v = Number(Array.isArray(raw) ? raw[0] : raw);
   if (raw === undefined || !Number.isFinite(v) || v < 0) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, v * 1000);
+  return Math.min(MAX_RETRY_AFTER_MS, v);
 }
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -69,9 +69,11 @@ describe('classifySagError', () => {
     expect(classifySagError(popError('SAG.InstanceNoFound', 400)).kind).toBe('permanent');
   });
 
-  it('marks throttling (a Throttling* code or HTTP 429) and reads x-acs-retry-after as seconds when present', () => {
-    const withHeader = Object.assign(popError('Throttling.User', 429), { entry: { response: { statusCode: 429, headers: { 'x-acs-retry-after': '2' } } } });
-    expect(classifySagError(withHeader)).toMatchObject({ throttled: true, retryAfterMs: 2000 });
+  it('marks throttling (a Throttling* code or HTTP 429) and reads x-acs-retry-after as milliseconds (the official SDK core's unit) when present, bounded to a minute', () => {
+    const withHeader = Object.assign(popError('Throttling.User', 429), { entry: { response: { statusCode: 429, headers: { 'x-acs-retry-after': '1500' } } } });
+    expect(classifySagError(withHeader)).toMatchObject({ throttled: true, retryAfterMs: 1500 });
+    const huge = Object.assign(popError('Throttling.User', 429), { entry: { response: { statusCode: 429, headers: { 'x-acs-retry-after': '3600000' } } } });
+    expect(classifySagError(huge).retryAfterMs).toBe(60_000);
     expect(classifySagError(popError('Throttling.Api', 400)).throttled).toBe(true);
     expect(classifySagError(popError('Throttling.Api', 400)).retryAfterMs).toBeUndefined();
     expect(classifySagError(popError('TooManyRequests', 429))).toMatchObject({ throttled: true, reason: 'sag.throttled' });
