@@ -31,6 +31,24 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8_000, delayScale: 1 };
 
+/** What every API roster reader takes besides its app's endpoint and credentials. */
+export interface RosterApiOptions {
+  timeoutMs: number;
+  retry?: Partial<RetryOptions>;
+  /** Page size; default the reader's documented maximum. */
+  pageSize?: number;
+  /** Calls per second per API; default the platform's documented limit. */
+  ratePerSecond?: number;
+}
+
+/** The verdict of a platform's result code: 0 is success, then its token and busy codes; anything else fails the read. */
+export function verdictOf(code: number, codes: { token: ReadonlySet<number>; busy: ReadonlySet<number> }, failed: () => string): Verdict {
+  if (code === 0) return 'ok';
+  if (codes.token.has(code)) return 'token';
+  if (codes.busy.has(code)) return 'busy';
+  return { failed: failed() };
+}
+
 export interface ApiPagesOptions {
   source: RosterSource;
   token: AccessToken;

@@ -11,7 +11,7 @@
  */
 import { dingTalkUser } from '../hr/hr-api.js';
 import { AccessToken, BUSY_CODES, type DingTalkApp, dingTalkToken, fetchJson, TOKEN_CODES } from '../hr/hr-http.js';
-import { ApiPages, type RetryOptions, type Verdict } from './api-pages.js';
+import { ApiPages, type RosterApiOptions, type Verdict, verdictOf } from './api-pages.js';
 import { ApiRoster, type ListedUser, listedHrUser } from './api-roster.js';
 import { RosterReadError, type Roster, type RosterProgress, type RosterReader } from './roster.js';
 
@@ -21,22 +21,12 @@ export const DINGTALK_PAGE_SIZE = 100;
 export const DINGTALK_CALLS_PER_SECOND = 20;
 const ROOT_DEPARTMENT = 1;
 
-export interface DingTalkRosterOptions extends DingTalkApp {
-  timeoutMs: number;
-  retry?: Partial<RetryOptions>;
-  /** Default {@link DINGTALK_PAGE_SIZE}. */
-  pageSize?: number;
-  /** Default {@link DINGTALK_CALLS_PER_SECOND}. */
-  ratePerSecond?: number;
-}
+export interface DingTalkRosterOptions extends DingTalkApp, RosterApiOptions {}
 
 /** DingTalk's `{errcode, errmsg}` answers. */
 export function dingTalkVerdict(body: Record<string, unknown>): Verdict {
   const code = Number(body.errcode ?? 0);
-  if (code === 0) return 'ok';
-  if (TOKEN_CODES.has(code)) return 'token';
-  if (BUSY_CODES.has(code)) return 'busy';
-  return { failed: `errcode ${code} ${String(body.errmsg ?? '')}`.trim() };
+  return verdictOf(code, { token: TOKEN_CODES, busy: BUSY_CODES }, () => `errcode ${code} ${String(body.errmsg ?? '')}`.trim());
 }
 
 /**

@@ -17,7 +17,7 @@
 import { PermanentError, TransientError } from '../errors.js';
 import { AccessToken, fetchJson, type IssuedToken } from '../hr/hr-http.js';
 import { type FeishuUser, feishuUserFields } from '../webhook/sources/feishu.js';
-import { ApiPages, type RetryOptions, type Verdict } from './api-pages.js';
+import { ApiPages, type RosterApiOptions, type Verdict, verdictOf } from './api-pages.js';
 import { ApiRoster, type ListedUser } from './api-roster.js';
 import { RosterReadError, type Roster, type RosterProgress, type RosterReader } from './roster.js';
 
@@ -37,22 +37,12 @@ export interface FeishuApp {
   appSecret: string;
 }
 
-export interface FeishuRosterOptions extends FeishuApp {
-  timeoutMs: number;
-  retry?: Partial<RetryOptions>;
-  /** Default {@link FEISHU_PAGE_SIZE}. */
-  pageSize?: number;
-  /** Default {@link FEISHU_CALLS_PER_SECOND}. */
-  ratePerSecond?: number;
-}
+export interface FeishuRosterOptions extends FeishuApp, RosterApiOptions {}
 
 /** Feishu's `{code, msg}` answers. */
 export function feishuVerdict(body: Record<string, unknown>): Verdict {
   const code = Number(body.code ?? 0);
-  if (code === 0) return 'ok';
-  if (TOKEN_CODES.has(code)) return 'token';
-  if (BUSY_CODES.has(code)) return 'busy';
-  return { failed: `code ${code} ${String(body.msg ?? '')}`.trim() };
+  return verdictOf(code, { token: TOKEN_CODES, busy: BUSY_CODES }, () => `code ${code} ${String(body.msg ?? '')}`.trim());
 }
 
 /** `tenant_access_token/internal` → the token; a refusal of the app's credentials is permanent. */

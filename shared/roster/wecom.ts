@@ -16,7 +16,7 @@
 import { mapLimit } from '../concurrency.js';
 import { weComUser } from '../hr/hr-api.js';
 import { AccessToken, BUSY_CODES, fetchJson, TOKEN_CODES, type WeComApp, weComToken } from '../hr/hr-http.js';
-import { ApiPages, type RetryOptions, type Verdict } from './api-pages.js';
+import { ApiPages, type RosterApiOptions, type Verdict, verdictOf } from './api-pages.js';
 import { ApiRoster, listedHrUser } from './api-roster.js';
 import { RosterReadError, type Roster, type RosterProgress, type RosterReader } from './roster.js';
 
@@ -28,22 +28,12 @@ export const WECOM_CALLS_PER_SECOND = 20;
 const DETAIL_CONCURRENCY = 4;
 const USER_GONE = 60111;
 
-export interface WeComRosterOptions extends WeComApp {
-  timeoutMs: number;
-  retry?: Partial<RetryOptions>;
-  /** list_id's `limit`; default {@link WECOM_PAGE_SIZE}. */
-  pageSize?: number;
-  /** Default {@link WECOM_CALLS_PER_SECOND}. */
-  ratePerSecond?: number;
-}
+export interface WeComRosterOptions extends WeComApp, RosterApiOptions {}
 
 /** WeCom's `{errcode, errmsg}` answers (the errmsg's hint and link left out). */
 export function weComVerdict(body: Record<string, unknown>): Verdict {
   const code = Number(body.errcode ?? 0);
-  if (code === 0) return 'ok';
-  if (TOKEN_CODES.has(code)) return 'token';
-  if (BUSY_CODES.has(code)) return 'busy';
-  return { failed: `errcode ${code} ${String(body.errmsg ?? '').split(', hint:')[0]}`.trim() };
+  return verdictOf(code, { token: TOKEN_CODES, busy: BUSY_CODES }, () => `errcode ${code} ${String(body.errmsg ?? '').split(', hint:')[0]}`.trim());
 }
 
 /** user/get: a member gone since list_id is an answer too (not listed), not a failure. */

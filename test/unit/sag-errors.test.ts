@@ -69,7 +69,7 @@ describe('classifySagError', () => {
     expect(classifySagError(popError('SAG.InstanceNoFound', 400)).kind).toBe('permanent');
   });
 
-  it('marks throttling (a Throttling* code or HTTP 429) and reads x-acs-retry-after as milliseconds (the official SDK core's unit) when present, bounded to a minute', () => {
+  it('marks throttling (a Throttling* code or HTTP 429) and reads x-acs-retry-after as milliseconds (the unit of the official SDK core) when present, bounded to a minute', () => {
     const withHeader = Object.assign(popError('Throttling.User', 429), { entry: { response: { statusCode: 429, headers: { 'x-acs-retry-after': '1500' } } } });
     expect(classifySagError(withHeader)).toMatchObject({ throttled: true, retryAfterMs: 1500 });
     const huge = Object.assign(popError('Throttling.User', 429), { entry: { response: { statusCode: 429, headers: { 'x-acs-retry-after': '3600000' } } } });
