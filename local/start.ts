@@ -105,6 +105,7 @@ hr-sag-sync local stack is up (site directory: ${sites})
   FC (GetFunction) ${stack.fc.url}   the functions with the variables above (npx hr-sag-sync doctor --local --deployed)
   one employee     npx hr-sag-sync status --local E1001
   smoke test       npx hr-sag-sync smoke --local
+  reconcile        npx hr-sag-sync reconcile --local --file config/roster.sample.csv --dry-run   (drop --dry-run to apply; backfill: the same without leaves)
   queues           curl -s ${stack.mns.url}/__admin/state
   redrive          ${redriveCommand(stack, sitesFile)}
 
