@@ -197,8 +197,10 @@ export async function runReconcile(ctx: CommandContext, flags: ReconcileFlags, m
     adopt: flags.adopt,
     leaves: mode === 'reconcile',
     onProgress: (p) => {
-      if (p.phase === 'roster' && p.rosterRows > seen) read.tick(p.rosterRows - seen);
-      seen = Math.max(seen, p.rosterRows);
+      if (p.phase !== 'apply' && p.rosterRows > seen) {
+        read.tick(p.rosterRows - seen);
+        seen = p.rosterRows;
+      }
     },
   });
   read.finish();

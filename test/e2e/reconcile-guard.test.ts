@@ -45,7 +45,8 @@ describe('mass-change guard', () => {
 
   it('a first run joins 200 and waits for the drain', async () => {
     const r = await cli(['reconcile', '--local', '--json', '--file', file('all.csv', toCsv(everyone)), '--wait', '60s'], env);
-    expect(r.stderr).toContain('drained');
+    expect(r.stderr).toMatch(/^rows read .* 100% {2}200\/200 /m);
+    expect(r.stderr).toMatch(/^drained .* 100% {2}200\/200 /m);
     expect(r.code).toBe(0);
     const doc = r.json();
     expect(doc.schema).toBe('hr-sag-sync.cli.reconcile/1');
