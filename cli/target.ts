@@ -78,6 +78,7 @@ const LOCAL_OVERRIDABLE = [
   'HR_WEBHOOK_SECRET',
   'DINGTALK_API_ENDPOINT',
   'WECOM_API_ENDPOINT',
+  'FEISHU_API_ENDPOINT',
   ...Object.keys(LOCAL_SOURCES),
 ];
 
@@ -94,6 +95,7 @@ export function localTarget(env: NodeJS.ProcessEnv): Target {
     HR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
     DINGTALK_API_ENDPOINT: hr,
     WECOM_API_ENDPOINT: hr,
+    FEISHU_API_ENDPOINT: hr,
     SITES_FILE: fileURLToPath(new URL('../config/sites.sample.json', import.meta.url)),
     TABLESTORE_INSTANCE: 'hr-sag-sync',
     TABLESTORE_ENDPOINT: url(tablestoreOptionsFromEnv({ TABLESTORE_EMULATOR_PORT: env.TABLESTORE_EMULATOR_PORT }).port),

@@ -10,6 +10,9 @@ import type { SignedRequest } from './sample.js';
 export const LOCAL_SOURCES = {
   FEISHU_ENCRYPT_KEY: 'local-feishu-encrypt-key',
   FEISHU_VERIFICATION_TOKEN: 'local-feishu-verification-token',
+  // The HR emulator's default Feishu app (emulators/hr/config.ts): a reconcile reads the Feishu roster with it.
+  FEISHU_APP_ID: 'cli_local_feishu_app',
+  FEISHU_APP_SECRET: 'local-feishu-app-secret',
   DINGTALK_TOKEN: 'local-dingtalk-token',
   DINGTALK_AES_KEY: 'bG9jYWxkaW5ndGFsa2Flc2tleTAwMDAwMDAwMDAwMDA',
   DINGTALK_APP_KEY: 'dinglocalappkey',

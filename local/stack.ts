@@ -187,6 +187,7 @@ function functionEnv(opts: StackOptions, emulators: Emulators, sites: unknown): 
     HR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
     DINGTALK_API_ENDPOINT: emulators.hr.url,
     WECOM_API_ENDPOINT: emulators.hr.url,
+    FEISHU_API_ENDPOINT: emulators.hr.url,
     RETRY_DELAY_SCALE: '0.02',
     RETRY_INLINE_BASE_DELAY_MS: '50',
     LOG_LEVEL: 'info',
