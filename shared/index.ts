@@ -82,7 +82,7 @@ export {
   type RosterSource,
 } from './roster/roster.js';
 export { FileRosterReader, type FileRosterOptions, type RosterFileFormat } from './roster/file.js';
-export { FeishuRosterReader, type FeishuRosterOptions } from './roster/feishu.js';
+export { FeishuRosterReader, feishuTenantToken, type FeishuRosterOptions } from './roster/feishu.js';
 export { DingTalkRosterReader, type DingTalkRosterOptions } from './roster/dingtalk.js';
 export { WeComRosterReader, type WeComRosterOptions } from './roster/wecom.js';
 export type { RetryOptions as RosterRetryOptions } from './roster/api-pages.js';

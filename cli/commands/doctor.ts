@@ -10,6 +10,7 @@
  * | `sag` | DescribeSmartAccessGatewayClientUsers answers with these credentials |
  * | `sag-instance:<site>` | the same call on each directory instance does not answer `SAG.InstanceNoFound`, and the instance has client-account quota left (checks/sag-quota.ts) |
  * | `hr:dingtalk`, `hr:wecom` | for each configured source, the user API issues a token and answers a lookup |
+ * | `hr:feishu-roster` | with `FEISHU_APP_ID`/`FEISHU_APP_SECRET`, Feishu issues the app's tenant_access_token |
  * | `deployed:<function>` | with `--deployed`: the deployed function's variables match the local configuration (checks/deployed.ts) |
  *
  * A half-configured HR source fails `config` with the variables still missing (shared/config.ts).
@@ -28,6 +29,8 @@ import { paint, printJson, println } from '../io.js';
 import { resolveTarget, type Target } from '../target.js';
 import {
   DingTalkDirectory,
+  feishuTenantToken,
+  type FeishuAppConfig,
   ProcessingError,
   SagCallError,
   SiteDirectory,
@@ -184,9 +187,22 @@ async function hrCheck(name: string, client: HrDirectoryClient, fixVars: string)
   }
 }
 
+/** The Feishu app a reconcile reads the roster with: its tenant_access_token is issued. */
+async function feishuRosterCheck(app: FeishuAppConfig, timeoutMs: number): Promise<Check> {
+  const name = 'hr:feishu-roster';
+  try {
+    await feishuTenantToken({ endpoint: app.apiEndpoint, appId: app.appId, appSecret: app.appSecret }, timeoutMs);
+    return pass(name, 'tenant_access_token issued');
+  } catch (err) {
+    const invalid = (err as { code?: string }).code === 'hr.credentials-invalid';
+    return fail(name, message(err), invalid ? 'check FEISHU_APP_ID and FEISHU_APP_SECRET' : 'check that FEISHU_API_ENDPOINT answers');
+  }
+}
+
 function hrChecks(config: Config): Promise<Check[]> {
   const { dingtalk, wecom } = config.sources;
   const out: Array<Promise<Check>> = [];
+  if (config.feishuApp) out.push(feishuRosterCheck(config.feishuApp, config.hrApiTimeoutMs));
   if (dingtalk)
     out.push(
       hrCheck(

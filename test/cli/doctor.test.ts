@@ -158,8 +158,9 @@ describe('ten planted misconfigurations, one at a time', () => {
   });
 
   it('7. invalid HR API credentials (and, beside it, an unreachable HR API)', async () => {
-    const { failed } = await doctor({ DINGTALK_APP_SECRET: 'wrong-secret', WECOM_API_ENDPOINT: 'http://127.0.0.1:9' });
-    expect(failed.map((c) => c.name)).toEqual(['hr:dingtalk', 'hr:wecom']);
+    const { failed } = await doctor({ DINGTALK_APP_SECRET: 'wrong-secret', WECOM_API_ENDPOINT: 'http://127.0.0.1:9', FEISHU_APP_SECRET: 'wrong-secret' });
+    expect(failed.map((c) => c.name)).toEqual(['hr:feishu-roster', 'hr:dingtalk', 'hr:wecom']);
+    expect(failed.shift()?.fix).toBe('check FEISHU_APP_ID and FEISHU_APP_SECRET');
     expect(failed[0]?.detail).toMatch(/errcode 40089/);
     expect(failed[0]?.fix).toBe('check DINGTALK_APP_KEY and DINGTALK_APP_SECRET');
     expect(failed[1]?.fix).toMatch(/WECOM_API_ENDPOINT/);
