@@ -47,29 +47,8 @@ export function resolveSite(directory: SiteDirectory, location: Location | undef
 
 export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queues: QueueNames, fn: string): RoutedAction {
   const id = eventId(inbound.source, inbound.sourceEventId);
-  if (inbound.kind === 'enrich') {
-    const event: EnrichRequest = {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      id,
-      source: inbound.source,
-      occurredAt: inbound.occurredAt,
-      type: 'employee.enrich',
-      change: inbound.change,
-      employee: inbound.employee,
-    };
-    return { kind: 'enqueue', queue: queues.enrich, eventId: id, type: 'employee.enrich', message: { event } };
-  }
-  if (inbound.kind === 'left') {
-    const event: EmployeeLeft = {
-      schemaVersion: EVENT_SCHEMA_VERSION,
-      id,
-      source: inbound.source,
-      occurredAt: inbound.occurredAt,
-      type: 'employee.left',
-      employee: inbound.employee,
-    };
-    return { kind: 'enqueue', queue: queues.leave, eventId: id, type: 'employee.left', message: { event } };
-  }
+  if (inbound.kind === 'enrich') return enrichAction(inbound, id, queues);
+  if (inbound.kind === 'left') return leaveAction(inbound, id, queues);
   const common = { schemaVersion: EVENT_SCHEMA_VERSION, id, source: inbound.source, occurredAt: inbound.occurredAt, employee: inbound.employee } as const;
   const unmapped = (detail: string): RoutedAction => ({
     kind: 'dead-letter',
@@ -77,7 +56,7 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
     eventId: id,
     record: deadLetter({ reason: 'site.unmapped', message: detail, retryable: false, attempts: 0, function: fn, event: { ...inbound, eventId: id } }),
   });
-  const join = (site: NonNullable<ReturnType<SiteDirectory['resolve']>>): RoutedAction => ({
+  const join = (site: SiteEntry): RoutedAction => ({
     kind: 'enqueue',
     queue: queues.join,
     eventId: id,
@@ -93,25 +72,27 @@ export function routeEvent(inbound: InboundEvent, directory: SiteDirectory, queu
   const to = resolveSite(directory, inbound.to);
   if (from && to && from.id === to.id) return { kind: 'noop', eventId: id, reason: `transfer within site ${to.id}` };
   if (from && to) {
-    return {
-      kind: 'enqueue',
-      queue: queues.transfer,
-      eventId: id,
-      type: 'employee.transferred',
-      message: {
-        event: {
-          ...common,
-          type: 'employee.transferred',
-          from: siteRef(from),
-          to: siteRef(to),
-          ...(directory.transferPolicy === 'move' ? { transferPolicy: 'move' as const } : {}),
-        },
-      },
-    };
+    const policy = directory.transferPolicy === 'move' ? { transferPolicy: 'move' as const } : {};
+    const event = { ...common, type: 'employee.transferred' as const, from: siteRef(from), to: siteRef(to), ...policy };
+    return { kind: 'enqueue', queue: queues.transfer, eventId: id, type: 'employee.transferred', message: { event } };
   }
   if (to) return join(to);
   if (from) return { kind: 'noop', eventId: id, reason: `target ${describeLocation(inbound.to)} maps to no site; the account stays on ${from.id}` };
   return unmapped(`neither ${describeLocation(inbound.from)} nor ${describeLocation(inbound.to)} maps to a site`);
+}
+
+/** A thin event (an id only): to the enrich queue, which fetches the user and routes it again. */
+function enrichAction(inbound: Extract<InboundEvent, { kind: 'enrich' }>, id: string, queues: QueueNames): RoutedAction {
+  const { source, occurredAt, change, employee } = inbound;
+  const event: EnrichRequest = { schemaVersion: EVENT_SCHEMA_VERSION, id, source, occurredAt, type: 'employee.enrich', change, employee };
+  return { kind: 'enqueue', queue: queues.enrich, eventId: id, type: 'employee.enrich', message: { event } };
+}
+
+/** A leave needs no site (the leave worker looks on every instance): always to the leave queue. */
+function leaveAction(inbound: Extract<InboundEvent, { kind: 'left' }>, id: string, queues: QueueNames): RoutedAction {
+  const { source, occurredAt, employee } = inbound;
+  const event: EmployeeLeft = { schemaVersion: EVENT_SCHEMA_VERSION, id, source, occurredAt, type: 'employee.left', employee };
+  return { kind: 'enqueue', queue: queues.leave, eventId: id, type: 'employee.left', message: { event } };
 }
 
 /** A location in words, for reports and dead letters: `office "Suzhou"`. */
