@@ -143,7 +143,11 @@ describe('bad rows and failed reads', () => {
     expect(await handler(Buffer.from('not json'), context)).toMatchObject({ status: 'refused' });
     expect(await createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: '' } })(timer, context)).toMatchObject({ status: 'off' });
     await expect(createReconcileHandler({ env: { ...env, RECONCILE_MAX_LEAVES: 'many' } })(timer, context)).rejects.toMatchObject({ name: 'ConfigError' });
-    await expect(createReconcileHandler({ env: { ...env, RECONCILE_SOURCE: 'feishu' } })(timer, context)).rejects.toMatchObject({
+    // The local stack carries the HR emulator's Feishu app: without it, a Feishu source is a configuration error.
+    const noFeishuApp: NodeJS.ProcessEnv = { ...env };
+    delete noFeishuApp.FEISHU_APP_ID;
+    delete noFeishuApp.FEISHU_APP_SECRET;
+    await expect(createReconcileHandler({ env: { ...noFeishuApp, RECONCILE_SOURCE: 'feishu' } })(timer, context)).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringContaining('FEISHU_APP_ID'),
     });
