@@ -97,7 +97,7 @@ hr-sag-sync local stack is up (site directory: ${sites})
 
   webhook          ${stack.webhookUrl}/webhooks/generic   (POST, Standard Webhooks signature)
   HR sources       ${['feishu', 'dingtalk', 'wecom'].map((s) => `${stack.webhookUrl}/webhooks/${s}`).join('  ')}
-  HR API emulator  ${stack.hr.url}   (DingTalk and WeCom user APIs: dt-ann, wc-bob)
+  HR API emulator  ${stack.hr.url}   (DingTalk and WeCom user APIs: dt-ann, wc-bob; Feishu contacts: fs-cat)
   MNS emulator     ${stack.mns.url}   account ${stack.env.MNS_ACCOUNT_ID}, key ${key}
   SAG emulator     ${stack.sag.url}   key ${key}
   SAG users        curl -s ${stack.sag.url}/__admin/state
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const stack = await startStack(options);
   stack.hr.dingtalk.addUser({ userid: 'dt-ann', name: 'Ding Ann', email: 'ding.ann@example.com', dept_id_list: [101], work_place: 'Shanghai' });
   stack.hr.wecom.addUser({ userid: 'wc-bob', name: 'Wei Bob', email: 'wei.bob@example.com', department: [102] });
+  stack.hr.feishu.addUser({ user_id: 'fs-cat', name: 'Fei Cat', enterprise_email: 'fei.cat@example.com', work_station: 'Beijing' });
   process.stderr.write(banner(stack, options.sitesFile));
   const stop = async () => {
     process.stderr.write('stopping…\n');
