@@ -160,7 +160,7 @@ export class SiteDirectory {
       origin = 'SITES_JSON';
     } else if (env.SITES_FILE) {
       origin = `SITES_FILE ${env.SITES_FILE}`;
-      const path = isAbsolute(env.SITES_FILE) ? env.SITES_FILE : join(env.FC_FUNC_CODE_PATH || process.cwd(), env.SITES_FILE);
+      const path = codeDirectoryPath(env.SITES_FILE, env);
       try {
         text = readFileSync(path, 'utf8');
       } catch (err) {
@@ -218,6 +218,14 @@ function globToRegExp(glob: string): RegExp {
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${body}$`, 'i');
+}
+
+/**
+ * A file shipped with the function (`SITES_FILE`, `RECONCILE_FILE`): a relative path is read from the function's
+ * code directory on FC (`FC_FUNC_CODE_PATH`), else from the working directory.
+ */
+export function codeDirectoryPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  return isAbsolute(path) ? path : join(env.FC_FUNC_CODE_PATH || process.cwd(), path);
 }
 
 /** The event-carried snapshot of a site. */

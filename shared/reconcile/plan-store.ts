@@ -57,10 +57,11 @@ export class PlanStore {
    * again return the plan already written.
    */
   async hold(plan: { source: string; reasons: string[]; events: EmployeeLeft[]; createdAt?: string }): Promise<HeldPlan> {
-    const existing = await this.load(planIdFor(plan.events));
+    const id = planIdFor(plan.events);
+    const existing = await this.load(id);
     if (existing) return existing;
     const createdAt = plan.createdAt ?? new Date().toISOString();
-    const held: HeldPlan = { id: planIdFor(plan.events), source: plan.source, createdAt, reasons: plan.reasons, status: 'held', events: plan.events };
+    const held: HeldPlan = { id, source: plan.source, createdAt, reasons: plan.reasons, status: 'held', events: plan.events };
     const chunks = Math.ceil(held.events.length / CHUNK);
     for (let n = 0; n < chunks; n++) {
       await this.put(`${planKey(held.id)}/${n}`, [{ name: 'events', value: JSON.stringify(held.events.slice(n * CHUNK, (n + 1) * CHUNK)) }]);
