@@ -169,13 +169,18 @@ async function applyWithProgress(
   if (!flags.wait || !sending.length) return { report };
   const drained = new Progress(ctx.io, 'drained', sending.length);
   let last = 0;
-  const settled = await waitForSettled(deps.ledger, report.eventSource, new Set(sending.map((e) => e.event.id)), {
-    timeoutMs: flags.wait * 1000,
-    onProgress: (n) => {
-      if (n > last) drained.tick(n - last);
-      last = Math.max(last, n);
+  const settled = await waitForSettled(
+    deps.ledger,
+    report.eventSource,
+    sending.map((e) => e.event),
+    {
+      timeoutMs: flags.wait * 1000,
+      onProgress: (n) => {
+        if (n > last) drained.tick(n - last);
+        last = Math.max(last, n);
+      },
     },
-  });
+  );
   drained.finish();
   return { report, settled };
 }

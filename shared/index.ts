@@ -102,7 +102,7 @@ export {
 } from './reconcile/reconcile.js';
 export { reconcileDeps, type ReconcileWiring } from './reconcile/deps.js';
 export { releasePlan, UnknownPlanError, type ReleaseResult } from './reconcile/release.js';
-export { waitForSettled, settledEvents } from './reconcile/drain.js';
+export { waitForSettled, settledEvents, type AwaitedEvent } from './reconcile/drain.js';
 export { eventSourceFor, type PlannedEvent } from './reconcile/apply.js';
 export { ACTION_KINDS, type ActionKind, type PlanAction, type UnmanagedAccount } from './reconcile/plan.js';
 export { DEFAULT_RECONCILE_SCHEDULE, RECONCILE_SCHEDULE_PATTERN, type ReconcileConfig } from './config.js';

@@ -87,8 +87,14 @@ describe('reconcile', () => {
     expect(first.unmanaged.map((u) => u.userName).sort()).toEqual([0, 1, 2].map((k) => `contractor-${k}@vendor.example.com`));
     expect(first.bySite['sh-hq']?.join).toBe(34);
     expect(first.enqueued).toBe(185);
-    const ids = new Set(prepared.events.map((e) => e.event.id));
-    expect(await waitForSettled(ledger, 'generic', ids, { timeoutMs: 60_000 })).toBe(185);
+    expect(
+      await waitForSettled(
+        ledger,
+        'generic',
+        prepared.events.map((e) => e.event),
+        { timeoutMs: 60_000 },
+      ),
+    ).toBe(185);
     expect(await stack.drainDeadLetters()).toEqual([]);
 
     for (let i = 0; i < 1000; i++) {
@@ -130,7 +136,14 @@ describe('reconcile', () => {
       ['enable', 'E03001'],
     ]);
     const report = await applyPlan(d, prepared);
-    expect(await waitForSettled(ledger, 'generic', new Set(prepared.events.map((e) => e.event.id)), { timeoutMs: 30_000 })).toBe(report.enqueued);
+    expect(
+      await waitForSettled(
+        ledger,
+        'generic',
+        prepared.events.map((e) => e.event),
+        { timeoutMs: 30_000 },
+      ),
+    ).toBe(report.enqueued);
     expect(await stack.drainDeadLetters()).toEqual([]);
     expect(stack.sag.listUsers(siteOf(3000).smartAGId).find((u) => u.userName === 'dana-vpn')?.state).toBe(0); // roamed under its own name
     expect(stack.sag.listUsers(siteOf(3001).smartAGId).find((u) => u.userName === 'eve-vpn')?.state).toBe(0);
